@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+# eni-hotplug: top-level entry points. `make help` lists them.
+
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf 2>/dev/null)
+# The kernel to build the module for: the running one when its headers are installed,
+# else the newest Debian headers on this machine (the build host may run another kernel).
+KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; else \
+	ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's|.*/linux-headers-||' | \
+	sort -V | tail -n1; fi)
+DKMS_SRC := /usr/src/eni-notify-$(VERSION)
+
+.PHONY: all help deps kmod daemon check test-% install dkms-install dkms-uninstall \
+	style bench clean
+
+all: kmod daemon
+
+help:
+	@echo "make            build the module (for KVER=$(KVER)) and the daemon"
+	@echo "make check      install missing Debian packages, run every test tier"
+	@echo "make test-TIER  one tier: unit, netns, dkms, qemu"
+	@echo "make install    install enid, enictl and the example config (PREFIX, DESTDIR)"
+	@echo "make dkms-install / dkms-uninstall   the module through DKMS"
+	@echo "make style      checkpatch on kmod/, clang-format check on daemon/"
+	@echo "make bench      the benchmarks under bench/"
+
+deps:
+	@scripts/deps.sh
+
+kmod:
+	$(MAKE) -C kmod KVER=$(KVER)
+
+daemon:
+	$(MAKE) -C daemon
+
+check: deps
+	@tests/run.sh
+
+test-%: deps
+	@tests/run.sh $*
+
+install: daemon
+	$(MAKE) -C daemon install
+
+dkms-install:
+	@scripts/deps.sh build
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
+	cp -r dkms.conf kmod include $(DKMS_SRC)/
+	$(MAKE) -C $(DKMS_SRC)/kmod clean >/dev/null
+	dkms add -m eni-notify -v $(VERSION)
+	dkms build -m eni-notify -v $(VERSION) -k $(KVER)
+	dkms install -m eni-notify -v $(VERSION) -k $(KVER)
+
+dkms-uninstall:
+	-dkms remove -m eni-notify -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+style:
+	@scripts/style.sh
+
+bench: daemon
+	bench/burst
+
+clean:
+	-$(MAKE) -C kmod clean KVER=$(KVER)
+	rm -rf build

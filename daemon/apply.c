@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The applier: per loop turn, one pass that (when needed) reads what the kernel holds
+ * with our protocol, deletes orphans and what unplugged or changed links no longer
+ * want, and sends each link's plan as one batch of rtnetlink requests whose ACKs are
+ * counted by sequence number. EEXIST on an add and ENOENT/ESRCH on a delete count as
+ * done, so every batch is idempotent.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+
+#include "enid.h"
+#include "log.h"
+#include "nl_util.h"
+#include "rtnl_msg.h"
+#include "util.h"
+
+/* Outgoing requests: flushed when full and at the end of a pass. */
+static char out_buf[NL_BUF_SIZE] __attribute__((aligned(8)));
+static size_t out_len;
+static struct plan scratch_plan;
+
+static const char *op_name(uint16_t type)
+{
+	switch (type) {
+	case RTM_NEWLINK:
+		return "set link";
+	case RTM_NEWADDR:
+		return "add address";
+	case RTM_DELADDR:
+		return "delete address";
+	case RTM_NEWROUTE:
+		return "add route";
+	case RTM_DELROUTE:
+		return "delete route";
+	case RTM_NEWRULE:
+		return "add rule";
+	case RTM_DELRULE:
+		return "delete rule";
+	default:
+		return "request";
+	}
+}
+
+static struct batch *batch_by_seq(struct enid *d, uint32_t seq)
+{
+	for (unsigned int i = 0; i < d->n_batches; i++) {
+		struct batch *b = &d->batches[i];
+
+		if (!b->finished && b->sent && seq - b->lo <= b->hi - b->lo)
+			return b;
+	}
+	return NULL;
+}
+
+static const char *batch_owner(struct enid *d, const struct batch *b)
+{
+	struct link *l;
+
+	if (b->kind == BATCH_ORPHANS)
+		return "orphan cleanup";
+	l = links_find(d, b->ifindex);
+	return l ? l->facts.ifname : "(gone)";
+}
+
+static void batch_done(struct enid *d, struct batch *b);
+
+/* One request answered: the kernel's ACK, or a synthetic error when it never left. */
+static void batch_ack(struct enid *d, uint32_t seq, int err, uint16_t type, const char *msg)
+{
+	struct batch *b = batch_by_seq(d, seq);
+	bool is_del = type == RTM_DELADDR || type == RTM_DELROUTE || type == RTM_DELRULE;
+	bool ok;
+
+	if (!b || !b->outstanding)
+		return;
+	ok = !err || (err == -EEXIST && !is_del) ||
+	     (is_del && (err == -ENOENT || err == -ESRCH || err == -EADDRNOTAVAIL));
+	if (!ok) {
+		if (!b->errors++)
+			snprintf(b->first_err, sizeof(b->first_err), "%s: %s%s%s", op_name(type),
+				 strerror(-err), msg ? ": " : "", msg ? msg : "");
+		log_debug("%s: %s: %s%s%s", batch_owner(d, b), op_name(type), strerror(-err),
+			  msg ? ": " : "", msg ? msg : "");
+	}
+	if (--b->outstanding == 0 && b->closed)
+		batch_done(d, b);
+}
+
+static int ack_cb(const struct nlmsghdr *nlh, struct enid *d)
+{
+	const struct nlmsgerr *e;
+
+	if (nlh->nlmsg_type != NLMSG_ERROR)
+		return 0;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+		return 0;
+	e = mnl_nlmsg_get_payload(nlh);
+	batch_ack(d, nlh->nlmsg_seq, e->error, e->msg.nlmsg_type, nl_extack_msg(nlh));
+	return 0;
+}
+
+/* Fails every open batch: their ACKs can no longer be counted. */
+static void fail_open_batches(struct enid *d, const char *why)
+{
+	for (unsigned int i = 0; i < d->n_batches; i++) {
+		struct batch *b = &d->batches[i];
+
+		if (b->finished || !b->outstanding)
+			continue;
+		if (!b->errors++)
+			snprintf(b->first_err, sizeof(b->first_err), "%s", why);
+		b->outstanding = 0;
+		if (b->closed)
+			batch_done(d, b);
+	}
+}
+
+void apply_read_acks(struct enid *d)
+{
+	static char buf[NL_BUF_SIZE] __attribute__((aligned(8)));
+
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(d->rtreq, buf, sizeof(buf));
+		const struct nlmsghdr *nlh;
+		int left;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			if (errno == ENOBUFS) {
+				log_warn("request socket overran: ACKs lost; retrying");
+				fail_open_batches(d, "ACKs lost (ENOBUFS)");
+				continue;
+			}
+			log_err("request socket: %m");
+			return;
+		}
+		left = (int)n;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left))
+			ack_cb(nlh, d);
+	}
+}
+
+static void out_flush(struct enid *d)
+{
+	const char *p;
+	int left;
+
+	if (!out_len)
+		return;
+	if (mnl_socket_sendto(d->rtreq, out_buf, out_len) < 0) {
+		int err = -errno;
+
+		log_warn("sending %zu bytes of requests: %s", out_len, strerror(-err));
+		left = (int)out_len;
+		for (p = out_buf; mnl_nlmsg_ok((const struct nlmsghdr *)p, left);
+		     p = (const char *)mnl_nlmsg_next((const struct nlmsghdr *)p, &left)) {
+			const struct nlmsghdr *nlh = (const struct nlmsghdr *)p;
+
+			batch_ack(d, nlh->nlmsg_seq, err, nlh->nlmsg_type, NULL);
+		}
+	}
+	out_len = 0;
+	/* the kernel answered within sendmsg: count the ACKs before the socket fills */
+	apply_read_acks(d);
+}
+
+/* Room for one more request; flushes the buffer when it is nearly full. */
+static void *out_room(struct enid *d)
+{
+	if (sizeof(out_buf) - out_len < RTNL_MSG_MAX)
+		out_flush(d);
+	return out_buf + out_len;
+}
+
+static struct batch *batch_new(struct enid *d, enum batch_kind kind, int ifindex)
+{
+	struct batch *b;
+
+	if (d->n_batches == d->cap_batches) {
+		unsigned int ncap = d->cap_batches ? d->cap_batches * 2 : 16;
+		struct batch *p = realloc(d->batches, ncap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		d->batches = p;
+		d->cap_batches = ncap;
+	}
+	b = &d->batches[d->n_batches++];
+	memset(b, 0, sizeof(*b));
+	b->kind = kind;
+	b->ifindex = ifindex;
+	b->lo = d->req_seq + 1;
+	b->hi = d->req_seq; /* empty */
+	return b;
+}
+
+/* Queues one built message for batch index bi (indexes survive reallocs). */
+static void out_commit(struct enid *d, unsigned int bi, struct nlmsghdr *nlh)
+{
+	struct batch *b = &d->batches[bi];
+
+	if (!nlh) {
+		if (!b->errors++)
+			snprintf(b->first_err, sizeof(b->first_err), "request too large");
+		return;
+	}
+	out_len += MNL_ALIGN(nlh->nlmsg_len);
+	b->hi = nlh->nlmsg_seq;
+	b->sent++;
+	b->outstanding++;
+}
+
+#define SEQ() (++d->req_seq)
+
+/* Closes a batch after queuing: done now when every ACK is already in. */
+static void batch_close(struct enid *d, unsigned int bi)
+{
+	d->batches[bi].closed = true;
+	if (!d->batches[bi].outstanding)
+		batch_done(d, &d->batches[bi]);
+}
+
+/* Drops finished batches; only between passes, so indexes stay valid while queuing. */
+void apply_compact(struct enid *d)
+{
+	unsigned int j = 0;
+
+	for (unsigned int i = 0; i < d->n_batches; i++)
+		if (!d->batches[i].finished)
+			d->batches[j++] = d->batches[i];
+	d->n_batches = j;
+}
+
+static void cleanup_done(struct enid *d, struct link *l)
+{
+	slots_free(&d->slots, l->slot);
+	log_debug("%s: slot %u freed", l->facts.ifname, l->slot);
+	l->slot = 0;
+	l->cleanup = false;
+	l->attempts = 0;
+	l->retry_at = 0;
+	if (l->state == LINK_REMOVED) {
+		link_destroy(d, l);
+		return;
+	}
+	/* a live link (MAC changed, config changed): plan it afresh */
+	if (l->managed && l->state == LINK_NEW)
+		links_seen(d, &l->facts, l->bus_info, l->t_event);
+}
+
+static void batch_done(struct enid *d, struct batch *b)
+{
+	struct batch done = *b;
+	struct link *l;
+
+	b->finished = true;
+	if (done.kind == BATCH_ORPHANS) {
+		if (done.errors)
+			log_warn("orphan cleanup: %u of %u requests failed, first: %s", done.errors,
+				 done.sent, done.first_err);
+		else if (done.sent)
+			log_info("orphan cleanup: deleted %u stale rules/routes", done.sent);
+		return;
+	}
+	l = links_find(d, done.ifindex);
+	if (!l)
+		return;
+	if (done.kind == BATCH_CLEANUP) {
+		l->cleanup_inflight = false;
+		if (done.errors) {
+			link_failed(d, l, "cleanup: %u of %u requests failed, first: %s",
+				    done.errors, done.sent, done.first_err);
+			return;
+		}
+		log_info("%s: slot %u cleaned up (%u requests)", l->facts.ifname, l->slot,
+			 done.sent);
+		cleanup_done(d, l);
+		return;
+	}
+	if (l->state != LINK_CONFIGURING)
+		return;
+	if (done.errors) {
+		link_failed(d, l, "%u of %u requests failed, first: %s", done.errors, done.sent,
+			    done.first_err);
+		return;
+	}
+	l->state = LINK_CONFIGURED;
+	l->attempts = 0;
+	l->dirty = false;
+	l->why[0] = '\0';
+	if (!l->t_conf) {
+		l->t_conf = now_us();
+		log_info("%s: configured: slot %u table %u, %u addresses, in %llu us",
+			 l->facts.ifname, l->slot, table_for_slot(&d->cfg, l->slot),
+			 l->addr ? l->addr->n_addrs : 0,
+			 (unsigned long long)(l->t_conf - l->t_event));
+	} else {
+		log_info("%s: reconfigured (%u requests)", l->facts.ifname, done.sent);
+	}
+}
+
+/* Kernel state. */
+
+static int snap_rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct krule r;
+
+	if (rtnl_parse_rule(nlh, &r) == 0 && kstate_add_rule(data, &r) < 0)
+		return MNL_CB_ERROR;
+	return MNL_CB_OK;
+}
+
+static int snap_route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct kroute r;
+
+	if (rtnl_parse_route(nlh, &r) == 0 && kstate_add_route(data, &r) < 0)
+		return MNL_CB_ERROR;
+	return MNL_CB_OK;
+}
+
+static int snap_addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct kaddr a;
+
+	if (rtnl_parse_addr(nlh, &a) == 0 && kstate_add_addr(data, &a) < 0)
+		return MNL_CB_ERROR;
+	return MNL_CB_OK;
+}
+
+static int snapshot(struct enid *d)
+{
+	static const int fams[] = {AF_INET, AF_INET6};
+	char req[RTNL_MSG_MAX] __attribute__((aligned(8)));
+	char ebuf[128];
+	int err;
+
+	kstate_reset(&d->ks);
+	err = nl_transact(d->rtdump, rtnl_build_dump_rules(req, sizeof(req), SEQ(), AF_UNSPEC),
+			  snap_rule_cb, &d->ks, ebuf, sizeof(ebuf));
+	for (unsigned int i = 0; !err && i < 2; i++) {
+		struct nlmsghdr *q =
+			rtnl_build_dump_routes(req, sizeof(req), SEQ(), fams[i], 0, ENID_RTPROT);
+
+		err = nl_transact(d->rtdump, q, snap_route_cb, &d->ks, ebuf, sizeof(ebuf));
+		if (err == -EAFNOSUPPORT) /* IPv6 disabled */
+			err = 0;
+	}
+	for (unsigned int i = 0; !err && i < 2; i++) {
+		struct nlmsghdr *q = rtnl_build_dump_addrs(req, sizeof(req), SEQ(), fams[i], 0);
+
+		err = nl_transact(d->rtdump, q, snap_addr_cb, &d->ks, ebuf, sizeof(ebuf));
+		if (err == -EAFNOSUPPORT)
+			err = 0;
+	}
+	if (err)
+		log_warn("reading the kernel's rules/routes/addresses: %s%s%s", strerror(-err),
+			 ebuf[0] ? ": " : "", ebuf);
+	return err;
+}
+
+static int write_sysctl(const struct plan_sysctl *s)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", s->path);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s->value, strlen(s->value));
+	if (n < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	return 0;
+}
+
+static void queue_orphans(struct enid *d)
+{
+	bool owned[ENID_MAX_SLOTS + 1] = {false};
+	unsigned int bi;
+
+	for (unsigned int i = 0; i < d->n_links; i++)
+		if (d->links[i]->slot)
+			owned[d->links[i]->slot] = true;
+	if (!batch_new(d, BATCH_ORPHANS, 0))
+		return;
+	bi = d->n_batches - 1;
+	for (size_t i = 0; i < d->ks.n_rules; i++) {
+		const struct krule *r = &d->ks.rules[i];
+		unsigned int s = slot_for_pref(&d->cfg, r->r.pref);
+
+		if (s && owned[s])
+			continue;
+		out_commit(d, bi,
+			   rtnl_build_rule(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_DELRULE, &r->r));
+	}
+	for (size_t i = 0; i < d->ks.n_routes; i++) {
+		const struct kroute *r = &d->ks.routes[i];
+		struct link *l;
+
+		if (r->r.table == RT_TABLE_MAIN) {
+			l = links_find(d, r->r.oif);
+			if ((l && l->managed && l->slot) || r->r.oif == d->primary_ifindex)
+				continue;
+		} else {
+			unsigned int s = slot_for_table(&d->cfg, r->r.table);
+
+			if (s && owned[s])
+				continue;
+		}
+		out_commit(d, bi, rtnl_build_delroute_k(out_room(d), RTNL_MSG_MAX, SEQ(), r));
+	}
+	batch_close(d, bi);
+	/* reservations from before a restart whose MAC did not come back */
+	for (unsigned int s = 1; s <= ENID_MAX_SLOTS; s++)
+		if (d->slots.s[s].used && !owned[s])
+			slots_free(&d->slots, s);
+}
+
+static void queue_cleanup(struct enid *d, struct link *l)
+{
+	int oif = l->state == LINK_REMOVED ? 0 : l->facts.ifindex;
+	unsigned int bi;
+
+	if (!batch_new(d, BATCH_CLEANUP, l->facts.ifindex)) {
+		link_failed(d, l, "out of memory");
+		return;
+	}
+	bi = d->n_batches - 1;
+	l->cleanup_inflight = true;
+	for (size_t i = 0; i < d->ks.n_rules; i++)
+		if (krule_of_slot(&d->cfg, &d->ks.rules[i], l->slot))
+			out_commit(d, bi,
+				   rtnl_build_rule(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_DELRULE,
+						   &d->ks.rules[i].r));
+	for (size_t i = 0; i < d->ks.n_routes; i++)
+		if (kroute_of_link(&d->cfg, &d->ks.routes[i], l->slot, oif))
+			out_commit(d, bi,
+				   rtnl_build_delroute_k(out_room(d), RTNL_MSG_MAX, SEQ(),
+							 &d->ks.routes[i]));
+	for (size_t i = 0; oif && i < d->ks.n_addrs; i++)
+		if (d->ks.addrs[i].ifindex == oif)
+			out_commit(d, bi,
+				   rtnl_build_addr(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_DELADDR,
+						   oif, &d->ks.addrs[i].a));
+	batch_close(d, bi);
+}
+
+/* Deletes what is ours on this link's slot but not in the plan (needs the snapshot). */
+static void queue_stale(struct enid *d, unsigned int bi, const struct link *l, const struct plan *p)
+{
+	int ifindex = l->facts.ifindex;
+
+	for (size_t i = 0; i < d->ks.n_rules; i++) {
+		const struct krule *r = &d->ks.rules[i];
+
+		if (krule_of_slot(&d->cfg, r, l->slot) && !plan_has_rule(p, &r->r))
+			out_commit(d, bi,
+				   rtnl_build_rule(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_DELRULE,
+						   &r->r));
+	}
+	for (size_t i = 0; i < d->ks.n_routes; i++) {
+		const struct kroute *r = &d->ks.routes[i];
+
+		if (kroute_of_link(&d->cfg, r, l->slot, ifindex) && !plan_has_route(p, &r->r))
+			out_commit(d, bi,
+				   rtnl_build_delroute_k(out_room(d), RTNL_MSG_MAX, SEQ(), r));
+	}
+	for (size_t i = 0; i < d->ks.n_addrs; i++) {
+		const struct kaddr *a = &d->ks.addrs[i];
+
+		if (a->ifindex == ifindex && !plan_has_addr(p, &a->a))
+			out_commit(d, bi,
+				   rtnl_build_addr(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_DELADDR,
+						   ifindex, &a->a));
+	}
+}
+
+static void queue_apply(struct enid *d, struct link *l, bool have_snapshot)
+{
+	struct plan *p = &scratch_plan;
+	unsigned int bi;
+	char mac[18];
+	int err;
+
+	l->pending = false;
+	/* a fresh slot (freed slots were cleaned, orphans swept) holds nothing of ours */
+	if (!l->slot)
+		return;
+	err = link_plan(&d->cfg, &l->facts, l->addr, l->slot, p);
+	if (err == -EPERM || err == -ENODATA) {
+		log_info("%s (%s): %s", l->facts.ifname, mac_format(l->facts.mac, mac), p->why);
+		snprintf(l->why, sizeof(l->why), "%s", p->why);
+		if (err == -EPERM)
+			l->managed = false;
+		l->cleanup = true;
+		return;
+	}
+	if (err) {
+		link_failed(d, l, "planning: %s", p->why);
+		return;
+	}
+	for (unsigned int i = 0; i < p->n_sysctls; i++) {
+		err = write_sysctl(&p->sysctls[i]);
+		if (err) {
+			link_failed(d, l, "sysctl %s: %s", p->sysctls[i].path, strerror(-err));
+			return;
+		}
+	}
+	if (!batch_new(d, BATCH_APPLY, l->facts.ifindex)) {
+		link_failed(d, l, "out of memory");
+		return;
+	}
+	bi = d->n_batches - 1;
+	l->state = LINK_CONFIGURING;
+	out_commit(d, bi,
+		   rtnl_build_setlink(out_room(d), RTNL_MSG_MAX, SEQ(), l->facts.ifindex, p->up,
+				      p->mtu));
+	if (l->dirty && have_snapshot)
+		queue_stale(d, bi, l, p);
+	/* addresses before routes (prefsrc), table routes before their defaults (via) */
+	for (unsigned int i = 0; i < p->n_addrs; i++)
+		out_commit(d, bi,
+			   rtnl_build_addr(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_NEWADDR,
+					   l->facts.ifindex, &p->addrs[i]));
+	for (unsigned int i = 0; i < p->n_routes; i++)
+		out_commit(d, bi,
+			   rtnl_build_route(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_NEWROUTE,
+					    &p->routes[i]));
+	for (unsigned int i = 0; i < p->n_rules; i++)
+		out_commit(d, bi,
+			   rtnl_build_rule(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_NEWRULE,
+					   &p->rules[i]));
+	batch_close(d, bi);
+}
+
+static bool link_due(const struct link *l, uint64_t now)
+{
+	return !l->retry_at || l->retry_at <= now;
+}
+
+static bool apply_ready(const struct link *l, uint64_t now, bool have_snapshot)
+{
+	return l->pending && !l->cleanup && l->managed && link_due(l, now) &&
+	       (!l->dirty || have_snapshot);
+}
+
+/* One round; returns true when it queued anything. */
+static bool apply_round(struct enid *d)
+{
+	bool need_snapshot = d->orphans_pending, have_snapshot = false, did = false;
+	uint64_t now = now_us();
+
+	for (unsigned int i = 0; i < d->n_links && !need_snapshot; i++) {
+		struct link *l = d->links[i];
+
+		if (!link_due(l, now))
+			continue;
+		if ((l->cleanup && !l->cleanup_inflight) || (l->pending && l->dirty))
+			need_snapshot = true;
+	}
+	if (need_snapshot) {
+		if (snapshot(d) < 0) {
+			for (unsigned int i = 0; i < d->n_links; i++) {
+				struct link *l = d->links[i];
+
+				if (link_due(l, now) && (l->pending || l->cleanup))
+					link_failed(d, l, "cannot read the kernel's state");
+			}
+			return false;
+		}
+		have_snapshot = true;
+	}
+	if (d->orphans_pending && have_snapshot) {
+		d->orphans_pending = false;
+		queue_orphans(d);
+		did = true;
+	}
+	/* index loops: completions may destroy links (a removed link's cleanup) */
+	for (unsigned int i = 0; i < d->n_links; i++) {
+		struct link *l = d->links[i];
+
+		if (!l->cleanup || l->cleanup_inflight || !link_due(l, now) || !have_snapshot)
+			continue;
+		l->retry_at = 0;
+		queue_cleanup(d, l);
+		did = true;
+		if (i < d->n_links && d->links[i] != l)
+			i--; /* destroyed: this index now holds another link */
+	}
+	/* slots first, saved once, so the file names every slot before the kernel uses it */
+	for (unsigned int i = 0; i < d->n_links; i++) {
+		struct link *l = d->links[i];
+
+		if (apply_ready(l, now, have_snapshot) && !l->slot) {
+			l->slot = slots_get(&d->slots, l->facts.mac);
+			if (!l->slot)
+				link_failed(d, l, "no free slot (%d in use)", ENID_MAX_SLOTS);
+		}
+	}
+	slots_sync(&d->slots);
+	for (unsigned int i = 0; i < d->n_links; i++) {
+		struct link *l = d->links[i];
+
+		if (!apply_ready(l, now, have_snapshot))
+			continue;
+		l->retry_at = 0;
+		queue_apply(d, l, have_snapshot);
+		/* one link at a time: in a burst the first ones are done first */
+		out_flush(d);
+		did = true;
+		if (i < d->n_links && d->links[i] != l)
+			i--;
+	}
+	out_flush(d);
+	apply_compact(d);
+	return did;
+}
+
+void apply_pass(struct enid *d)
+{
+	if (!d->synced)
+		return;
+	/* completions can make more work (a cleanup that frees a slot for a re-plan) */
+	for (int round = 0; round < 4; round++)
+		if (!apply_round(d))
+			break;
+	slots_sync(&d->slots);
+	kstate_reset(&d->ks);
+}
+
+static int primary_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct {
+		int oif;
+		uint32_t metric;
+		bool found;
+	} *best = data;
+	struct kroute r;
+
+	if (rtnl_parse_route(nlh, &r) || r.r.table != RT_TABLE_MAIN || r.r.dst.prefixlen ||
+	    r.type != RTN_UNICAST || r.r.protocol == ENID_RTPROT || r.r.oif <= 0)
+		return MNL_CB_OK;
+	if (!best->found || r.r.metric < best->metric) {
+		best->found = true;
+		best->oif = r.r.oif;
+		best->metric = r.r.metric;
+	}
+	return MNL_CB_OK;
+}
+
+int apply_find_primary(struct enid *d)
+{
+	static const int fams[] = {AF_INET, AF_INET6};
+	char req[RTNL_MSG_MAX] __attribute__((aligned(8)));
+	struct {
+		int oif;
+		uint32_t metric;
+		bool found;
+	} best;
+
+	for (unsigned int i = 0; i < 2; i++) {
+		struct nlmsghdr *q =
+			rtnl_build_dump_routes(req, sizeof(req), SEQ(), fams[i], RT_TABLE_MAIN, 0);
+
+		memset(&best, 0, sizeof(best));
+		if (nl_transact(d->rtdump, q, primary_cb, &best, NULL, 0) == 0 && best.found)
+			return best.oif;
+	}
+	return 0;
+}

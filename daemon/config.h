@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * enid configuration: /etc/enid/enid.conf (INI, parsed with libinih).
+ *
+ *   [global]
+ *   source = auto|genl|rtnl          event source (auto: genl when the family exists)
+ *   addressing = auto|static         where an ENI's addresses come from
+ *   drivers = virtio_net             comma list of managed drivers
+ *   table_base = 1000                table of slot s = table_base + s
+ *   rule_pref_base = 10000           rule prefs of slot s = base + 3*s + {0,1,2}
+ *   metric_base = 2000               main-table metric of slot s = base + s
+ *   primary =                        ifname or MAC of the primary (empty = auto)
+ *   arp_ignore = 1                   net.ipv4.conf.<eni>.arp_ignore
+ *   arp_announce = 2                 net.ipv4.conf.<eni>.arp_announce
+ *   default_route = no               main-table default route via each ENI
+ *   udev = auto|yes|no               wait for udev before configuring
+ *
+ *   [00:16:3e:aa:bb:cc]              one section per ENI MAC (any case)
+ *   address = 10.0.0.10/24           repeatable; first = primary address
+ *   gateway = 10.0.0.253             IPv4 gateway, inside one of the v4 subnets
+ *   gateway6 = fe80::1               IPv6 gateway
+ *   mtu = 1500                       68..65535 (absent = keep)
+ *   unmanaged = no                   yes: enid never touches this MAC
+ *   default_route = no               overrides [global] default_route
+ *
+ * Pure: no I/O except config_load() reading the file. Every problem is
+ * collected as "file:line: message" (all of them, not just the first).
+ */
+#ifndef ENID_CONFIG_H
+#define ENID_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#define ENID_CONFIG_PATH "/etc/enid/enid.conf"
+
+/* IFNAMSIZ, without <net/if.h> (it clashes with <linux/if.h> in users' files). */
+#define ENID_IFNAMSIZ 16
+
+#define ENID_MAX_ADDRS	 64  /* addresses per ENI (v4 + v6) */
+#define ENID_MAX_DRIVERS 8   /* entries in drivers = */
+#define ENID_DRIVER_LEN	 32  /* driver name, NUL included */
+#define ENID_MAX_SLOTS	 255 /* slots are 1..ENID_MAX_SLOTS */
+#define ENID_MAX_ERRORS	 100 /* collected errors kept (then "too many") */
+
+/* Valid ranges (checked by the parser; chosen so no slot reaches a reserved
+ * table 253..255 or the main rule at pref 32766, and nothing overflows). */
+#define ENID_TABLE_BASE_MIN  255U
+#define ENID_TABLE_BASE_MAX  0xFFFFFF00U
+#define ENID_PREF_BASE_MIN   1U
+#define ENID_PREF_BASE_MAX   (32765U - 3U * ENID_MAX_SLOTS - 2U) /* 31998 */
+#define ENID_METRIC_BASE_MAX 0xFFFFFF00U
+
+/* Defaults. */
+#define ENID_DEF_TABLE_BASE   1000U
+#define ENID_DEF_PREF_BASE    10000U
+#define ENID_DEF_METRIC_BASE  2000U
+#define ENID_DEF_ARP_IGNORE   1
+#define ENID_DEF_ARP_ANNOUNCE 2
+#define ENID_DEF_DRIVERS      "virtio_net"
+
+enum enid_source {
+	ENID_SOURCE_AUTO, /* genl when the eni_notify family exists, else rtnl */
+	ENID_SOURCE_GENL,
+	ENID_SOURCE_RTNL,
+};
+
+enum enid_addressing_mode {
+	ENID_ADDRESSING_AUTO, /* today: static */
+	ENID_ADDRESSING_STATIC,
+};
+
+enum enid_udev_mode {
+	ENID_UDEV_AUTO, /* wait for udev when udevd runs in this netns */
+	ENID_UDEV_YES,
+	ENID_UDEV_NO,
+};
+
+/* An IPv4 or IPv6 address with a prefix length. family 0 = none/unset.
+ * For a gateway or a route source, prefixlen is the full length (32/128). */
+struct enid_ip {
+	int family; /* AF_INET, AF_INET6, or 0 */
+	unsigned prefixlen;
+	union {
+		uint8_t bytes[16]; /* network order; v4 uses the first 4 */
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+};
+
+/* One [MAC] section. */
+struct enid_eni_config {
+	uint8_t mac[6];
+	unsigned line;			      /* line of the [MAC] header */
+	struct enid_ip addrs[ENID_MAX_ADDRS]; /* in file order; [0] primary */
+	unsigned addr_line[ENID_MAX_ADDRS];   /* line of each address = */
+	unsigned n_addrs;
+	struct enid_ip gateway4; /* family 0 = none */
+	struct enid_ip gateway6; /* family 0 = none */
+	unsigned mtu;		 /* 0 = keep the link's MTU */
+	bool unmanaged;
+	int default_route; /* -1 = as [global], 0 = no, 1 = yes */
+};
+
+struct enid_config {
+	enum enid_source source;
+	enum enid_addressing_mode addressing;
+	char drivers[ENID_MAX_DRIVERS][ENID_DRIVER_LEN];
+	unsigned n_drivers;
+	uint32_t table_base;
+	uint32_t rule_pref_base;
+	uint32_t metric_base;
+	char primary_ifname[ENID_IFNAMSIZ]; /* "" unless primary = <ifname> */
+	uint8_t primary_mac[6];
+	bool has_primary_mac; /* primary = <MAC> */
+	int arp_ignore;	      /* 0..3 or 8 */
+	int arp_announce;     /* 0..2 */
+	bool default_route;
+	enum enid_udev_mode udev;
+	struct enid_eni_config *enis; /* malloc'd; config_free() */
+	unsigned n_enis;
+};
+
+/* Collected errors, each a malloc'd "file:line: message" string. */
+struct config_errors {
+	char **msg;
+	unsigned n;
+};
+
+/* Fills *cfg with the defaults (no ENI sections). Never fails. */
+void config_defaults(struct enid_config *cfg);
+
+/*
+ * Parses the file at path. Returns 0 and fills *cfg (caller frees with
+ * config_free), or -EINVAL when the file has errors (every one in *errs, each
+ * "path:line: message"), or -errno when it cannot be read (one message in
+ * *errs: "path: strerror"). *cfg is written only on success, so a reload can
+ * parse into a scratch config and keep the old one on failure. *errs is always
+ * initialised; free it with config_errors_free().
+ */
+int config_load(const char *path, struct enid_config *cfg, struct config_errors *errs);
+
+/* Same, from a NUL-terminated string; name is used in messages ("name:line: ..."). */
+int config_load_string(const char *name, const char *text, struct enid_config *cfg,
+		       struct config_errors *errs);
+
+void config_free(struct enid_config *cfg);
+void config_errors_free(struct config_errors *errs);
+
+/* The [MAC] section for mac, or NULL. */
+const struct enid_eni_config *config_find_mac(const struct enid_config *cfg, const uint8_t mac[6]);
+
+/* True when driver is listed in drivers =. */
+bool config_driver_managed(const struct enid_config *cfg, const char *driver);
+
+/* True when primary = names this link (by ifname or MAC). */
+bool config_names_primary(const struct enid_config *cfg, const char *ifname, const uint8_t mac[6]);
+
+/* Effective default_route for an ENI (section override, else [global]). */
+bool config_default_route(const struct enid_config *cfg, const uint8_t mac[6]);
+
+/* Small helpers shared with the rest of the daemon. */
+
+/* Parses "aa:bb:cc:dd:ee:ff" (any case). */
+bool mac_parse(const char *s, uint8_t mac[6]);
+/* Writes "aa:bb:cc:dd:ee:ff" (lower case) into buf (>= 18 bytes); returns buf. */
+char *mac_format(const uint8_t *mac, char *buf);
+
+/* Parses "10.0.0.1", "10.0.0.1/24", "2001:db8::1/64". With want_prefix the
+ * "/N" is required and checked against the family (v4 1..32, v6 1..128);
+ * without it, "/N" is rejected and prefixlen is set to the full length. */
+bool enid_ip_parse(const char *s, bool want_prefix, struct enid_ip *out);
+/* "10.0.0.1/24" (with_prefix) or "10.0.0.1" into buf; returns buf. */
+#define ENID_IP_STRLEN (INET6_ADDRSTRLEN + 4)
+char *enid_ip_format(const struct enid_ip *ip, bool with_prefix, char *buf, size_t len);
+/* The prefix's network address (host bits cleared), same prefixlen. */
+struct enid_ip enid_ip_network(const struct enid_ip *ip);
+/* True when addr lies inside net (same family, first net->prefixlen bits equal). */
+bool enid_ip_in_subnet(const struct enid_ip *addr, const struct enid_ip *net);
+/* Same family and address bytes (prefix lengths ignored). */
+bool enid_ip_same_addr(const struct enid_ip *a, const struct enid_ip *b);
+/* 4 for AF_INET, 16 for AF_INET6, 0 otherwise. */
+unsigned enid_ip_len(int family);
+
+#endif /* ENID_CONFIG_H */

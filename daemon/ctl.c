@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The control socket <run_dir>/enid.sock: unix stream, root only (SO_PEERCRED).
+ * A client sends one line ("status", "status json", "reload", "resync"); enid answers
+ * "ok\n" or "error\n" followed by text, and closes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "enid.h"
+#include "log.h"
+#include "util.h"
+
+#define CTL_MAX_REQ 256
+
+struct ctl_client {
+	struct watch w;
+	struct enid *d;
+	struct ctl_client *next;
+	char in[CTL_MAX_REQ];
+	size_t in_len;
+	struct sbuf out;
+	size_t out_off;
+	bool answering;
+	bool refused; /* not root: the answer is an error */
+};
+
+static void client_free(struct enid *d, struct ctl_client *c)
+{
+	struct ctl_client **pp;
+
+	for (pp = &d->clients; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	loop_del(&d->loop, &c->w);
+	close(c->w.fd);
+	sbuf_free(&c->out);
+	free(c);
+}
+
+static void answer(struct ctl_client *c, const char *req)
+{
+	struct enid *d = c->d;
+	char *msgs = NULL;
+
+	if (c->refused) {
+		sbuf_printf(&c->out,
+			    "error\npermission denied: enid's control socket is for root only\n");
+		return;
+	}
+	if (!strcmp(req, "status") || !strcmp(req, "status json")) {
+		sbuf_printf(&c->out, "ok\n");
+		status_format(d, !strcmp(req, "status json"), &c->out);
+	} else if (!strcmp(req, "reload")) {
+		if (enid_reload(d, &msgs) == 0)
+			sbuf_printf(&c->out, "ok\nconfig reloaded\n");
+		else
+			sbuf_printf(&c->out, "error\n%s", msgs ? msgs : "reload failed\n");
+		free(msgs);
+	} else if (!strcmp(req, "resync")) {
+		enid_resync(d, "requested over the control socket");
+		sbuf_printf(&c->out, "ok\nresync started\n");
+	} else {
+		sbuf_printf(&c->out, "error\nunknown request \"%.64s\"\n", req);
+	}
+}
+
+static void client_io(struct watch *w, uint32_t events)
+{
+	struct ctl_client *c = w->data;
+	struct enid *d = c->d;
+
+	if (!c->answering && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+		for (;;) {
+			ssize_t n = read(w->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len);
+			char *nl;
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == EAGAIN)
+				return;
+			if (n < 0) {
+				client_free(d, c);
+				return;
+			}
+			c->in_len += (size_t)n;
+			c->in[c->in_len] = '\0';
+			nl = strchr(c->in, '\n');
+			if (nl)
+				*nl = '\0';
+			if (nl || n == 0 || c->in_len == sizeof(c->in) - 1) {
+				if (!nl && !c->in_len) { /* hung up without asking */
+					client_free(d, c);
+					return;
+				}
+				break;
+			}
+		}
+		c->answering = true;
+		answer(c, c->in);
+		if (c->out.oom) {
+			client_free(d, c);
+			return;
+		}
+		loop_mod(&d->loop, w, EPOLLOUT);
+	}
+	if (!c->answering)
+		return;
+	while (c->out_off < c->out.len) {
+		ssize_t n =
+			send(w->fd, c->out.s + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n < 0)
+			break;
+		c->out_off += (size_t)n;
+	}
+	client_free(d, c);
+}
+
+static void ctl_accept(struct watch *w, uint32_t events)
+{
+	struct enid *d = w->data;
+	struct ctl_client *c;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	(void)events;
+	for (;;) {
+		int fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				log_warn("control socket: accept: %m");
+			return;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		/* refused clients still get their request read, then an error (no RST) */
+		len = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+			log_warn("control: refusing uid %d (root only)", (int)cred.uid);
+			c->refused = true;
+		}
+		c->d = d;
+		c->w.fd = fd;
+		c->w.fn = client_io;
+		c->w.data = c;
+		c->next = d->clients;
+		d->clients = c;
+		if (loop_add(&d->loop, &c->w, EPOLLIN) < 0)
+			client_free(d, c);
+	}
+}
+
+static int make_run_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return 0;
+}
+
+int ctl_open(struct enid *d)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	mode_t old;
+	int fd, err;
+
+	err = make_run_dir(d->run_dir);
+	if (err) {
+		log_err("run dir %s: %s", d->run_dir, strerror(-err));
+		return err;
+	}
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", d->run_dir,
+			     ENID_SOCK_NAME) >= sizeof(sa.sun_path)) {
+		log_err("run dir %s: path too long for a unix socket", d->run_dir);
+		return -ENAMETOOLONG;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* a live socket means another enid owns this run dir */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
+		log_err("%s: another enid is running", sa.sun_path);
+		close(fd);
+		return -EADDRINUSE;
+	}
+	close(fd);
+	unlink(sa.sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	old = umask(0177);
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (err < 0 || chmod(sa.sun_path, 0600) < 0 || listen(fd, 16) < 0) {
+		err = -errno;
+		log_err("%s: %s", sa.sun_path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	d->ctl_fd = fd;
+	d->ctl_w.fd = fd;
+	d->ctl_w.fn = ctl_accept;
+	d->ctl_w.data = d;
+	return loop_add(&d->loop, &d->ctl_w, EPOLLIN);
+}
+
+void ctl_close(struct enid *d)
+{
+	char path[PATH_MAX + 16];
+
+	while (d->clients)
+		client_free(d, d->clients);
+	if (d->ctl_fd < 0)
+		return;
+	loop_del(&d->loop, &d->ctl_w);
+	close(d->ctl_fd);
+	d->ctl_fd = -1;
+	snprintf(path, sizeof(path), "%s/%s", d->run_dir, ENID_SOCK_NAME);
+	unlink(path);
+}

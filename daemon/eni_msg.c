@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* eni_notify genetlink messages: parse, build, format. No sockets here. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#include "eni_msg.h"
+
+#define GENL_HDR_SIZE MNL_ALIGN(sizeof(struct genlmsghdr))
+
+/*
+ * Walks the attributes in [payload, payload + len) and calls cb on each.
+ * Unlike mnl_attr_parse_payload(), bytes that do not form a whole attribute
+ * are an error: a truncated message must not pass as a shorter one.
+ */
+static int attrs_walk(const void *payload, size_t len, mnl_attr_cb_t cb, void *data)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_payload(payload, len)
+	{
+		if (cb(attr, data) != MNL_CB_OK)
+			return -EINVAL;
+	}
+	if ((const char *)payload + len > (const char *)attr)
+		return -EINVAL;
+	return 0;
+}
+
+static bool attr_len_is(const struct nlattr *attr, uint16_t len)
+{
+	return mnl_attr_get_payload_len(attr) == len;
+}
+
+/* A NUL-terminated string that fits a buffer of size bytes. */
+static bool attr_string_fits(const struct nlattr *attr, size_t size)
+{
+	const char *s = mnl_attr_get_payload(attr);
+	size_t len = mnl_attr_get_payload_len(attr);
+	size_t n = strnlen(s, len);
+
+	return n < len && n < size;
+}
+
+/* Link attribute set: validate the known ones, skip the rest. */
+static int link_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+	uint16_t len = mnl_attr_get_payload_len(attr);
+	bool ok;
+
+	switch (type) {
+	case ENI_NOTIFY_A_IFINDEX:
+	case ENI_NOTIFY_A_MTU:
+	case ENI_NOTIFY_A_ORIGIN:
+	case ENI_NOTIFY_A_CHANGE:
+		ok = attr_len_is(attr, sizeof(uint32_t));
+		break;
+	case ENI_NOTIFY_A_SEQ:
+	case ENI_NOTIFY_A_TIMESTAMP:
+		ok = attr_len_is(attr, sizeof(uint64_t));
+		break;
+	case ENI_NOTIFY_A_IFNAME:
+		ok = attr_string_fits(attr, ENID_IFNAMSIZ) && len > 1;
+		break;
+	case ENI_NOTIFY_A_DRIVER:
+		ok = attr_string_fits(attr, ENI_NOTIFY_DRIVER_LEN);
+		break;
+	case ENI_NOTIFY_A_BUS_INFO:
+		ok = attr_string_fits(attr, ENI_NOTIFY_BUS_INFO_LEN);
+		break;
+	case ENI_NOTIFY_A_MAC:
+	case ENI_NOTIFY_A_PERM_MAC:
+		ok = len >= 1 && len <= ENI_MSG_MAX_ADDR;
+		break;
+	default:
+		return MNL_CB_OK; /* PAD, and attributes newer than this code */
+	}
+	if (!ok) {
+		errno = EINVAL;
+		return MNL_CB_ERROR;
+	}
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static void copy_string(char *dst, size_t size, const struct nlattr *attr)
+{
+	snprintf(dst, size, "%s", mnl_attr_get_str(attr));
+}
+
+static uint8_t copy_addr(uint8_t *dst, const struct nlattr *attr)
+{
+	uint16_t len = mnl_attr_get_payload_len(attr);
+
+	memcpy(dst, mnl_attr_get_payload(attr), len);
+	return (uint8_t)len;
+}
+
+int eni_msg_parse(const struct nlmsghdr *nlh, struct eni_event *ev)
+{
+	const struct nlattr *tb[ENI_NOTIFY_A_MAX + 1] = {NULL};
+	const struct genlmsghdr *genl;
+	int err;
+
+	memset(ev, 0, sizeof(*ev));
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + GENL_HDR_SIZE)
+		return -EINVAL;
+	genl = mnl_nlmsg_get_payload(nlh);
+	if (genl->cmd == ENI_NOTIFY_CMD_UNSPEC || genl->cmd > ENI_NOTIFY_CMD_MAX)
+		return -EOPNOTSUPP;
+	err = attrs_walk(mnl_nlmsg_get_payload_offset(nlh, sizeof(*genl)),
+			 nlh->nlmsg_len - MNL_NLMSG_HDRLEN - GENL_HDR_SIZE, link_attr_cb, tb);
+	if (err)
+		return err;
+	if (!tb[ENI_NOTIFY_A_IFINDEX] || !tb[ENI_NOTIFY_A_IFNAME] || !tb[ENI_NOTIFY_A_MAC])
+		return -EINVAL;
+
+	ev->cmd = genl->cmd;
+	for (int i = 0; i <= ENI_NOTIFY_A_MAX; i++)
+		if (tb[i])
+			ev->present |= 1U << i;
+	ev->ifindex = mnl_attr_get_u32(tb[ENI_NOTIFY_A_IFINDEX]);
+	copy_string(ev->ifname, sizeof(ev->ifname), tb[ENI_NOTIFY_A_IFNAME]);
+	ev->mac_len = copy_addr(ev->mac, tb[ENI_NOTIFY_A_MAC]);
+	if (tb[ENI_NOTIFY_A_PERM_MAC])
+		ev->perm_mac_len = copy_addr(ev->perm_mac, tb[ENI_NOTIFY_A_PERM_MAC]);
+	if (tb[ENI_NOTIFY_A_DRIVER])
+		copy_string(ev->driver, sizeof(ev->driver), tb[ENI_NOTIFY_A_DRIVER]);
+	if (tb[ENI_NOTIFY_A_BUS_INFO])
+		copy_string(ev->bus_info, sizeof(ev->bus_info), tb[ENI_NOTIFY_A_BUS_INFO]);
+	if (tb[ENI_NOTIFY_A_MTU])
+		ev->mtu = mnl_attr_get_u32(tb[ENI_NOTIFY_A_MTU]);
+	if (tb[ENI_NOTIFY_A_SEQ])
+		ev->seq = mnl_attr_get_u64(tb[ENI_NOTIFY_A_SEQ]);
+	if (tb[ENI_NOTIFY_A_TIMESTAMP])
+		ev->timestamp_ns = mnl_attr_get_u64(tb[ENI_NOTIFY_A_TIMESTAMP]);
+	if (tb[ENI_NOTIFY_A_ORIGIN])
+		ev->origin = mnl_attr_get_u32(tb[ENI_NOTIFY_A_ORIGIN]);
+	if (tb[ENI_NOTIFY_A_CHANGE])
+		ev->change = mnl_attr_get_u32(tb[ENI_NOTIFY_A_CHANGE]);
+	return 0;
+}
+
+int eni_msg_parse_buf(const void *buf, size_t len, struct eni_event *ev)
+{
+	const struct nlmsghdr *nlh = buf;
+
+	memset(ev, 0, sizeof(*ev));
+	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
+		return -EINVAL;
+	return eni_msg_parse(nlh, ev);
+}
+
+/* ---- builders ---- */
+
+static struct nlmsghdr *genl_put_header(void *buf, size_t len, uint16_t type, uint16_t flags,
+					uint32_t seq, uint8_t cmd, uint8_t version)
+{
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *genl;
+
+	if (len < MNL_NLMSG_HDRLEN + GENL_HDR_SIZE)
+		return NULL;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = version;
+	return nlh;
+}
+
+struct nlmsghdr *eni_msg_build_get(void *buf, size_t len, uint16_t family_id, uint32_t seq,
+				   uint32_t ifindex)
+{
+	struct nlmsghdr *nlh = genl_put_header(buf, len, family_id, NLM_F_REQUEST | NLM_F_ACK, seq,
+					       ENI_NOTIFY_CMD_GET, ENI_NOTIFY_FAMILY_VERSION);
+
+	if (!nlh || !mnl_attr_put_u32_check(nlh, len, ENI_NOTIFY_A_IFINDEX, ifindex))
+		return NULL;
+	return nlh;
+}
+
+struct nlmsghdr *eni_msg_build_dump(void *buf, size_t len, uint16_t family_id, uint32_t seq)
+{
+	return genl_put_header(buf, len, family_id, NLM_F_REQUEST | NLM_F_DUMP, seq,
+			       ENI_NOTIFY_CMD_GET, ENI_NOTIFY_FAMILY_VERSION);
+}
+
+/* Like the kernel's nla_put_64bit(): a PAD attribute first if the payload would be unaligned. */
+static bool put_u64_aligned(struct nlmsghdr *nlh, const void *buf, size_t len, uint16_t type,
+			    uint64_t v)
+{
+	size_t tail = (const char *)mnl_nlmsg_get_payload_tail(nlh) - (const char *)buf;
+
+	if ((tail + MNL_ATTR_HDRLEN) % 8 &&
+	    !mnl_attr_put_check(nlh, len, ENI_NOTIFY_A_PAD, 0, NULL))
+		return false;
+	return mnl_attr_put_u64_check(nlh, len, type, v);
+}
+
+static bool event_has(const struct eni_event *ev, int attr)
+{
+	return ENI_EVENT_HAS(ev, attr) || attr == ENI_NOTIFY_A_IFINDEX ||
+	       attr == ENI_NOTIFY_A_IFNAME || attr == ENI_NOTIFY_A_MAC;
+}
+
+struct nlmsghdr *eni_msg_build_event(void *buf, size_t len, uint16_t family_id, uint32_t seq,
+				     const struct eni_event *ev)
+{
+	struct nlmsghdr *nlh =
+		genl_put_header(buf, len, family_id, 0, seq, ev->cmd, ENI_NOTIFY_FAMILY_VERSION);
+	bool ok = nlh;
+
+#define U32(a, v)    (!event_has(ev, a) || mnl_attr_put_u32_check(nlh, len, a, v))
+#define U64(a, v)    (!event_has(ev, a) || put_u64_aligned(nlh, buf, len, a, v))
+#define STR(a, v)    (!event_has(ev, a) || mnl_attr_put_strz_check(nlh, len, a, v))
+#define BIN(a, v, n) (!event_has(ev, a) || mnl_attr_put_check(nlh, len, a, n, v))
+	ok = ok && U32(ENI_NOTIFY_A_IFINDEX, ev->ifindex);
+	ok = ok && STR(ENI_NOTIFY_A_IFNAME, ev->ifname);
+	ok = ok && BIN(ENI_NOTIFY_A_MAC, ev->mac, ev->mac_len);
+	ok = ok && BIN(ENI_NOTIFY_A_PERM_MAC, ev->perm_mac, ev->perm_mac_len);
+	ok = ok && STR(ENI_NOTIFY_A_DRIVER, ev->driver);
+	ok = ok && STR(ENI_NOTIFY_A_BUS_INFO, ev->bus_info);
+	ok = ok && U32(ENI_NOTIFY_A_MTU, ev->mtu);
+	ok = ok && U64(ENI_NOTIFY_A_SEQ, ev->seq);
+	ok = ok && U64(ENI_NOTIFY_A_TIMESTAMP, ev->timestamp_ns);
+	ok = ok && U32(ENI_NOTIFY_A_ORIGIN, ev->origin);
+	ok = ok && U32(ENI_NOTIFY_A_CHANGE, ev->change);
+#undef U32
+#undef U64
+#undef STR
+#undef BIN
+	return ok ? nlh : NULL;
+}
+
+struct nlmsghdr *eni_msg_build_getfamily(void *buf, size_t len, uint32_t seq)
+{
+	struct nlmsghdr *nlh = genl_put_header(buf, len, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK,
+					       seq, CTRL_CMD_GETFAMILY, 1);
+
+	if (!nlh ||
+	    !mnl_attr_put_strz_check(nlh, len, CTRL_ATTR_FAMILY_NAME, ENI_NOTIFY_FAMILY_NAME))
+		return NULL;
+	return nlh;
+}
+
+/* ---- nlctrl reply ---- */
+
+struct family_reply {
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	const struct nlattr *grp[CTRL_ATTR_MCAST_GRP_MAX + 1];
+	uint32_t events_group;
+};
+
+static int ctrl_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct family_reply *r = data;
+	uint16_t type = mnl_attr_get_type(attr);
+	bool ok;
+
+	switch (type) {
+	case CTRL_ATTR_FAMILY_ID:
+		ok = attr_len_is(attr, sizeof(uint16_t));
+		break;
+	case CTRL_ATTR_FAMILY_NAME:
+		ok = attr_string_fits(attr, GENL_NAMSIZ);
+		break;
+	case CTRL_ATTR_MCAST_GROUPS:
+		ok = mnl_attr_get_payload_len(attr) >= MNL_ATTR_HDRLEN ||
+		     !mnl_attr_get_payload_len(attr);
+		break;
+	default:
+		return MNL_CB_OK;
+	}
+	if (!ok)
+		return MNL_CB_ERROR;
+	r->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int grp_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct family_reply *r = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type == CTRL_ATTR_MCAST_GRP_ID && !attr_len_is(attr, sizeof(uint32_t)))
+		return MNL_CB_ERROR;
+	if (type == CTRL_ATTR_MCAST_GRP_NAME && !attr_string_fits(attr, GENL_NAMSIZ))
+		return MNL_CB_ERROR;
+	if (type == CTRL_ATTR_MCAST_GRP_ID || type == CTRL_ATTR_MCAST_GRP_NAME)
+		r->grp[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* One entry of CTRL_ATTR_MCAST_GROUPS (itself a nest of name + id). */
+static int group_cb(const struct nlattr *attr, void *data)
+{
+	struct family_reply *r = data;
+
+	memset(r->grp, 0, sizeof(r->grp));
+	if (attrs_walk(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), grp_attr_cb, r))
+		return MNL_CB_ERROR;
+	if (r->grp[CTRL_ATTR_MCAST_GRP_NAME] && r->grp[CTRL_ATTR_MCAST_GRP_ID] &&
+	    !strcmp(mnl_attr_get_str(r->grp[CTRL_ATTR_MCAST_GRP_NAME]), ENI_NOTIFY_MCGRP_EVENTS))
+		r->events_group = mnl_attr_get_u32(r->grp[CTRL_ATTR_MCAST_GRP_ID]);
+	return MNL_CB_OK;
+}
+
+int eni_msg_parse_family(const struct nlmsghdr *nlh, uint16_t *family_id, uint32_t *events_group)
+{
+	struct family_reply r = {0};
+	const struct nlattr *groups;
+
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + GENL_HDR_SIZE || nlh->nlmsg_type != GENL_ID_CTRL)
+		return -EINVAL;
+	if (attrs_walk(mnl_nlmsg_get_payload_offset(nlh, sizeof(struct genlmsghdr)),
+		       nlh->nlmsg_len - MNL_NLMSG_HDRLEN - GENL_HDR_SIZE, ctrl_attr_cb, &r))
+		return -EINVAL;
+	if (!r.tb[CTRL_ATTR_FAMILY_ID] || !r.tb[CTRL_ATTR_FAMILY_NAME])
+		return -EINVAL;
+	if (strcmp(mnl_attr_get_str(r.tb[CTRL_ATTR_FAMILY_NAME]), ENI_NOTIFY_FAMILY_NAME))
+		return -ENOENT;
+	groups = r.tb[CTRL_ATTR_MCAST_GROUPS];
+	if (groups && attrs_walk(mnl_attr_get_payload(groups), mnl_attr_get_payload_len(groups),
+				 group_cb, &r))
+		return -EINVAL;
+	*family_id = mnl_attr_get_u16(r.tb[CTRL_ATTR_FAMILY_ID]);
+	*events_group = r.events_group;
+	return 0;
+}
+
+/* ---- formatting ---- */
+
+const char *eni_cmd_name(uint8_t cmd)
+{
+	switch (cmd) {
+	case ENI_NOTIFY_CMD_GET:
+		return "get";
+	case ENI_NOTIFY_CMD_LINK_ADD:
+		return "add";
+	case ENI_NOTIFY_CMD_LINK_DEL:
+		return "del";
+	case ENI_NOTIFY_CMD_LINK_CHANGE:
+		return "change";
+	default:
+		return "unknown";
+	}
+}
+
+const char *eni_origin_name(uint32_t origin)
+{
+	switch (origin) {
+	case ENI_NOTIFY_ORIGIN_HOTPLUG:
+		return "hotplug";
+	case ENI_NOTIFY_ORIGIN_PRESENT:
+		return "present";
+	case ENI_NOTIFY_ORIGIN_NETNS:
+		return "netns";
+	default:
+		return "unknown";
+	}
+}
+
+struct out {
+	char *buf;
+	size_t len;
+	size_t pos; /* may run past len: then the result did not fit */
+};
+
+static void outf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void outf(struct out *o, const char *fmt, ...)
+{
+	size_t room = o->pos < o->len ? o->len - o->pos : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room ? o->buf + o->pos : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->pos += (size_t)n;
+}
+
+static void out_hwaddr(struct out *o, const uint8_t *a, unsigned len)
+{
+	for (unsigned i = 0; i < len; i++)
+		outf(o, "%s%02x", i ? ":" : "", a[i]);
+}
+
+/* A JSON string; ifnames may hold '"' and '\\'. */
+static void out_json_str(struct out *o, const char *s)
+{
+	outf(o, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			outf(o, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			outf(o, "\\u%04x", c);
+		else
+			outf(o, "%c", c);
+	}
+	outf(o, "\"");
+}
+
+static const char *const change_names[] = {"name", "mac", "mtu"};
+
+static void format_text(struct out *o, const struct eni_event *ev)
+{
+	outf(o, "%" PRIu64 ".%06" PRIu64 " seq %" PRIu64 " %s %s ifindex %u mac ",
+	     ev->timestamp_ns / 1000000000, ev->timestamp_ns % 1000000000 / 1000, ev->seq,
+	     eni_cmd_name(ev->cmd), ev->ifname, ev->ifindex);
+	out_hwaddr(o, ev->mac, ev->mac_len);
+	outf(o, " bus %s driver %s mtu %u origin %s", ev->bus_info[0] ? ev->bus_info : "-",
+	     ev->driver[0] ? ev->driver : "-", ev->mtu,
+	     ev->origin ? eni_origin_name(ev->origin) : "-");
+	if (ev->cmd == ENI_NOTIFY_CMD_LINK_CHANGE) {
+		bool first = true;
+
+		outf(o, " change ");
+		for (unsigned i = 0; i < 3; i++)
+			if (ev->change & (1U << i)) {
+				outf(o, "%s%s", first ? "" : ",", change_names[i]);
+				first = false;
+			}
+		if (first)
+			outf(o, "-");
+	}
+}
+
+static void format_json(struct out *o, const struct eni_event *ev)
+{
+	outf(o,
+	     "{\"time_ns\":%" PRIu64 ",\"seq\":%" PRIu64 ",\"event\":\"%s\",\"ifindex\":%u,"
+	     "\"ifname\":",
+	     ev->timestamp_ns, ev->seq, eni_cmd_name(ev->cmd), ev->ifindex);
+	out_json_str(o, ev->ifname);
+	outf(o, ",\"mac\":\"");
+	out_hwaddr(o, ev->mac, ev->mac_len);
+	outf(o, "\",\"perm_mac\":");
+	if (ev->perm_mac_len) {
+		outf(o, "\"");
+		out_hwaddr(o, ev->perm_mac, ev->perm_mac_len);
+		outf(o, "\"");
+	} else {
+		outf(o, "null");
+	}
+	outf(o, ",\"bus_info\":");
+	if (ev->bus_info[0])
+		out_json_str(o, ev->bus_info);
+	else
+		outf(o, "null");
+	outf(o, ",\"driver\":");
+	if (ev->driver[0])
+		out_json_str(o, ev->driver);
+	else
+		outf(o, "null");
+	outf(o, ",\"mtu\":%u,\"origin\":", ev->mtu);
+	if (ev->origin)
+		outf(o, "\"%s\"", eni_origin_name(ev->origin));
+	else
+		outf(o, "null");
+	if (ev->cmd == ENI_NOTIFY_CMD_LINK_CHANGE) {
+		bool first = true;
+
+		outf(o, ",\"change\":[");
+		for (unsigned i = 0; i < 3; i++)
+			if (ev->change & (1U << i)) {
+				outf(o, "%s\"%s\"", first ? "" : ",", change_names[i]);
+				first = false;
+			}
+		outf(o, "]");
+	}
+	outf(o, "}");
+}
+
+int eni_event_format(const struct eni_event *ev, bool json, char *buf, size_t len)
+{
+	struct out o = {.buf = buf, .len = len};
+
+	if (json)
+		format_json(&o, ev);
+	else
+		format_text(&o, ev);
+	if (o.pos >= len) {
+		if (len)
+			buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return (int)o.pos;
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's state, shared by its event sources, link state machine and applier. */
+#ifndef ENID_ENID_H
+#define ENID_ENID_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "kstate.h"
+#include "loop.h"
+#include "plan.h"
+#include "slots.h"
+
+#define ENID_VERSION   "0.1"
+#define ENID_RUN_DIR   "/run/enid"
+#define ENID_SOCK_NAME "enid.sock"
+
+enum link_state {
+	LINK_NEW,
+	LINK_WAIT_UDEV,
+	LINK_RESOLVING,
+	LINK_CONFIGURING,
+	LINK_CONFIGURED,
+	LINK_FAILED,
+	LINK_REMOVED,
+};
+
+struct link {
+	struct link_facts facts;
+	char bus_info[32];
+	enum link_state state;
+	bool managed;	   /* a matching driver, not the primary, not unmanaged = yes */
+	unsigned int slot; /* 0 = none */
+	bool udev_ready;
+	bool pending; /* apply at the end of this loop turn */
+	bool dirty;   /* diff against a kernel dump first (not a fresh slot) */
+	bool cleanup; /* delete the slot's rules/routes, then free the slot */
+	bool cleanup_inflight;
+	uint32_t gen;		 /* resync generation that last saw it */
+	struct addressing *addr; /* NULL until resolved */
+	/* timeline, CLOCK_MONOTONIC us, 0 = not reached */
+	uint64_t t_event, t_udev, t_addr, t_conf;
+	unsigned int attempts; /* consecutive failures */
+	uint64_t retry_at;     /* 0 = none */
+	char why[160];	       /* last problem, for status */
+};
+
+enum batch_kind { BATCH_APPLY, BATCH_CLEANUP, BATCH_ORPHANS };
+
+/* One link's (or the orphan sweep's) requests in flight, by seq range. */
+struct batch {
+	uint32_t lo, hi;
+	int ifindex;
+	enum batch_kind kind;
+	bool closed;   /* all its requests are queued */
+	bool finished; /* completion handled; compacted away later */
+	unsigned int sent;
+	unsigned int outstanding;
+	unsigned int errors;
+	char first_err[160];
+};
+
+enum enid_mode { MODE_NONE, MODE_GENL, MODE_RTNL };
+
+struct udev;
+struct udev_monitor;
+struct mnl_socket;
+struct ctl_client;
+
+struct enid {
+	struct loop loop;
+	struct enid_config cfg;
+	char config_path[PATH_MAX];
+	bool config_is_default; /* a missing default file means all defaults */
+	char run_dir[PATH_MAX];
+	int source_opt; /* -1 = as config, else enum enid_source */
+	enum enid_mode mode;
+	bool degraded_logged;
+
+	/* genetlink: eni_notify events, dumps, nlctrl notifications */
+	struct mnl_socket *genl;
+	struct watch genl_w;
+	uint32_t ctrl_grp; /* nlctrl "notify" */
+	uint16_t fam_id;   /* 0 = family absent */
+	uint32_t fam_grp;
+	bool fam_joined;
+	uint64_t last_seq;	/* last eni_notify seq seen, 0 = none */
+	uint32_t genl_dump_seq; /* 0 = no dump running */
+	bool genl_switch_dump;	/* the running dump follows a switch from rtnetlink */
+
+	/* rtnetlink: link events and link dumps */
+	struct mnl_socket *rtev;
+	struct watch rtev_w;
+	bool rtev_joined;
+	uint32_t rtnl_dump_seq;
+
+	/* rtnetlink: the applier's requests and ACKs */
+	struct mnl_socket *rtreq;
+	struct watch rtreq_w;
+	uint32_t req_seq;
+	struct batch *batches;
+	unsigned int n_batches, cap_batches;
+
+	/* rtnetlink: synchronous dumps (kernel state, primary) */
+	struct mnl_socket *rtdump;
+	struct kstate ks;
+
+	/* udev */
+	bool udev_gate;
+	struct udev *udev;
+	struct udev_monitor *umon;
+	struct watch udev_w;
+
+	struct watch sig_w;
+	struct watch timer_w;
+	uint64_t timer_at;
+
+	int ctl_fd;
+	struct watch ctl_w;
+	struct ctl_client *clients;
+
+	struct link **links;
+	unsigned int n_links, cap_links;
+	struct slots slots;
+	int primary_ifindex; /* 0 = none found */
+
+	bool synced;	      /* the first dump of the event source completed */
+	bool orphans_pending; /* sweep untracked tagged rules/routes at the next pass */
+	uint32_t gen;
+	bool sweep_pending;
+	bool notified_ready;
+};
+
+/* links.c: the per-link state machine */
+struct link *links_find(struct enid *d, int ifindex);
+/* A link was seen (event or dump): added or changed. event_us = kernel event time. */
+void links_seen(struct enid *d, const struct link_facts *f, const char *bus_info,
+		uint64_t event_us);
+void links_gone(struct enid *d, int ifindex);
+void links_udev_ready(struct enid *d, int ifindex, const char *ifname);
+/* A source's dump finished: with sweep, links it did not report (this generation) are gone. */
+void links_dump_done(struct enid *d, bool sweep);
+/* Re-evaluate every link after a config change or a resync; marks them dirty. */
+void links_reevaluate(struct enid *d);
+void links_free_all(struct enid *d);
+/* Retry timer: failed links due again, udev waits that timed out. */
+void links_timer(struct enid *d, uint64_t now);
+void link_failed(struct enid *d, struct link *l, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void link_destroy(struct enid *d, struct link *l);
+const char *link_state_name(enum link_state s);
+
+/* apply.c: the applier (one pass per loop turn) */
+void apply_pass(struct enid *d);
+void apply_read_acks(struct enid *d);
+void apply_compact(struct enid *d);
+int apply_find_primary(struct enid *d);
+
+/* src_genl.c */
+int genl_source_open(struct enid *d);
+void genl_source_close(struct enid *d);
+int genl_source_start_dump(struct enid *d);
+/* src_rtnl.c */
+int rtnl_source_open(struct enid *d);
+void rtnl_source_close(struct enid *d);
+int rtnl_source_start(struct enid *d);
+void rtnl_source_stop(struct enid *d);
+/* src_udev.c */
+int udev_source_open(struct enid *d);
+void udev_source_close(struct enid *d);
+bool udev_should_gate(const struct enid_config *cfg);
+/* True when udev has initialized the link; its udev name in name (IFNAMSIZ). */
+bool udev_link_initialized(struct enid *d, int ifindex, char *name);
+
+/* enid.c */
+void enid_set_mode(struct enid *d, enum enid_mode m);
+void enid_resync(struct enid *d, const char *why);
+/* Parses the config again; 0, or -errno with every error in *msgs (malloc'd text). */
+int enid_reload(struct enid *d, char **msgs);
+void enid_timer_rearm(struct enid *d);
+const char *enid_mode_name(enum enid_mode m);
+
+/* ctl.c: the control socket */
+int ctl_open(struct enid *d);
+void ctl_close(struct enid *d);
+
+/* status.c */
+struct sbuf;
+void status_format(struct enid *d, bool json, struct sbuf *out);
+
+#endif

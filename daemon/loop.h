@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One epoll loop: every watched fd carries its own callback. */
+#ifndef ENID_LOOP_H
+#define ENID_LOOP_H
+
+#include <stdint.h>
+#include <sys/epoll.h>
+
+struct watch;
+typedef void (*watch_fn)(struct watch *w, uint32_t events);
+
+struct watch {
+	int fd;
+	watch_fn fn;
+	void *data;
+};
+
+struct loop {
+	int epfd;
+	int quit;
+	void (*idle)(struct loop *l, void *data); /* after each batch of events */
+	void *idle_data;
+};
+
+int loop_init(struct loop *l);
+void loop_fini(struct loop *l);
+int loop_add(struct loop *l, struct watch *w, uint32_t events);
+int loop_mod(struct loop *l, struct watch *w, uint32_t events);
+void loop_del(struct loop *l, struct watch *w);
+int loop_run(struct loop *l);
+
+#endif

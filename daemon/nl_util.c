@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+
+#include "nl_util.h"
+
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
+
+struct mnl_socket *nl_open(int bus, unsigned int flags, int rcvbuf)
+{
+	int sflags = SOCK_CLOEXEC | ((flags & NL_BLOCKING) ? 0 : SOCK_NONBLOCK);
+	struct mnl_socket *nl = mnl_socket_open2(bus, sflags);
+	int one = 1;
+
+	if (!nl)
+		return NULL;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto err;
+	/* best effort: older kernels lack some of these */
+	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (flags & NL_STRICT)
+		mnl_socket_setsockopt(nl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	if (rcvbuf > 0) {
+		int fd = mnl_socket_get_fd(nl);
+
+		/* FORCE works for root past rmem_max; fall back for the unprivileged */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	}
+	return nl;
+err : {
+	int saved = errno;
+
+	mnl_socket_close(nl);
+	errno = saved;
+}
+	return NULL;
+}
+
+int nl_join(struct mnl_socket *nl, unsigned int group)
+{
+	int g = (int)group;
+
+	if (mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) < 0)
+		return -errno;
+	return 0;
+}
+
+int nl_leave(struct mnl_socket *nl, unsigned int group)
+{
+	int g = (int)group;
+
+	if (mnl_socket_setsockopt(nl, NETLINK_DROP_MEMBERSHIP, &g, sizeof(g)) < 0)
+		return -errno;
+	return 0;
+}
+
+int nl_error_code(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *err;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
+		return -EBADMSG;
+	err = mnl_nlmsg_get_payload(nlh);
+	return err->error;
+}
+
+const char *nl_extack_msg(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *err;
+	const struct nlattr *attr;
+	size_t off;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NULL;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
+		return NULL;
+	err = mnl_nlmsg_get_payload(nlh);
+	/* without NLM_F_CAPPED the whole request is echoed before the TLVs */
+	off = sizeof(*err);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	if (mnl_nlmsg_size(off) > nlh->nlmsg_len)
+		return NULL;
+	mnl_attr_for_each(attr, nlh, off)
+	{
+		if (mnl_attr_get_type(attr) != NLMSGERR_ATTR_MSG)
+			continue;
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+			return NULL;
+		return mnl_attr_get_str(attr);
+	}
+	return NULL;
+}
+
+int nl_done_code(const struct nlmsghdr *nlh)
+{
+	/* a dump that failed midway reports its error in NLMSG_DONE's payload */
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
+		int err = *(const int *)mnl_nlmsg_get_payload(nlh);
+
+		return err < 0 ? err : 0;
+	}
+	return 0;
+}
+
+int nl_transact(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data, char *errbuf,
+		size_t errlen)
+{
+	static char buf[NL_BUF_SIZE] __attribute__((aligned(8)));
+	uint32_t portid = mnl_socket_get_portid(nl);
+	uint32_t seq = req->nlmsg_seq;
+
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
+	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		const struct nlmsghdr *nlh;
+		int left;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		left = (int)n;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != portid)
+				continue; /* stray: a multicast event or an older request */
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				return nl_done_code(nlh);
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				int err = nl_error_code(nlh);
+				const char *msg = nl_extack_msg(nlh);
+
+				if (msg && errbuf && errlen)
+					snprintf(errbuf, errlen, "%s", msg);
+				return err;
+			}
+			if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
+				continue;
+			if (cb && cb(nlh, data) < MNL_CB_OK)
+				return -EINTR;
+		}
+		/* a plain (non-dump) request without NLM_F_ACK ends at its one reply */
+		if (!(req->nlmsg_flags & (NLM_F_DUMP | NLM_F_ACK)))
+			return 0;
+	}
+}

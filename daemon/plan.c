@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The pure planner: see plan.h for the routing scheme. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/if_addr.h>
+
+#include "plan.h"
+
+#define V6_DEFAULT_METRIC 1024 /* the kernel's metric for a v6 route given 0 */
+
+uint32_t table_for_slot(const struct enid_config *cfg, unsigned slot)
+{
+	return cfg->table_base + slot;
+}
+
+void pref_range_for_slot(const struct enid_config *cfg, unsigned slot, uint32_t *lo, uint32_t *hi)
+{
+	*lo = cfg->rule_pref_base + 3 * slot;
+	*hi = *lo + 2;
+}
+
+uint32_t metric_for_slot(const struct enid_config *cfg, unsigned slot)
+{
+	return cfg->metric_base + slot;
+}
+
+unsigned slot_for_table(const struct enid_config *cfg, uint32_t table)
+{
+	if (table <= cfg->table_base || table - cfg->table_base > ENID_MAX_SLOTS)
+		return 0;
+	return table - cfg->table_base;
+}
+
+unsigned slot_for_pref(const struct enid_config *cfg, uint32_t pref)
+{
+	if (pref < cfg->rule_pref_base + 3 || pref - cfg->rule_pref_base > 3 * ENID_MAX_SLOTS + 2)
+		return 0;
+	return (pref - cfg->rule_pref_base) / 3;
+}
+
+int addressing_from_config(const struct enid_config *cfg, const uint8_t mac[6],
+			   struct addressing *out)
+{
+	const struct enid_eni_config *eni = config_find_mac(cfg, mac);
+
+	memset(out, 0, sizeof(*out));
+	if (!eni)
+		return -ENOENT;
+	if (eni->unmanaged)
+		return -EPERM;
+	memcpy(out->addrs, eni->addrs, eni->n_addrs * sizeof(eni->addrs[0]));
+	out->n_addrs = eni->n_addrs;
+	out->gateway4 = eni->gateway4;
+	out->gateway6 = eni->gateway6;
+	out->mtu = eni->mtu;
+	out->nodad = true; /* the administrator wrote them down: no DAD wait */
+	return 0;
+}
+
+static int refuse(struct plan *out, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int refuse(struct plan *out, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out->why, sizeof(out->why), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static bool addr_valid(const struct enid_ip *ip)
+{
+	unsigned bits = enid_ip_len(ip->family) * 8;
+
+	return bits && ip->prefixlen >= 1 && ip->prefixlen <= bits;
+}
+
+static bool has_family(const struct addressing *a, int family)
+{
+	for (unsigned i = 0; i < a->n_addrs; i++)
+		if (a->addrs[i].family == family)
+			return true;
+	return false;
+}
+
+static bool gateway_reachable(const struct addressing *a, const struct enid_ip *gw)
+{
+	for (unsigned i = 0; i < a->n_addrs; i++)
+		if (enid_ip_in_subnet(gw, &a->addrs[i]))
+			return true;
+	return false;
+}
+
+/* True when an earlier address already gave this subnet its routes. */
+static bool subnet_planned(const struct addressing *a, unsigned i)
+{
+	struct enid_ip net = enid_ip_network(&a->addrs[i]);
+
+	for (unsigned j = 0; j < i; j++) {
+		struct enid_ip other = enid_ip_network(&a->addrs[j]);
+
+		if (other.prefixlen == net.prefixlen && enid_ip_same_addr(&other, &net))
+			return true;
+	}
+	return false;
+}
+
+static void add_rule(struct plan *out, const struct enid_ip *src, uint32_t pref, uint32_t table,
+		     int suppress)
+{
+	struct plan_rule *r = &out->rules[out->n_rules++];
+
+	r->family = src->family;
+	r->pref = pref;
+	r->src = *src;
+	r->src.prefixlen = enid_ip_len(src->family) * 8;
+	r->table = table;
+	r->suppress_prefixlength = suppress;
+	r->protocol = ENID_RTPROT;
+}
+
+static struct plan_route *add_route(struct plan *out, int family, uint32_t table, uint32_t metric)
+{
+	struct plan_route *r = &out->routes[out->n_routes++];
+
+	r->family = family;
+	r->table = table;
+	r->dst.family = family;
+	r->metric = metric;
+	if (family == AF_INET6 && !metric)
+		r->metric = V6_DEFAULT_METRIC;
+	r->scope = RT_SCOPE_UNIVERSE;
+	r->protocol = ENID_RTPROT;
+	r->oif = out->ifindex;
+	return r;
+}
+
+static void add_subnet_routes(struct plan *out, const struct enid_ip *addr, uint32_t main_metric)
+{
+	uint32_t tables[2] = {out->table, RT_TABLE_MAIN};
+	uint32_t metrics[2] = {0, main_metric};
+
+	for (int t = 0; t < 2; t++) {
+		struct plan_route *r = add_route(out, addr->family, tables[t], metrics[t]);
+
+		r->dst = enid_ip_network(addr);
+		if (addr->family == AF_INET) {
+			r->scope = RT_SCOPE_LINK;
+			r->prefsrc = *addr;
+			r->prefsrc.prefixlen = 32;
+		}
+	}
+}
+
+static void add_default_routes(struct plan *out, const struct enid_ip *gw, bool in_main,
+			       uint32_t main_metric)
+{
+	struct plan_route *r = add_route(out, gw->family, out->table, 0);
+
+	r->gateway = *gw;
+	if (in_main) {
+		r = add_route(out, gw->family, RT_TABLE_MAIN, main_metric);
+		r->gateway = *gw;
+	}
+}
+
+static void add_sysctl(struct plan *out, const char *ifname, const char *name, int value)
+{
+	struct plan_sysctl *s = &out->sysctls[out->n_sysctls++];
+
+	snprintf(s->path, sizeof(s->path), "net/ipv4/conf/%s/%s", ifname, name);
+	snprintf(s->value, sizeof(s->value), "%d", value);
+}
+
+int link_plan(const struct enid_config *cfg, const struct link_facts *facts,
+	      const struct addressing *a, unsigned slot, struct plan *out)
+{
+	const struct enid_eni_config *eni = config_find_mac(cfg, facts->mac);
+	char mac[18], ip[ENID_IP_STRLEN];
+	uint32_t metric;
+	bool main_default;
+
+	memset(out, 0, sizeof(*out));
+	out->ifindex = facts->ifindex;
+	snprintf(out->ifname, sizeof(out->ifname), "%s", facts->ifname);
+	out->slot = slot;
+	mac_format(facts->mac, mac);
+
+	if (facts->is_primary || config_names_primary(cfg, facts->ifname, facts->mac))
+		return refuse(out, -EPERM, "%s (%s) is the primary interface", facts->ifname, mac);
+	if (eni && eni->unmanaged)
+		return refuse(out, -EPERM, "%s (%s) is unmanaged", facts->ifname, mac);
+	if (slot < 1 || slot > ENID_MAX_SLOTS)
+		return refuse(out, -ERANGE, "slot %u is not in 1..%d", slot, ENID_MAX_SLOTS);
+	if (!a || !a->n_addrs)
+		return refuse(out, -ENODATA, "no addresses for %s (%s)", facts->ifname, mac);
+	if (a->n_addrs > ENID_MAX_ADDRS)
+		return refuse(out, -E2BIG, "%u addresses, at most %d", a->n_addrs, ENID_MAX_ADDRS);
+	for (unsigned i = 0; i < a->n_addrs; i++)
+		if (!addr_valid(&a->addrs[i]))
+			return refuse(out, -EINVAL, "address %u: bad family or prefix length", i);
+	if (a->gateway4.family && a->gateway4.family != AF_INET)
+		return refuse(out, -EINVAL, "gateway4 is not IPv4");
+	if (a->gateway6.family && a->gateway6.family != AF_INET6)
+		return refuse(out, -EINVAL, "gateway6 is not IPv6");
+	if (a->gateway4.family && !gateway_reachable(a, &a->gateway4))
+		return refuse(out, -EINVAL, "gateway %s is outside every IPv4 subnet",
+			      enid_ip_format(&a->gateway4, false, ip, sizeof(ip)));
+
+	out->table = table_for_slot(cfg, slot);
+	pref_range_for_slot(cfg, slot, &out->pref_lo, &out->pref_hi);
+	metric = metric_for_slot(cfg, slot);
+	out->mtu = a->mtu;
+	out->up = true;
+	main_default = config_default_route(cfg, facts->mac);
+
+	for (unsigned i = 0; i < a->n_addrs; i++) {
+		const struct enid_ip *addr = &a->addrs[i];
+		struct plan_addr *pa = &out->addrs[out->n_addrs++];
+
+		pa->ip = *addr;
+		pa->flags = IFA_F_NOPREFIXROUTE;
+		if (addr->family == AF_INET6 && a->nodad)
+			pa->flags |= IFA_F_NODAD;
+
+		add_rule(out, addr, out->pref_lo, out->table, 0);
+		add_rule(out, addr, out->pref_lo + 1, RT_TABLE_MAIN, 0);
+		add_rule(out, addr, out->pref_lo + 2, out->table, -1);
+
+		/* A host-length prefix has no subnet to route. */
+		if (addr->prefixlen < enid_ip_len(addr->family) * 8 && !subnet_planned(a, i))
+			add_subnet_routes(out, addr, metric);
+	}
+	if (a->gateway4.family && has_family(a, AF_INET))
+		add_default_routes(out, &a->gateway4, main_default, metric);
+	if (a->gateway6.family && has_family(a, AF_INET6))
+		add_default_routes(out, &a->gateway6, main_default, metric);
+
+	add_sysctl(out, facts->ifname, "arp_ignore", cfg->arp_ignore);
+	add_sysctl(out, facts->ifname, "arp_announce", cfg->arp_announce);
+	return 0;
+}

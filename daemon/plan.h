@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Planning: (config, link facts, addressing, slot) -> the desired kernel
+ * state for one ENI. Pure: no I/O, no globals; the applier diffs it against
+ * what the kernel has.
+ *
+ * Routing scheme (slot s >= 1):
+ *   table T = table_base + s
+ *   for each address A (v4 and v6), pref = rule_pref_base + 3*s + k:
+ *     k=0  from A lookup T    suppress_prefixlength 0   (ENI subnet routes)
+ *     k=1  from A lookup main suppress_prefixlength 0   (guard: specific main routes win)
+ *     k=2  from A lookup T                              (the ENI's default route)
+ *   table T: <subnet> dev ENI scope link src <P>; default via <gw> dev ENI
+ *   main:    <subnet> dev ENI scope link src <P> metric metric_base + s
+ *            default via <gw> dev ENI metric metric_base + s   (default_route only)
+ *   addresses carry IFA_F_NOPREFIXROUTE (v6 also IFA_F_NODAD when the source vouches)
+ * <subnet> is each distinct subnet among the addresses; <P> is the first address
+ * (file order) of that subnet, i.e. the primary address when it is in it.
+ * v6 routes have scope universe and no src (the kernel refuses a tentative
+ * v6 prefsrc), and table-T v6 routes carry metric 1024 (what the kernel
+ * stores for 0), so the plan equals what a dump reads back.
+ * Every route and rule carries protocol ENID_RTPROT.
+ */
+#ifndef ENID_PLAN_H
+#define ENID_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/rtnetlink.h>
+
+#include "config.h"
+
+#define ENID_RTPROT 222 /* rtm_protocol / FRA_PROTOCOL of all we add */
+
+#define PLAN_MAX_ADDRS	 ENID_MAX_ADDRS
+#define PLAN_MAX_RULES	 (3 * ENID_MAX_ADDRS)
+#define PLAN_MAX_ROUTES	 (2 * ENID_MAX_ADDRS + 4) /* 2 per subnet + 2 defaults per family */
+#define PLAN_MAX_SYSCTLS 4
+#define PLAN_WHY_LEN	 128
+
+/* What the runtime knows about a link. */
+struct link_facts {
+	int ifindex;
+	char ifname[ENID_IFNAMSIZ];
+	uint8_t mac[6];
+	char driver[ENID_DRIVER_LEN];
+	unsigned mtu;
+	bool is_primary; /* runtime's own finding (main default route at start) */
+};
+
+/* What an addressing source (static today; metadata, dhcp later) produces. */
+struct addressing {
+	struct enid_ip addrs[ENID_MAX_ADDRS]; /* [0] = primary; v4 and v6 mixed */
+	unsigned n_addrs;
+	struct enid_ip gateway4; /* family 0 = none */
+	struct enid_ip gateway6; /* family 0 = none */
+	unsigned mtu;		 /* 0 = keep */
+	bool nodad;		 /* source vouches for v6: IFA_F_NODAD */
+};
+
+struct plan_addr {
+	struct enid_ip ip; /* address and prefixlen */
+	uint32_t flags;	   /* IFA_F_NOPREFIXROUTE [| IFA_F_NODAD] */
+};
+
+struct plan_route {
+	int family;
+	uint32_t table;		/* T or RT_TABLE_MAIN */
+	struct enid_ip dst;	/* network address + prefixlen (0/0 = default) */
+	struct enid_ip gateway; /* family 0 = none (on-link) */
+	struct enid_ip prefsrc; /* family 0 = none */
+	uint32_t metric;	/* 0 = none (RTA_PRIORITY not sent) */
+	uint8_t scope;		/* RT_SCOPE_LINK or RT_SCOPE_UNIVERSE */
+	uint8_t protocol;	/* ENID_RTPROT */
+	int oif;		/* the ENI's ifindex */
+};
+
+struct plan_rule {
+	int family;
+	uint32_t pref;
+	struct enid_ip src;	   /* the address, prefixlen 32 / 128 */
+	uint32_t table;		   /* T or RT_TABLE_MAIN */
+	int suppress_prefixlength; /* -1 = none, else 0 */
+	uint8_t protocol;	   /* ENID_RTPROT */
+};
+
+struct plan_sysctl {
+	char path[96]; /* under /proc/sys/, e.g. "net/ipv4/conf/eth1/arp_ignore" */
+	char value[16];
+};
+
+struct plan {
+	int ifindex;
+	char ifname[ENID_IFNAMSIZ];
+	unsigned slot;
+	uint32_t table;
+	uint32_t pref_lo, pref_hi; /* all rule prefs of the slot: [lo, hi] */
+	unsigned mtu;		   /* 0 = keep */
+	bool up;		   /* set the link up */
+	struct plan_addr addrs[PLAN_MAX_ADDRS];
+	unsigned n_addrs;
+	struct plan_route routes[PLAN_MAX_ROUTES];
+	unsigned n_routes;
+	struct plan_rule rules[PLAN_MAX_RULES];
+	unsigned n_rules;
+	struct plan_sysctl sysctls[PLAN_MAX_SYSCTLS];
+	unsigned n_sysctls;
+	char why[PLAN_WHY_LEN]; /* reason when link_plan() refuses */
+};
+
+/*
+ * Plans one ENI. Returns 0 with *out filled, or -errno with out->why set:
+ *   -EPERM   the link is the primary (facts->is_primary or config primary =)
+ *   -EPERM   its MAC is unmanaged = yes
+ *   -ENODATA no addresses
+ *   -ERANGE  slot not in 1..ENID_MAX_SLOTS
+ *   -EINVAL  bad addressing: bad family or prefix length, a gateway of the wrong
+ *            family, or an IPv4 gateway outside every IPv4 subnet
+ * Routes are only ever planned in table T and main; rules only for ENI addresses.
+ * Host-length addresses (/32, /128) get no subnet route. Default routes are
+ * planned only when the ENI has an address of the gateway's family.
+ */
+int link_plan(const struct enid_config *cfg, const struct link_facts *facts,
+	      const struct addressing *addressing, unsigned slot, struct plan *out);
+
+/* Slot arithmetic; slot must be 1..ENID_MAX_SLOTS. */
+uint32_t table_for_slot(const struct enid_config *cfg, unsigned slot);
+void pref_range_for_slot(const struct enid_config *cfg, unsigned slot, uint32_t *lo, uint32_t *hi);
+uint32_t metric_for_slot(const struct enid_config *cfg, unsigned slot);
+/* Slot owning a table / rule pref, or 0 when it is none of ours (for orphan cleanup). */
+unsigned slot_for_table(const struct enid_config *cfg, uint32_t table);
+unsigned slot_for_pref(const struct enid_config *cfg, uint32_t pref);
+
+/*
+ * Static addressing source: fills *out from the [MAC] section (addresses,
+ * gateways, mtu, nodad = true). Returns 0, -ENOENT when there is no section,
+ * -EPERM when it is unmanaged = yes.
+ */
+int addressing_from_config(const struct enid_config *cfg, const uint8_t mac[6],
+			   struct addressing *out);
+
+#endif /* ENID_PLAN_H */

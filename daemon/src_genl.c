@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Event source: the eni_notify generic-netlink family. One socket carries the family's
+ * events, its dump replies (so both arrive in kernel order) and nlctrl's notifications
+ * (the family coming and going as the module loads and unloads).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/genetlink.h>
+#include <libmnl/libmnl.h>
+
+#include "eni_msg.h"
+#include "enid.h"
+#include "genl_ctrl.h"
+#include "log.h"
+#include "nl_util.h"
+#include "util.h"
+
+#define EVENT_RCVBUF (4 * 1024 * 1024)
+
+static uint64_t dump_max_seq;
+
+static void family_up(struct enid *d, uint16_t id, uint32_t grp)
+{
+	int err;
+
+	if (d->fam_id == id && d->fam_grp == grp && d->fam_joined)
+		return;
+	if (d->fam_joined && d->fam_grp != grp)
+		nl_leave(d->genl, d->fam_grp);
+	d->fam_id = id;
+	d->fam_grp = grp;
+	d->fam_joined = false;
+	err = nl_join(d->genl, grp);
+	if (err) {
+		log_err("joining eni_notify group %u: %s", grp, strerror(-err));
+		return;
+	}
+	d->fam_joined = true;
+	d->last_seq = 0;
+	log_info("eni_notify family %u, events group %u", id, grp);
+	if (d->source_opt != ENID_SOURCE_RTNL)
+		enid_set_mode(d, MODE_GENL);
+}
+
+static void family_down(struct enid *d)
+{
+	if (!d->fam_id)
+		return;
+	log_warn("eni_notify family went away (module unloaded)");
+	d->fam_id = 0;
+	d->fam_joined = false; /* the kernel dropped the membership with the group */
+	d->genl_dump_seq = 0;
+	if (d->source_opt == ENID_SOURCE_AUTO)
+		enid_set_mode(d, MODE_RTNL);
+	else if (d->mode == MODE_GENL)
+		d->mode = MODE_NONE;
+}
+
+static void handle_ctrl(struct enid *d, const struct nlmsghdr *nlh)
+{
+	struct genl_family_info fi;
+	uint32_t grp;
+
+	if (genl_ctrl_parse(nlh, &fi) < 0 || strcmp(fi.name, ENI_NOTIFY_FAMILY_NAME))
+		return;
+	switch (fi.cmd) {
+	case CTRL_CMD_NEWFAMILY:
+	case CTRL_CMD_NEWMCAST_GRP:
+		grp = genl_ctrl_group(&fi, ENI_NOTIFY_MCGRP_EVENTS);
+		if (grp)
+			family_up(d, fi.id, grp);
+		break;
+	case CTRL_CMD_DELFAMILY:
+		family_down(d);
+		break;
+	}
+}
+
+static void event_facts(const struct eni_event *ev, struct link_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->ifindex = (int)ev->ifindex;
+	snprintf(f->ifname, sizeof(f->ifname), "%s", ev->ifname);
+	memcpy(f->mac, ev->mac, 6);
+	snprintf(f->driver, sizeof(f->driver), "%s", ev->driver);
+	f->mtu = ev->mtu;
+}
+
+static void handle_eni(struct enid *d, const struct nlmsghdr *nlh, bool from_dump)
+{
+	struct link_facts f;
+	struct eni_event ev;
+	uint64_t t;
+	bool gap = false;
+
+	if (eni_msg_parse(nlh, &ev) < 0 || ev.mac_len != 6)
+		return;
+	t = ev.timestamp_ns ? ev.timestamp_ns / 1000 : now_us();
+	event_facts(&ev, &f);
+	if (from_dump || ev.cmd == ENI_NOTIFY_CMD_GET) {
+		if (ev.seq > dump_max_seq)
+			dump_max_seq = ev.seq;
+		links_seen(d, &f, ev.bus_info, t);
+		return;
+	}
+	if (ev.seq) {
+		gap = d->last_seq && ev.seq > d->last_seq + 1;
+		if (gap)
+			log_warn("eni_notify events %llu..%llu missed",
+				 (unsigned long long)d->last_seq + 1,
+				 (unsigned long long)ev.seq - 1);
+		if (ev.seq > d->last_seq)
+			d->last_seq = ev.seq;
+	}
+	switch (ev.cmd) {
+	case ENI_NOTIFY_CMD_LINK_ADD:
+	case ENI_NOTIFY_CMD_LINK_CHANGE:
+		links_seen(d, &f, ev.bus_info, t);
+		break;
+	case ENI_NOTIFY_CMD_LINK_DEL:
+		links_gone(d, f.ifindex);
+		break;
+	}
+	if (gap)
+		enid_resync(d, "eni_notify sequence gap");
+}
+
+static void genl_read(struct watch *w, uint32_t events)
+{
+	static char buf[NL_BUF_SIZE] __attribute__((aligned(8)));
+	struct enid *d = w->data;
+	uint32_t portid = mnl_socket_get_portid(d->genl);
+
+	(void)events;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(d->genl, buf, sizeof(buf));
+		const struct nlmsghdr *nlh;
+		int left;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			if (errno == ENOBUFS) {
+				if (d->mode == MODE_GENL)
+					enid_resync(d, "eni_notify events lost (ENOBUFS)");
+				continue;
+			}
+			log_err("genetlink socket: %m");
+			return;
+		}
+		left = (int)n;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			bool mine = nlh->nlmsg_pid == portid;
+			bool dump = mine && d->genl_dump_seq && nlh->nlmsg_seq == d->genl_dump_seq;
+
+			if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
+				if (!dump)
+					continue;
+				d->genl_dump_seq = 0;
+				if (nlh->nlmsg_type == NLMSG_ERROR && nl_error_code(nlh)) {
+					log_warn("eni_notify dump failed: %s",
+						 strerror(-nl_error_code(nlh)));
+					continue;
+				}
+				if (dump_max_seq > d->last_seq)
+					d->last_seq = dump_max_seq;
+				/*
+				 * Right after the module loaded its dump can be short (the family
+				 * registers before the module has listed the present devices), so
+				 * that first dump only adds; rtnetlink still reports removals.
+				 */
+				if (d->mode == MODE_GENL)
+					links_dump_done(d, !d->genl_switch_dump);
+				d->genl_switch_dump = false;
+				continue;
+			}
+			if (nlh->nlmsg_type == GENL_ID_CTRL) {
+				handle_ctrl(d, nlh);
+				continue;
+			}
+			if (!d->fam_id || nlh->nlmsg_type != d->fam_id || d->mode != MODE_GENL)
+				continue;
+			if (mine && !dump)
+				continue; /* a reply to an abandoned dump */
+			handle_eni(d, nlh, dump);
+		}
+	}
+}
+
+int genl_source_open(struct enid *d)
+{
+	struct genl_family_info fi;
+	uint32_t grp;
+	int err;
+
+	d->genl = nl_open(NETLINK_GENERIC, 0, EVENT_RCVBUF);
+	if (!d->genl)
+		return -errno;
+	err = genl_ctrl_resolve("nlctrl", &fi);
+	if (err) {
+		log_err("resolving nlctrl: %s", strerror(-err));
+		return err;
+	}
+	d->ctrl_grp = genl_ctrl_group(&fi, "notify");
+	if (d->ctrl_grp) {
+		err = nl_join(d->genl, d->ctrl_grp);
+		if (err)
+			log_warn("joining nlctrl notify: %s: module load/unload goes unseen",
+				 strerror(-err));
+	}
+	d->genl_w.fd = mnl_socket_get_fd(d->genl);
+	d->genl_w.fn = genl_read;
+	d->genl_w.data = d;
+	err = loop_add(&d->loop, &d->genl_w, EPOLLIN);
+	if (err)
+		return err;
+	/* after joining notify: a module loading now is either resolved here or notified */
+	err = genl_ctrl_resolve(ENI_NOTIFY_FAMILY_NAME, &fi);
+	if (err == -ENOENT)
+		return 0;
+	if (err) {
+		log_warn("resolving %s: %s", ENI_NOTIFY_FAMILY_NAME, strerror(-err));
+		return 0;
+	}
+	grp = genl_ctrl_group(&fi, ENI_NOTIFY_MCGRP_EVENTS);
+	if (!grp) {
+		log_warn("%s has no \"%s\" group", ENI_NOTIFY_FAMILY_NAME, ENI_NOTIFY_MCGRP_EVENTS);
+		return 0;
+	}
+	d->fam_id = fi.id;
+	d->fam_grp = grp;
+	err = nl_join(d->genl, grp);
+	if (err) {
+		log_err("joining %s/%s: %s", ENI_NOTIFY_FAMILY_NAME, ENI_NOTIFY_MCGRP_EVENTS,
+			strerror(-err));
+		d->fam_id = 0;
+		return 0;
+	}
+	d->fam_joined = true;
+	return 0;
+}
+
+void genl_source_close(struct enid *d)
+{
+	if (!d->genl)
+		return;
+	loop_del(&d->loop, &d->genl_w);
+	mnl_socket_close(d->genl);
+	d->genl = NULL;
+}
+
+int genl_source_start_dump(struct enid *d)
+{
+	char req[ENI_MSG_REQ_SIZE] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh;
+
+	if (!d->fam_id)
+		return -ENOENT;
+	d->gen++;
+	dump_max_seq = 0;
+	d->genl_dump_seq = ++d->req_seq;
+	nlh = eni_msg_build_dump(req, sizeof(req), d->fam_id, d->genl_dump_seq);
+	if (!nlh || mnl_socket_sendto(d->genl, nlh, nlh->nlmsg_len) < 0) {
+		int err = nlh ? -errno : -EINVAL;
+
+		d->genl_dump_seq = 0;
+		return err;
+	}
+	return 0;
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Event source: rtnetlink RTM_NEWLINK/RTM_DELLINK (group RTNLGRP_LINK), used when the
+ * eni_notify module is absent. The driver comes from sysfs (the parent device's driver
+ * link), else from the link kind (veth, dummy: no parent device).
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+
+#include "enid.h"
+#include "log.h"
+#include "nl_util.h"
+#include "rtnl_msg.h"
+#include "util.h"
+
+#define EVENT_RCVBUF (4 * 1024 * 1024)
+
+/* The parent device's driver ("virtio_net"), or "" when it has none. */
+static void sysfs_driver(const char *ifname, char *out, size_t len)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	out[0] = '\0';
+	if (!ifname[0] || strchr(ifname, '/'))
+		return;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver", ifname);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return;
+	target[n] = '\0';
+	snprintf(out, len, "%s", basename(target));
+}
+
+static void handle_link(struct enid *d, const struct nlmsghdr *nlh, uint64_t t)
+{
+	struct link_facts f;
+	struct klink k;
+	struct link *l;
+
+	if (rtnl_parse_link(nlh, &k) < 0)
+		return;
+	if (nlh->nlmsg_type == RTM_DELLINK) {
+		links_gone(d, k.ifindex);
+		return;
+	}
+	if (k.mac_len != 6)
+		return; /* not Ethernet-like: never an ENI */
+	memset(&f, 0, sizeof(f));
+	f.ifindex = k.ifindex;
+	snprintf(f.ifname, sizeof(f.ifname), "%s", k.ifname);
+	memcpy(f.mac, k.mac, 6);
+	f.mtu = k.mtu;
+	l = links_find(d, k.ifindex);
+	if (l) {
+		memcpy(f.driver, l->facts.driver, sizeof(f.driver));
+	} else {
+		sysfs_driver(k.ifname, f.driver, sizeof(f.driver));
+		if (!f.driver[0])
+			snprintf(f.driver, sizeof(f.driver), "%s", k.kind);
+	}
+	links_seen(d, &f, NULL, t);
+}
+
+static void rtev_read(struct watch *w, uint32_t events)
+{
+	static char buf[NL_BUF_SIZE] __attribute__((aligned(8)));
+	struct enid *d = w->data;
+	uint32_t portid = mnl_socket_get_portid(d->rtev);
+
+	(void)events;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(d->rtev, buf, sizeof(buf));
+		const struct nlmsghdr *nlh;
+		uint64_t t = now_us();
+		int left;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			if (errno == ENOBUFS) {
+				enid_resync(d, "rtnetlink events lost (ENOBUFS)");
+				continue;
+			}
+			log_err("rtnetlink event socket: %m");
+			return;
+		}
+		left = (int)n;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			/* our dump's replies; events may carry another requester's seq */
+			bool mine = nlh->nlmsg_pid == portid;
+			bool ours = mine && d->rtnl_dump_seq && nlh->nlmsg_seq == d->rtnl_dump_seq;
+
+			if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
+				if (!ours)
+					continue;
+				d->rtnl_dump_seq = 0;
+				if (nlh->nlmsg_type == NLMSG_ERROR && nl_error_code(nlh)) {
+					log_warn("link dump failed: %s",
+						 strerror(-nl_error_code(nlh)));
+					enid_resync(d, "link dump failed");
+					continue;
+				}
+				if (d->mode == MODE_RTNL)
+					links_dump_done(d, true);
+				continue;
+			}
+			if (mine && !ours)
+				continue; /* a reply to an abandoned dump */
+			if (d->mode != MODE_RTNL) {
+				/* genetlink mode: removals only, a second witness of unplugs */
+				if (nlh->nlmsg_type == RTM_DELLINK)
+					handle_link(d, nlh, t);
+				continue;
+			}
+			handle_link(d, nlh, t);
+		}
+	}
+}
+
+int rtnl_source_open(struct enid *d)
+{
+	int err;
+
+	d->rtev = nl_open(NETLINK_ROUTE, 0, EVENT_RCVBUF);
+	if (!d->rtev)
+		return -errno;
+	d->rtev_w.fd = mnl_socket_get_fd(d->rtev);
+	d->rtev_w.fn = rtev_read;
+	d->rtev_w.data = d;
+	err = nl_join(d->rtev, RTNLGRP_LINK);
+	if (err)
+		return err;
+	d->rtev_joined = true;
+	return loop_add(&d->loop, &d->rtev_w, EPOLLIN);
+}
+
+void rtnl_source_close(struct enid *d)
+{
+	if (!d->rtev)
+		return;
+	loop_del(&d->loop, &d->rtev_w);
+	mnl_socket_close(d->rtev);
+	d->rtev = NULL;
+}
+
+/* Joins the link group (once: it stays for unplugs in genetlink mode too), then dumps:
+ * events after the join are never missed. */
+int rtnl_source_start(struct enid *d)
+{
+	char req[RTNL_MSG_MAX] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh;
+	int err;
+
+	if (!d->rtev_joined) {
+		err = nl_join(d->rtev, RTNLGRP_LINK);
+		if (err)
+			return err;
+		d->rtev_joined = true;
+	}
+	d->gen++;
+	d->rtnl_dump_seq = ++d->req_seq;
+	nlh = rtnl_build_dump_links(req, sizeof(req), d->rtnl_dump_seq);
+	if (mnl_socket_sendto(d->rtev, nlh, nlh->nlmsg_len) < 0) {
+		err = -errno;
+		d->rtnl_dump_seq = 0;
+		return err;
+	}
+	return 0;
+}
+
+void rtnl_source_stop(struct enid *d)
+{
+	/* stay in the group: RTM_DELLINK still reports unplugs in genetlink mode */
+	d->rtnl_dump_seq = 0;
+}

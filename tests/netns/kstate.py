@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+"""What the kernel shows in a namespace (`ip -j`), reduced to comparable tuples.
+
+Rule:  (family, pref, src, srclen, table, suppress_prefixlen, protocol, extras)
+Route: (family, table, type, dst, gateway, dev, prefsrc, scope, metric, protocol)
+       metric is None outside the main table (the kernel stores 1024 for a v6 0).
+Addr:  (family, local, prefixlen, noprefixroute, nodad)
+"""
+
+from collections import Counter, namedtuple
+
+from nsenv import ipj
+
+Rule = namedtuple("Rule", "family pref src srclen table suppress protocol extras")
+Route = namedtuple("Route", "family table type dst gateway dev prefsrc scope metric protocol")
+Addr = namedtuple("Addr", "family local prefixlen noprefixroute nodad")
+
+FAM = {4: "inet", 6: "inet6"}
+OURS = "222"
+
+
+def _rule(fam, r):
+    src = r.get("src", "all")
+    srclen = 0 if src == "all" else r.get("srclen", 32 if fam == 4 else 128)
+    known = {"priority", "src", "srclen", "table", "suppress_prefixlen", "protocol"}
+    extras = tuple(sorted((k, str(v)) for k, v in r.items() if k not in known))
+    return Rule(fam, r.get("priority"), src, srclen, str(r.get("table")),
+                r.get("suppress_prefixlen"), r.get("protocol"), extras)
+
+
+def rules(ns):
+    out = []
+    for fam in (4, 6):
+        out += [_rule(fam, r) for r in ipj(ns, "-%d" % fam, "rule", "show")]
+    return out
+
+
+def _route(fam, r):
+    table = str(r.get("table", "main"))
+    return Route(fam, table, r.get("type", "unicast"), r.get("dst"), r.get("gateway"),
+                 r.get("dev"), r.get("prefsrc"),
+                 r.get("scope", "global") if fam == 4 else None,
+                 r.get("metric", 0) if table == "main" else None,
+                 str(r.get("protocol", "boot")))
+
+
+def routes(ns):
+    out = []
+    for fam in (4, 6):
+        out += [_route(fam, r) for r in ipj(ns, "-%d" % fam, "route", "show", "table", "all")]
+    return out
+
+
+def addrs(ns, dev):
+    """Global-scope addresses of dev (link-locals are the kernel's, not ours)."""
+    out = []
+    for link in ipj(ns, "addr", "show", "dev", dev):
+        for a in link.get("addr_info", []):
+            if a.get("scope") != "global":
+                continue
+            fam = 4 if a["family"] == "inet" else 6
+            out.append(Addr(fam, a["local"], a["prefixlen"], bool(a.get("noprefixroute")),
+                            bool(a.get("nodad")) if fam == 6 else None))
+    return out
+
+
+def links(ns):
+    return {l["ifname"]: l for l in ipj(ns, "-s", "link", "show")}
+
+
+def tx_packets(ns):
+    return {n: l["stats64"]["tx"]["packets"] for n, l in links(ns).items()}
+
+
+def ours(items):
+    return [x for x in items if x.protocol == OURS]
+
+
+def not_ours(items):
+    return [x for x in items if x.protocol != OURS]
+
+
+def diff(expected, actual, what):
+    """Multiset difference as diagnostic lines; [] when equal (duplicates count)."""
+    e, a = Counter(expected), Counter(actual)
+    lines = []
+    for x, n in sorted((e - a).items(), key=str):
+        lines.append("%s missing%s: %s" % (what, " x%d" % n if n > 1 else "", fmt(x)))
+    for x, n in sorted((a - e).items(), key=str):
+        lines.append("%s unexpected%s: %s" % (what, " x%d" % n if n > 1 else "", fmt(x)))
+    return lines
+
+
+def fmt(x):
+    if isinstance(x, Rule):
+        s = "v%d pref %s from %s/%s lookup %s" % (x.family, x.pref, x.src, x.srclen, x.table)
+        if x.suppress is not None:
+            s += " suppress_prefixlength %s" % x.suppress
+        s += " proto %s" % x.protocol
+        return s + ("" if not x.extras else " %s" % (x.extras,))
+    if isinstance(x, Route):
+        s = "v%d table %s %s %s" % (x.family, x.table, x.type, x.dst)
+        for k in ("gateway", "dev", "prefsrc", "scope", "metric"):
+            v = getattr(x, k)
+            if v is not None:
+                s += " %s %s" % ({"gateway": "via"}.get(k, k), v)
+        return s + " proto %s" % x.protocol
+    return str(x)

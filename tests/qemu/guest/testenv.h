@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Set-up and comparisons shared by the test programs (no harness here). */
+#ifndef ENI_GUEST_TESTENV_H
+#define ENI_GUEST_TESTENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "genl.h"
+#include "rtnl.h"
+
+/*
+ * Puts the guest in a known state: eni_notify unloaded, dummy links
+ * possible, no leftover test links. Opens rt. 0 or -errno, why says where.
+ */
+int testenv_reset(struct rtnl *rt, char *why, size_t len);
+
+/* Undoes a test: closes nothing, deletes test links, unloads the module. */
+void testenv_cleanup(struct rtnl *rt);
+
+/*
+ * Compares a link message with the kernel's view of the same link:
+ * ifindex, name, MAC, permanent MAC (zeros when the kernel has none), MTU.
+ * 0 when equal, else -1 with why filled.
+ */
+int link_vs_kernel(const struct eni_link *e, const struct rtnl_link *k,
+		   char *why, size_t len);
+
+/* One "eni_notify: add|remove ..." kernel log line, parsed. */
+struct eni_logline {
+	char verb[16];
+	char ifname[32];
+	char mac[ENI_MAC_TEXT];
+	char bus[64];
+	char driver[64];
+	unsigned long long seq;
+};
+
+/* Pure: 0 if line has exactly the documented add/remove format. */
+int logline_parse(const char *line, struct eni_logline *l);
+
+/* Pure: is s a PCI address 0000:00:XX.F (lower-case hex)? */
+bool is_pci_slot_addr(const char *s);
+
+/* PCI address of the device under /sys/class/net/<ifname>: 0 or -errno. */
+int sysfs_pci_addr(const char *ifname, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,21 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The guest agent on ttyS1. The host sends `CMD <id> <shell command>`; the agent runs it
+# and answers `OUT <id> <line>` per output line (stdout and stderr) and `END <id> <status>`.
+# Commands run one at a time; one that starts a daemon redirects the daemon's output.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+out=/run/agent.out
+while IFS= read -r line; do
+	case $line in
+	"CMD "*)
+		rest=${line#CMD }
+		id=${rest%% *}
+		cmd=${rest#* }
+		sh -c "$cmd" >"$out" 2>&1 </dev/null
+		rc=$?
+		sed "s/^/OUT $id /" "$out"
+		echo "END $id $rc"
+		;;
+	esac
+done
+echo "EV $(cut -d' ' -f1 /proc/uptime) agent: ttyS1 closed"
