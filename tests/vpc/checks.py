@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: GPL-2.0
+"""What the guest's state must look like (pure): each function takes parsed JSON
+(`enictl status --json`, `ip -j rule`, `ip -j route`) and returns a list of problems,
+empty when all is well. The routing scheme is DAEMON.md's."""
+import ipaddress
+
+RTPROT = "222"
+TABLE_BASE = 1000
+RULE_PREF_BASE = 10000
+METRIC_BASE = 2000
+
+
+def ours(entries):
+    """Rules or routes enid owns (protocol 222)."""
+    return [e for e in entries if str(e.get("protocol", "")) in (RTPROT, "enid")]
+
+
+def link_by_mac(status, mac):
+    for link in status.get("links", []):
+        if link.get("mac", "").lower() == mac.lower():
+            return link
+    return None
+
+
+def configured(status, rules, routes, eni, prefix, gateway):
+    """The ENI is configured as the scheme says: state, addresses, 3 rules per address at
+    its slot's priorities, its table's subnet and default routes, the main subnet route."""
+    p = []
+    link = link_by_mac(status, eni.mac)
+    if link is None:
+        return ["enictl status has no link with MAC %s" % eni.mac]
+    name = link.get("ifname")
+    if link.get("state") != "configured":
+        p.append("%s state %s (error %s)" % (name, link.get("state"), link.get("error")))
+    if link.get("error"):
+        p.append("%s error left behind: %s" % (name, link["error"]))
+    want = ["%s/%d" % (ip, prefix) for ip in eni.ips]
+    if sorted(link.get("addresses") or []) != sorted(want):
+        p.append("%s addresses %s, want %s" % (name, link.get("addresses"), want))
+    slot = link.get("slot")
+    if not isinstance(slot, int) or slot < 1:
+        return p + ["%s has no slot (%r)" % (name, slot)]
+    table = str(TABLE_BASE + slot)
+    if str(link.get("table")) != table:
+        p.append("%s table %s, want %s" % (name, link.get("table"), table))
+    mine = ours(rules)
+    for ip in eni.ips:
+        got = sorted((r.get("priority"), str(r.get("table")), r.get("suppress_prefixlen"))
+                     for r in mine if r.get("src") == ip)
+        exp = sorted([(RULE_PREF_BASE + 3 * slot, table, 0),
+                      (RULE_PREF_BASE + 3 * slot + 1, "main", 0),
+                      (RULE_PREF_BASE + 3 * slot + 2, table, None)])
+        if got != exp:
+            p.append("rules from %s: %s, want %s" % (ip, got, exp))
+    net = str(ipaddress.ip_network("%s/%d" % (eni.ips[0], prefix), strict=False))
+    tab = [r for r in ours(routes) if str(r.get("table")) == table]
+    if not any(r.get("dst") == net and r.get("dev") == name for r in tab):
+        p.append("table %s lacks %s dev %s: %s" % (table, net, name, tab))
+    if not any(r.get("dst") == "default" and r.get("gateway") == gateway and
+               r.get("dev") == name for r in tab):
+        p.append("table %s lacks default via %s dev %s: %s" % (table, gateway, name, tab))
+    main = [r for r in ours(routes) if r.get("table", "main") == "main" and r.get("dev") == name]
+    if not any(r.get("dst") == net and r.get("metric") == METRIC_BASE + slot for r in main):
+        p.append("main lacks %s dev %s metric %d: %s" % (net, name, METRIC_BASE + slot, main))
+    if any(r.get("dst") == "default" for r in main):
+        p.append("enid added a default route to main via %s" % name)
+    return p
+
+
+def no_duplicates(rules, routes):
+    """No rule or route of ours appears twice."""
+    p = []
+    for what, entries in (("rule", ours(rules)), ("route", ours(routes))):
+        seen = set()
+        for e in entries:
+            key = tuple(sorted((k, str(v)) for k, v in e.items()))
+            if key in seen:
+                p.append("duplicate %s %s" % (what, e))
+            seen.add(key)
+    return p
+
+
+def gone(status, rules, routes, eni):
+    """Nothing of this ENI remains: no link in status, no rule from its addresses."""
+    p = []
+    if link_by_mac(status, eni.mac) is not None:
+        p.append("enictl status still lists %s" % eni.mac)
+    left = [r for r in ours(rules) if r.get("src") in eni.ips]
+    if left:
+        p.append("rules of %s remain: %s" % (eni.mac, left))
+    return p
+
+
+def clean(status, rules, routes):
+    """Nothing of ours at all: no link in status, no rule or route of protocol 222."""
+    p = []
+    if status.get("links"):
+        p.append("enictl status lists links: %s" % [(l.get("ifname"), l.get("mac"))
+                                                     for l in status["links"]])
+    if ours(rules):
+        p.append("rules of protocol 222 remain: %s" % ours(rules))
+    if ours(routes):
+        p.append("routes of protocol 222 remain: %s" % ours(routes))
+    return p
+
+
+def through_eni(counts, eni, taps):
+    """Every echo reply from the ENI's addresses left through its own tap with its MAC.
+    counts(tap, kind, ip, mac=None) gives what the host saw on a tap since the mark."""
+    p = []
+    for ip in eni.ips:
+        n_own = counts(eni.tap, "icmp-echo-reply", ip, eni.mac)
+        if n_own == 0:
+            p.append("no echo reply from %s on %s" % (ip, eni.tap))
+        n_all = counts(eni.tap, "icmp-echo-reply", ip)
+        if n_all != n_own:
+            p.append("%d echo replies from %s on %s with another MAC" % (n_all - n_own, ip,
+                                                                         eni.tap))
+        for tap in taps:
+            if tap == eni.tap:
+                continue
+            for kind in ("icmp-echo-reply", "arp-reply"):
+                n = counts(tap, kind, ip)
+                if n:
+                    p.append("%d %s from %s left through %s" % (n, kind, ip, tap))
+    return p

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+"""TAP-style output for the vpc tier: `ok N desc`, `not ok N desc [# SKIP why]`, `# ...`."""
+import sys
+
+
+def diag(*lines):
+    for text in lines:
+        for line in str(text).splitlines() or [""]:
+            print("# " + line)
+    sys.stdout.flush()
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def result(self, passed, desc, why=()):
+        """One result line; on failure the why lines follow as diagnostics."""
+        self.n += 1
+        print(("ok %d %s" if passed else "not ok %d %s") % (self.n, " ".join(desc.split())))
+        if not passed:
+            self.failed += 1
+            diag(*why)
+        sys.stdout.flush()
+        return passed
+
+    def check(self, desc, problems):
+        """ok when the list of problems is empty, else not ok with them as diagnostics."""
+        return self.result(not problems, desc, problems)
+
+    def skip(self, desc, why):
+        self.n += 1
+        print("ok %d %s # SKIP %s" % (self.n, " ".join(desc.split()), why))
+        sys.stdout.flush()
