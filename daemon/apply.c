@@ -94,17 +94,18 @@ static void batch_ack(struct enid *d, uint32_t seq, int err, uint16_t type, cons
 		batch_done(d, b);
 }
 
-static int ack_cb(const struct nlmsghdr *nlh, struct enid *d)
+static void ack_msg(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlmsgerr *e;
 
-	if (nlh->nlmsg_type != NLMSG_ERROR)
-		return 0;
+	struct enid *d = data;
+
+	if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != mnl_socket_get_portid(d->rtreq))
+		return;
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
-		return 0;
+		return;
 	e = mnl_nlmsg_get_payload(nlh);
 	batch_ack(d, nlh->nlmsg_seq, e->error, e->msg.nlmsg_type, nl_extack_msg(nlh));
-	return 0;
 }
 
 /* Fails every open batch: their ACKs can no longer be counted. */
@@ -123,33 +124,19 @@ static void fail_open_batches(struct enid *d, const char *why)
 	}
 }
 
+static void acks_lost(void *data)
+{
+	log_warn("request socket overran: ACKs lost; retrying");
+	fail_open_batches(data, "ACKs lost (ENOBUFS)");
+}
+
 void apply_read_acks(struct enid *d)
 {
 	static char buf[NL_BUF_SIZE] __attribute__((aligned(8)));
+	int err = nl_drain(d->rtreq, buf, sizeof(buf), ack_msg, acks_lost, d);
 
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(d->rtreq, buf, sizeof(buf));
-		const struct nlmsghdr *nlh;
-		int left;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return;
-			if (errno == ENOBUFS) {
-				log_warn("request socket overran: ACKs lost; retrying");
-				fail_open_batches(d, "ACKs lost (ENOBUFS)");
-				continue;
-			}
-			log_err("request socket: %m");
-			return;
-		}
-		left = (int)n;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left))
-			ack_cb(nlh, d);
-	}
+	if (err)
+		log_err("request socket: %s", strerror(-err));
 }
 
 static void out_flush(struct enid *d)

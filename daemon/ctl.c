@@ -160,12 +160,9 @@ static void ctl_accept(struct watch *w, uint32_t events)
 			c->refused = true;
 		}
 		c->d = d;
-		c->w.fd = fd;
-		c->w.fn = client_io;
-		c->w.data = c;
 		c->next = d->clients;
 		d->clients = c;
-		if (loop_add(&d->loop, &c->w, EPOLLIN) < 0)
+		if (loop_watch(&d->loop, &c->w, fd, client_io, c) < 0)
 			client_free(d, c);
 	}
 }
@@ -225,10 +222,7 @@ int ctl_open(struct enid *d)
 		return err;
 	}
 	d->ctl_fd = fd;
-	d->ctl_w.fd = fd;
-	d->ctl_w.fn = ctl_accept;
-	d->ctl_w.data = d;
-	return loop_add(&d->loop, &d->ctl_w, EPOLLIN);
+	return loop_watch(&d->loop, &d->ctl_w, fd, ctl_accept, d);
 }
 
 void ctl_close(struct enid *d)

@@ -246,18 +246,16 @@ static int cmd_monitor(bool json)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		ssize_t n = nl_recv(nl, buf, sizeof(buf));
 		const struct nlmsghdr *nlh;
 		int left;
 
+		if (n == -ENOBUFS) {
+			fprintf(stderr, "enictl: events lost (receive buffer overrun)\n");
+			continue;
+		}
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				fprintf(stderr, "enictl: events lost (receive buffer overrun)\n");
-				continue;
-			}
-			fprintf(stderr, "enictl: netlink: %m\n");
+			fprintf(stderr, "enictl: netlink: %s\n", strerror((int)-n));
 			break;
 		}
 		left = (int)n;

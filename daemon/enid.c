@@ -309,10 +309,7 @@ static int open_signals(struct enid *d)
 	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	d->sig_w.fd = fd;
-	d->sig_w.fn = on_signal;
-	d->sig_w.data = d;
-	return loop_add(&d->loop, &d->sig_w, EPOLLIN);
+	return loop_watch(&d->loop, &d->sig_w, fd, on_signal, d);
 }
 
 static int open_timer(struct enid *d)
@@ -321,22 +318,18 @@ static int open_timer(struct enid *d)
 
 	if (fd < 0)
 		return -errno;
-	d->timer_w.fd = fd;
-	d->timer_w.fn = on_timer;
-	d->timer_w.data = d;
-	return loop_add(&d->loop, &d->timer_w, EPOLLIN);
+	return loop_watch(&d->loop, &d->timer_w, fd, on_timer, d);
 }
 
 static int open_rtnl_sockets(struct enid *d)
 {
 	d->rtreq = nl_open(NETLINK_ROUTE, NL_STRICT, REQ_RCVBUF);
-	d->rtdump = nl_open(NETLINK_ROUTE, NL_STRICT, 0);
-	if (!d->rtreq || !d->rtdump)
+	if (!d->rtreq)
 		return -errno;
-	d->rtreq_w.fd = mnl_socket_get_fd(d->rtreq);
-	d->rtreq_w.fn = on_acks;
-	d->rtreq_w.data = d;
-	return loop_add(&d->loop, &d->rtreq_w, EPOLLIN);
+	d->rtdump = nl_open(NETLINK_ROUTE, NL_STRICT, 0);
+	if (!d->rtdump)
+		return -errno;
+	return loop_watch(&d->loop, &d->rtreq_w, mnl_socket_get_fd(d->rtreq), on_acks, d);
 }
 
 static int start_sources(struct enid *d)

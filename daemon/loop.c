@@ -28,6 +28,14 @@ int loop_add(struct loop *l, struct watch *w, uint32_t events)
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0 ? -errno : 0;
 }
 
+int loop_watch(struct loop *l, struct watch *w, int fd, watch_fn fn, void *data)
+{
+	w->fd = fd;
+	w->fn = fn;
+	w->data = data;
+	return loop_add(l, w, EPOLLIN);
+}
+
 int loop_mod(struct loop *l, struct watch *w, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.ptr = w};

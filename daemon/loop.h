@@ -25,6 +25,8 @@ struct loop {
 int loop_init(struct loop *l);
 void loop_fini(struct loop *l);
 int loop_add(struct loop *l, struct watch *w, uint32_t events);
+/* Fills w (fd first, so the caller can close it on failure) and adds it for EPOLLIN. */
+int loop_watch(struct loop *l, struct watch *w, int fd, watch_fn fn, void *data);
 int loop_mod(struct loop *l, struct watch *w, uint32_t events);
 void loop_del(struct loop *l, struct watch *w);
 int loop_run(struct loop *l);

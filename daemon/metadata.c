@@ -161,7 +161,8 @@ static int parse_addr(const char *key, int family, const char *p, size_t n, bool
 	char s[SCALAR_MAX + 1], q[QUOTE_LEN];
 	struct enid_ip ip;
 
-	if (!scalar_copy(p, n, s) || !enid_ip_parse(s, false, &ip) || ip.family != family)
+	if (memchr(p, '\0', n) || !scalar_copy(p, n, s) || !enid_ip_parse(s, false, &ip) ||
+	    ip.family != family)
 		return fail(why, whylen, -EBADMSG, "%s: invalid %s address: '%s'", key,
 			    family_name(family), shorten(p, n, q));
 	if (!unicast(&ip, link_local_ok))
@@ -727,6 +728,13 @@ int metadata_fetch_answer(struct md_fetch *f, enum md_key key, long http, const 
 	}
 	s->http = http;
 	f->outstanding--;
+	if (key == MD_KEY_PRIVATE_IPV4S && f->probing && http == 200) {
+		f->probing = false; /* the MAC is there: ask the rest */
+		for (unsigned k = 0; k < MD_KEY_COUNT; k++)
+			if ((REQUIRED_KEYS >> k & 1 || k == MD_KEY_IPV6S) &&
+			    f->key[k].state == MD_KS_IDLE)
+				f->key[k].state = MD_KS_WANT;
+	}
 	if (key == MD_KEY_IPV6S)
 		want_v6_keys(f);
 	return 0;
@@ -805,12 +813,33 @@ int metadata_fetch_result(struct md_fetch *f, struct addressing *out)
 	return r;
 }
 
+/* Every key asked answered 404 and none 200: the MAC is not in the metadata yet. */
+static bool mac_unknown(const struct md_fetch *f)
+{
+	bool any = false;
+
+	for (unsigned k = 0; k < MD_KEY_COUNT; k++) {
+		if (f->key[k].state == MD_KS_ABSENT)
+			any = true;
+		else if (f->key[k].state != MD_KS_IDLE)
+			return false;
+	}
+	return any;
+}
+
 void metadata_fetch_retry(struct md_fetch *f)
 {
 	bool all = f->bad;
 
 	f->attempt++;
 	f->bad = false;
+	if (!all && mac_unknown(f)) {
+		/* one probe per round until the MAC shows up, not a request per key */
+		f->probing = true;
+		for (unsigned k = 0; k < MD_KEY_COUNT; k++)
+			slot_clear(&f->key[k], k == MD_KEY_PRIVATE_IPV4S ? MD_KS_WANT : MD_KS_IDLE);
+		return;
+	}
 	for (unsigned k = 0; k < MD_KEY_COUNT; k++) {
 		struct md_key_slot *s = &f->key[k];
 

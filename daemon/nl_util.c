@@ -84,8 +84,11 @@ const char *nl_extack_msg(const struct nlmsghdr *nlh)
 	err = mnl_nlmsg_get_payload(nlh);
 	/* without NLM_F_CAPPED the whole request is echoed before the TLVs */
 	off = sizeof(*err);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (err->msg.nlmsg_len < sizeof(struct nlmsghdr))
+			return NULL;
 		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	}
 	if (mnl_nlmsg_size(off) > nlh->nlmsg_len)
 		return NULL;
 	mnl_attr_for_each(attr, nlh, off)
@@ -110,6 +113,40 @@ int nl_done_code(const struct nlmsghdr *nlh)
 	return 0;
 }
 
+ssize_t nl_recv(struct mnl_socket *nl, void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, len);
+
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+int nl_drain(struct mnl_socket *nl, void *buf, size_t len, nl_msg_fn msg, void (*lost)(void *data),
+	     void *data)
+{
+	for (;;) {
+		ssize_t n = nl_recv(nl, buf, len);
+		const struct nlmsghdr *nlh;
+		int left;
+
+		if (n == -EAGAIN)
+			return 0;
+		if (n == -ENOBUFS) {
+			lost(data);
+			continue;
+		}
+		if (n < 0)
+			return (int)n;
+		left = (int)n;
+		for (nlh = buf; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+			msg(nlh, data);
+	}
+}
+
 int nl_transact(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data, char *errbuf,
 		size_t errlen)
 {
@@ -122,15 +159,12 @@ int nl_transact(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *
 	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		ssize_t n = nl_recv(nl, buf, sizeof(buf));
 		const struct nlmsghdr *nlh;
 		int left;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (n < 0)
+			return (int)n;
 		left = (int)n;
 		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
 		     nlh = mnl_nlmsg_next(nlh, &left)) {

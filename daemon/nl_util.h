@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <libmnl/libmnl.h>
 
 #define NL_BUF_SIZE (64 * 1024)
@@ -25,6 +26,18 @@ const char *nl_extack_msg(const struct nlmsghdr *nlh);
 int nl_error_code(const struct nlmsghdr *nlh);
 /* 0, or the -errno a dump ended with (NLMSG_DONE payload) (pure). */
 int nl_done_code(const struct nlmsghdr *nlh);
+
+/* mnl_socket_recvfrom, retried on EINTR: the byte count or -errno. */
+ssize_t nl_recv(struct mnl_socket *nl, void *buf, size_t len);
+
+typedef void (*nl_msg_fn)(const struct nlmsghdr *nlh, void *data);
+/*
+ * Reads a non-blocking socket until it is empty (into buf), calling msg for each message
+ * and lost on ENOBUFS (the kernel dropped messages: the caller resyncs). Returns 0 once
+ * drained, or the -errno of any other read error.
+ */
+int nl_drain(struct mnl_socket *nl, void *buf, size_t len, nl_msg_fn msg, void (*lost)(void *data),
+	     void *data);
 
 /*
  * Sends one request and reads its replies until NLMSG_DONE or the ACK, calling cb for

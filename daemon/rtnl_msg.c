@@ -254,6 +254,9 @@ int rtnl_parse_link(const struct nlmsghdr *nlh, struct klink *out)
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
 		return -EINVAL;
 	ifi = mnl_nlmsg_get_payload(nlh);
+	/* AF_BRIDGE messages are about bridge ports: RTM_DELLINK there is a port leaving */
+	if (ifi->ifi_family != AF_UNSPEC)
+		return -ENOENT;
 	out->ifindex = ifi->ifi_index;
 	out->flags = ifi->ifi_flags;
 	mnl_attr_for_each(a, nlh, sizeof(*ifi))

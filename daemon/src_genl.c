@@ -127,69 +127,74 @@ static void handle_eni(struct enid *d, const struct nlmsghdr *nlh, bool from_dum
 		enid_resync(d, "eni_notify sequence gap");
 }
 
+static void genl_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct enid *d = data;
+	bool mine = nlh->nlmsg_pid == mnl_socket_get_portid(d->genl);
+	bool dump = mine && d->genl_dump_seq && nlh->nlmsg_seq == d->genl_dump_seq;
+
+	if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
+		if (!dump)
+			return;
+		d->genl_dump_seq = 0;
+		if (nlh->nlmsg_type == NLMSG_ERROR && nl_error_code(nlh)) {
+			log_warn("eni_notify dump failed: %s", strerror(-nl_error_code(nlh)));
+			return;
+		}
+		if (dump_max_seq > d->last_seq)
+			d->last_seq = dump_max_seq;
+		/*
+		 * Right after the module loaded its dump can be short (the family
+		 * registers before the module has listed the present devices), so
+		 * that first dump only adds; rtnetlink still reports removals.
+		 */
+		if (d->mode == MODE_GENL)
+			links_dump_done(d, !d->genl_switch_dump);
+		d->genl_switch_dump = false;
+		return;
+	}
+	if (nlh->nlmsg_type == GENL_ID_CTRL) {
+		handle_ctrl(d, nlh);
+		return;
+	}
+	if (!d->fam_id || nlh->nlmsg_type != d->fam_id || d->mode != MODE_GENL)
+		return;
+	if (mine && !dump)
+		return; /* a reply to an abandoned dump */
+	handle_eni(d, nlh, dump);
+}
+
+/* Messages were dropped, nlctrl's family notifications perhaps among them: ask again. */
+static void genl_lost(void *data)
+{
+	struct enid *d = data;
+	enum enid_mode was = d->mode;
+	struct genl_family_info fi;
+	uint32_t grp = 0;
+	int err;
+
+	err = genl_ctrl_resolve(ENI_NOTIFY_FAMILY_NAME, &fi);
+	if (!err)
+		grp = genl_ctrl_group(&fi, ENI_NOTIFY_MCGRP_EVENTS);
+	if (grp)
+		family_up(d, fi.id, grp);
+	else if (err == -ENOENT)
+		family_down(d);
+	/* a mode switch above dumped already */
+	if (was == MODE_GENL && d->mode == MODE_GENL)
+		enid_resync(d, "eni_notify events lost (ENOBUFS)");
+}
+
 static void genl_read(struct watch *w, uint32_t events)
 {
 	static char buf[NL_BUF_SIZE] __attribute__((aligned(8)));
 	struct enid *d = w->data;
-	uint32_t portid = mnl_socket_get_portid(d->genl);
+	int err;
 
 	(void)events;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(d->genl, buf, sizeof(buf));
-		const struct nlmsghdr *nlh;
-		int left;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return;
-			if (errno == ENOBUFS) {
-				if (d->mode == MODE_GENL)
-					enid_resync(d, "eni_notify events lost (ENOBUFS)");
-				continue;
-			}
-			log_err("genetlink socket: %m");
-			return;
-		}
-		left = (int)n;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
-			bool mine = nlh->nlmsg_pid == portid;
-			bool dump = mine && d->genl_dump_seq && nlh->nlmsg_seq == d->genl_dump_seq;
-
-			if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
-				if (!dump)
-					continue;
-				d->genl_dump_seq = 0;
-				if (nlh->nlmsg_type == NLMSG_ERROR && nl_error_code(nlh)) {
-					log_warn("eni_notify dump failed: %s",
-						 strerror(-nl_error_code(nlh)));
-					continue;
-				}
-				if (dump_max_seq > d->last_seq)
-					d->last_seq = dump_max_seq;
-				/*
-				 * Right after the module loaded its dump can be short (the family
-				 * registers before the module has listed the present devices), so
-				 * that first dump only adds; rtnetlink still reports removals.
-				 */
-				if (d->mode == MODE_GENL)
-					links_dump_done(d, !d->genl_switch_dump);
-				d->genl_switch_dump = false;
-				continue;
-			}
-			if (nlh->nlmsg_type == GENL_ID_CTRL) {
-				handle_ctrl(d, nlh);
-				continue;
-			}
-			if (!d->fam_id || nlh->nlmsg_type != d->fam_id || d->mode != MODE_GENL)
-				continue;
-			if (mine && !dump)
-				continue; /* a reply to an abandoned dump */
-			handle_eni(d, nlh, dump);
-		}
-	}
+	err = nl_drain(d->genl, buf, sizeof(buf), genl_msg, genl_lost, d);
+	if (err)
+		log_err("genetlink socket: %s", strerror(-err));
 }
 
 int genl_source_open(struct enid *d)
@@ -213,10 +218,7 @@ int genl_source_open(struct enid *d)
 			log_warn("joining nlctrl notify: %s: module load/unload goes unseen",
 				 strerror(-err));
 	}
-	d->genl_w.fd = mnl_socket_get_fd(d->genl);
-	d->genl_w.fn = genl_read;
-	d->genl_w.data = d;
-	err = loop_add(&d->loop, &d->genl_w, EPOLLIN);
+	err = loop_watch(&d->loop, &d->genl_w, mnl_socket_get_fd(d->genl), genl_read, d);
 	if (err)
 		return err;
 	/* after joining notify: a module loading now is either resolved here or notified */

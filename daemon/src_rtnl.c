@@ -69,63 +69,52 @@ static void handle_link(struct enid *d, const struct nlmsghdr *nlh, uint64_t t)
 	links_seen(d, &f, NULL, t);
 }
 
+static void rtev_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct enid *d = data;
+	/* our dump's replies; events may carry another requester's seq */
+	bool mine = nlh->nlmsg_pid == mnl_socket_get_portid(d->rtev);
+	bool ours = mine && d->rtnl_dump_seq && nlh->nlmsg_seq == d->rtnl_dump_seq;
+
+	if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
+		if (!ours)
+			return;
+		d->rtnl_dump_seq = 0;
+		if (nlh->nlmsg_type == NLMSG_ERROR && nl_error_code(nlh)) {
+			log_warn("link dump failed: %s", strerror(-nl_error_code(nlh)));
+			enid_resync(d, "link dump failed");
+			return;
+		}
+		if (d->mode == MODE_RTNL)
+			links_dump_done(d, true);
+		return;
+	}
+	if (mine && !ours)
+		return; /* a reply to an abandoned dump */
+	if (d->mode != MODE_RTNL) {
+		/* genetlink mode: removals only, a second witness of unplugs */
+		if (nlh->nlmsg_type == RTM_DELLINK)
+			handle_link(d, nlh, now_us());
+		return;
+	}
+	handle_link(d, nlh, now_us());
+}
+
+static void rtev_lost(void *data)
+{
+	enid_resync(data, "rtnetlink events lost (ENOBUFS)");
+}
+
 static void rtev_read(struct watch *w, uint32_t events)
 {
 	static char buf[NL_BUF_SIZE] __attribute__((aligned(8)));
 	struct enid *d = w->data;
-	uint32_t portid = mnl_socket_get_portid(d->rtev);
+	int err;
 
 	(void)events;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(d->rtev, buf, sizeof(buf));
-		const struct nlmsghdr *nlh;
-		uint64_t t = now_us();
-		int left;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return;
-			if (errno == ENOBUFS) {
-				enid_resync(d, "rtnetlink events lost (ENOBUFS)");
-				continue;
-			}
-			log_err("rtnetlink event socket: %m");
-			return;
-		}
-		left = (int)n;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
-			/* our dump's replies; events may carry another requester's seq */
-			bool mine = nlh->nlmsg_pid == portid;
-			bool ours = mine && d->rtnl_dump_seq && nlh->nlmsg_seq == d->rtnl_dump_seq;
-
-			if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
-				if (!ours)
-					continue;
-				d->rtnl_dump_seq = 0;
-				if (nlh->nlmsg_type == NLMSG_ERROR && nl_error_code(nlh)) {
-					log_warn("link dump failed: %s",
-						 strerror(-nl_error_code(nlh)));
-					enid_resync(d, "link dump failed");
-					continue;
-				}
-				if (d->mode == MODE_RTNL)
-					links_dump_done(d, true);
-				continue;
-			}
-			if (mine && !ours)
-				continue; /* a reply to an abandoned dump */
-			if (d->mode != MODE_RTNL) {
-				/* genetlink mode: removals only, a second witness of unplugs */
-				if (nlh->nlmsg_type == RTM_DELLINK)
-					handle_link(d, nlh, t);
-				continue;
-			}
-			handle_link(d, nlh, t);
-		}
-	}
+	err = nl_drain(d->rtev, buf, sizeof(buf), rtev_msg, rtev_lost, d);
+	if (err)
+		log_err("rtnetlink event socket: %s", strerror(-err));
 }
 
 int rtnl_source_open(struct enid *d)
@@ -135,14 +124,11 @@ int rtnl_source_open(struct enid *d)
 	d->rtev = nl_open(NETLINK_ROUTE, 0, EVENT_RCVBUF);
 	if (!d->rtev)
 		return -errno;
-	d->rtev_w.fd = mnl_socket_get_fd(d->rtev);
-	d->rtev_w.fn = rtev_read;
-	d->rtev_w.data = d;
 	err = nl_join(d->rtev, RTNLGRP_LINK);
 	if (err)
 		return err;
 	d->rtev_joined = true;
-	return loop_add(&d->loop, &d->rtev_w, EPOLLIN);
+	return loop_watch(&d->loop, &d->rtev_w, mnl_socket_get_fd(d->rtev), rtev_read, d);
 }
 
 void rtnl_source_close(struct enid *d)

@@ -89,10 +89,8 @@ int udev_source_open(struct enid *d)
 	err = udev_monitor_enable_receiving(d->umon);
 	if (err < 0)
 		goto err;
-	d->udev_w.fd = udev_monitor_get_fd(d->umon); /* libudev opens it CLOEXEC|NONBLOCK */
-	d->udev_w.fn = udev_read;
-	d->udev_w.data = d;
-	err = loop_add(&d->loop, &d->udev_w, EPOLLIN);
+	/* libudev opens its fd CLOEXEC|NONBLOCK */
+	err = loop_watch(&d->loop, &d->udev_w, udev_monitor_get_fd(d->umon), udev_read, d);
 	if (err)
 		goto err;
 	return 0;

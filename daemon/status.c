@@ -15,12 +15,25 @@ static long long rel(const struct link *l, uint64_t t)
 	return t >= l->t_event ? (long long)(t - l->t_event) : 0;
 }
 
-static void json_rel(struct sbuf *b, const char *key, long long v)
+/* One timeline point: ,"key":v / ,"key":null in JSON; " key v" / " key -" in text. */
+static void put_rel(struct sbuf *b, bool json, const char *key, long long v)
 {
-	if (v < 0)
+	if (json && v < 0)
 		sbuf_printf(b, ",\"%s\":null", key);
-	else
+	else if (json)
 		sbuf_printf(b, ",\"%s\":%lld", key, v);
+	else if (v < 0)
+		sbuf_printf(b, " %s -", key);
+	else
+		sbuf_printf(b, " %s %lld", key, v);
+}
+
+/* The timeline relative to the kernel event. */
+static void put_timeline(struct sbuf *b, bool json, const struct link *l)
+{
+	put_rel(b, json, "udev_us", rel(l, l->t_udev));
+	put_rel(b, json, "addressing_us", rel(l, l->t_addr));
+	put_rel(b, json, "configured_us", rel(l, l->t_conf));
 }
 
 static void link_json(struct enid *d, const struct link *l, struct sbuf *b)
@@ -43,23 +56,13 @@ static void link_json(struct enid *d, const struct link *l, struct sbuf *b)
 		sbuf_json_str(b, enid_ip_format(&l->addr->addrs[i], true, ip, sizeof(ip)));
 	}
 	sbuf_printf(b, "],\"event_us\":%llu", (unsigned long long)l->t_event);
-	json_rel(b, "udev_us", rel(l, l->t_udev));
-	json_rel(b, "addressing_us", rel(l, l->t_addr));
-	json_rel(b, "configured_us", rel(l, l->t_conf));
+	put_timeline(b, true, l);
 	sbuf_printf(b, ",\"attempts\":%u,\"error\":", l->attempts);
 	if (l->why[0])
 		sbuf_json_str(b, l->why);
 	else
 		sbuf_printf(b, "null");
 	sbuf_printf(b, "}");
-}
-
-static void text_rel(struct sbuf *b, const char *key, long long v)
-{
-	if (v < 0)
-		sbuf_printf(b, " %s -", key);
-	else
-		sbuf_printf(b, " %s %lld", key, v);
 }
 
 static void link_text(struct enid *d, const struct link *l, struct sbuf *b)
@@ -79,9 +82,7 @@ static void link_text(struct enid *d, const struct link *l, struct sbuf *b)
 	if (!l->addr || !l->addr->n_addrs)
 		sbuf_printf(b, "-");
 	sbuf_printf(b, " event_us %llu", (unsigned long long)l->t_event);
-	text_rel(b, "udev_us", rel(l, l->t_udev));
-	text_rel(b, "addressing_us", rel(l, l->t_addr));
-	text_rel(b, "configured_us", rel(l, l->t_conf));
+	put_timeline(b, false, l);
 	if (l->why[0])
 		sbuf_printf(b, " error \"%s\"", l->why);
 	sbuf_printf(b, "\n");

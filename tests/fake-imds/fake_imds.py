@@ -76,11 +76,11 @@ Control (never faulted, never counted; JSON in and out):
   POST /_control/unassign {"mac", "ip"}   remove one
   POST /_control/eni      {"mac", ...keys} add or replace an ENI (bound now)
   POST /_control/remove   {"mac"}          remove an ENI
-  POST /_control/bind     {"mac"}          the ENI was just bound: its clocks and
-                                           counters restart
+  POST /_control/bind     {"mac"}          the ENI was just bound: its clocks (from
+                                           now) and counters restart
   POST /_control/scenario {scenario} or {"file": path}   replace everything
-  POST /_control/faults   [fault, ...]     replace the faults (clocks restart)
-  POST /_control/fault    {fault}          add one
+  POST /_control/faults   [fault, ...]     replace the faults (all clocks restart)
+  POST /_control/fault    {fault}          add one (the others' clocks go on)
   POST /_control/token    {token config}   replace the token config
   POST /_control/expire_tokens             every token handed out answers 401 now
 """
@@ -92,6 +92,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import sys
 import threading
 import time
@@ -148,14 +149,17 @@ class State:
         self.bind = {m: now for m in self.enis}
         self.set_faults(sc["faults"])
 
-    def set_faults(self, faults):
-        self.faults = [dict(f) for f in faults]
-        for f in self.faults:
+    def set_faults(self, faults, restart=True):
+        """restart: every clock and counter starts again (else only new faults')."""
+        faults = [dict(f) for f in faults]
+        for f in faults:
             if f.get("type") not in ("missing", "status", "delay", "body"):
                 raise ValueError("bad fault type in %r" % f)
-        self.clock = {}   # (fault index, scope) -> t0
-        self.count = {}   # (fault index, scope) -> matching requests seen
-        self.first = {}   # mac -> first request concerning it
+        self.faults = faults
+        if restart:
+            self.clock = {}   # (fault index, scope) -> t0
+            self.count = {}   # (fault index, scope) -> matching requests seen
+            self.first = {}   # mac -> first request concerning it
 
     def eni(self, mac):
         if mac in self.enis:
@@ -283,6 +287,12 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-imds/1"
     sys_version = ""
+
+    def setup(self):
+        super().setup()
+        # headers and body go out in two writes: without this, Nagle plus the
+        # client's delayed ACK adds 40 ms to every keep-alive answer
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, fmt, *args):  # the request log is ours, not stderr
         pass
@@ -462,7 +472,7 @@ class Handler(BaseHTTPRequestHandler):
             by = {}
             puts = 0
             for e in st.log:
-                if e["key"] == "api/token":
+                if e["key"] == "api/token" and e["method"] == "PUT":
                     puts += 1
                 b = by.setdefault(e["mac"] or "instance",
                                   {"requests": 0, "keys": {}, "status": {}})
@@ -501,7 +511,7 @@ class Handler(BaseHTTPRequestHandler):
         if what == "bind":
             mac = req["mac"].lower()
             st.bind[mac] = time.monotonic()
-            st.first.pop(mac, None)
+            st.first[mac] = st.bind[mac]
             for k in [k for k in st.clock if k[1] == mac]:
                 del st.clock[k]
             for k in [k for k in st.count if k[1] == mac]:
@@ -518,7 +528,7 @@ class Handler(BaseHTTPRequestHandler):
             st.set_faults(req)
             return {"ok": True}
         if what == "fault":
-            st.set_faults(st.faults + [req])
+            st.set_faults(st.faults + [req], restart=False)
             return {"ok": True}
         if what == "token":
             st.token_cfg = {"supported": True, "required": False, "lifetime": None}

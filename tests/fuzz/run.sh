@@ -33,8 +33,12 @@ if ! echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n)
 fi
 rm -f "$out/probe"
 
+srcs=("$top/tests/fuzz/metadata_fuzz.c" "$top/daemon/metadata.c" "$top/daemon/metadata.h"
+	"$top/daemon/config.c" "$top/daemon/config.h" "$top/daemon/plan.h" "$0")
+stale=1
+[ -x "$bin" ] && [ -z "$(find "${srcs[@]}" -newer "$bin" 2>/dev/null)" ] && stale=0
 # shellcheck disable=SC2046 # pkg-config output is word lists
-if ! "$cc" -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror \
+if [ $stale = 1 ] && ! "$cc" -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-isystem "$top/include/uapi" -I "$top/daemon" $(pkg-config --cflags json-c inih) \
 	-o "$bin" "$top/tests/fuzz/metadata_fuzz.c" "$top/daemon/metadata.c" \

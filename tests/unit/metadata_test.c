@@ -426,6 +426,13 @@ FIXTURE_VARIANT_ADD(bad, invalid_ipv4_in_list){
 	.why = "private-ipv4s: invalid IPv4 address: '10.0.0.256'",
 };
 
+FIXTURE_VARIANT_ADD(bad, json_escaped_nul){
+	.key = MD_KEY_PRIVATE_IPV4S,
+	.body = "[\"10.0.0.10\\u0000x\"]",
+	.err = -EBADMSG,
+	.why = "private-ipv4s: invalid IPv4 address: '10.0.0.10?x'",
+};
+
 FIXTURE_VARIANT_ADD(bad, ipv6_in_ipv4_list){
 	.key = MD_KEY_PRIVATE_IPV4S,
 	.body = "[\"10.0.0.10\",\"2001:db8::1\"]",
@@ -940,14 +947,29 @@ TEST(fetch_mac_lag_then_present)
 	EXPECT_EQ(-EAGAIN, metadata_fetch_result(&f, &out));
 	EXPECT_STREQ("waiting: MAC not in metadata yet (every key 404)", f.why);
 	EXPECT_EQ(0, memcmp(&out, &sentinel, sizeof(out)));
+	/* while the MAC is unknown, one probe per round */
 	metadata_fetch_retry(&f);
-	EXPECT_EQ(V4_KEYS, run_round(_metadata, &f, lag));
+	EXPECT_EQ(1u << MD_KEY_PRIVATE_IPV4S, run_round(_metadata, &f, lag));
 	EXPECT_EQ(-EAGAIN, metadata_fetch_result(&f, &out));
+	EXPECT_STREQ("waiting: MAC not in metadata yet (every key 404)", f.why);
+	metadata_fetch_retry(&f);
+	lag[MD_KEY_PRIVATE_IPV4S] = (struct reply){503, NULL};
+	EXPECT_EQ(1u << MD_KEY_PRIVATE_IPV4S, run_round(_metadata, &f, lag));
+	EXPECT_EQ(-EAGAIN, metadata_fetch_result(&f, &out));
+	EXPECT_STREQ("waiting: private-ipv4s HTTP 503", f.why);
+	/* a 503 is not a 404: the next round asks everything not answered */
+	metadata_fetch_retry(&f);
+	EXPECT_EQ(1u << MD_KEY_PRIVATE_IPV4S, run_round(_metadata, &f, lag));
+	metadata_fetch_retry(&f);
+	lag[MD_KEY_PRIVATE_IPV4S] = (struct reply){404, NULL};
+	EXPECT_EQ(1u << MD_KEY_PRIVATE_IPV4S, run_round(_metadata, &f, lag));
+	EXPECT_EQ(-EAGAIN, metadata_fetch_result(&f, &out));
+	/* the probe answers 200: the rest follows in the same round */
 	metadata_fetch_retry(&f);
 	EXPECT_EQ(V4_KEYS, run_round(_metadata, &f, r));
 	ASSERT_EQ(0, metadata_fetch_result(&f, &out)) TH_LOG("why: %s", f.why);
-	EXPECT_EQ(2, f.attempt);
-	EXPECT_EQ(15, f.requests);
+	EXPECT_EQ(5, f.attempt);
+	EXPECT_EQ(5 + 4 + 5, f.requests);
 	EXPECT_EQ(2, out.n_addrs);
 	metadata_fetch_free(&f);
 }

@@ -435,6 +435,10 @@ TEST(parse_link_with_kind_and_unknown_attrs)
 
 	nlh->nlmsg_type = RTM_DELLINK;
 	ASSERT_EQ(0, rtnl_parse_link(nlh, &k));
+	/* a bridge port leaving its bridge, not the link going away */
+	ifi->ifi_family = AF_BRIDGE;
+	EXPECT_EQ(-ENOENT, rtnl_parse_link(nlh, &k));
+	ifi->ifi_family = AF_UNSPEC;
 	nlh->nlmsg_type = RTM_NEWADDR;
 	EXPECT_EQ(-ENOENT, rtnl_parse_link(nlh, &k));
 }
