@@ -10,14 +10,15 @@ KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; else \
 DKMS_SRC := /usr/src/eni-notify-$(VERSION)
 
 .PHONY: all help deps kmod daemon check test-% install dkms-install dkms-uninstall \
-	style bench clean
+	style bench demo clean
 
 all: kmod daemon
 
 help:
 	@echo "make            build the module (for KVER=$(KVER)) and the daemon"
+	@echo "make demo       install missing Debian packages, boot a virtual ECS, bind and unbind two ENIs"
 	@echo "make check      install missing Debian packages, run every test tier"
-	@echo "make test-TIER  one tier: unit, netns, dkms, qemu"
+	@echo "make test-TIER  one tier: unit, fuzz, fake-imds, netns, dkms, qemu, vpc"
 	@echo "make install    install enid, enictl and the example config (PREFIX, DESTDIR)"
 	@echo "make dkms-install / dkms-uninstall   the module through DKMS"
 	@echo "make style      checkpatch on kmod/, clang-format check on daemon/"
@@ -31,6 +32,9 @@ kmod:
 
 daemon:
 	$(MAKE) -C daemon
+
+demo:
+	@tests/vpc/demo.sh
 
 check: deps
 	@tests/run.sh

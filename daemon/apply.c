@@ -16,6 +16,7 @@
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
+#include "arp.h"
 #include "enid.h"
 #include "log.h"
 #include "nl_util.h"
@@ -284,6 +285,7 @@ static void batch_done(struct enid *d, struct batch *b)
 		return;
 	}
 	l->state = LINK_CONFIGURED;
+	arp_announce_link(d, l);
 	l->attempts = 0;
 	l->dirty = false;
 	l->why[0] = '\0';
@@ -505,6 +507,7 @@ static void queue_apply(struct enid *d, struct link *l, bool have_snapshot)
 		link_failed(d, l, "planning: %s", p->why);
 		return;
 	}
+	host_arp_filter_sync(d);
 	for (unsigned int i = 0; i < p->n_sysctls; i++) {
 		err = write_sysctl(&p->sysctls[i]);
 		if (err) {
@@ -631,6 +634,7 @@ void apply_pass(struct enid *d)
 		if (!apply_round(d))
 			break;
 	slots_sync(&d->slots);
+	host_arp_filter_sync(d);
 	kstate_reset(&d->ks);
 }
 

@@ -26,7 +26,7 @@
 _Static_assert(ENID_IFNAMSIZ == IFNAMSIZ, "ENID_IFNAMSIZ");
 
 #define CONFIG_MAX_SIZE (1 << 20)
-#define MAX_KEYS	16
+#define MAX_KEYS	24
 
 enum section_kind { SEC_NONE, SEC_GLOBAL, SEC_ENI, SEC_SKIP };
 
@@ -332,8 +332,10 @@ static bool parse_addressing(struct parser *p, const char *key, const char *v)
 		p->cfg->addressing = ENID_ADDRESSING_AUTO;
 	else if (!strcasecmp(v, "static"))
 		p->cfg->addressing = ENID_ADDRESSING_STATIC;
+	else if (!strcasecmp(v, "metadata"))
+		p->cfg->addressing = ENID_ADDRESSING_METADATA;
 	else {
-		errorf(p, p->line, "%s: \"%s\" is not one of auto, static", key, v);
+		errorf(p, p->line, "%s: \"%s\" is not one of auto, static, metadata", key, v);
 		return false;
 	}
 	return true;
@@ -457,6 +459,22 @@ static bool parse_global_default_route(struct parser *p, const char *key, const 
 	return false;
 }
 
+static bool parse_gratuitous_arp(struct parser *p, const char *key, const char *v)
+{
+	if (parse_bool(v, &p->cfg->gratuitous_arp))
+		return true;
+	errorf(p, p->line, "%s: \"%s\" is not yes or no", key, v);
+	return false;
+}
+
+static bool parse_host_arp_filter(struct parser *p, const char *key, const char *v)
+{
+	if (parse_bool(v, &p->cfg->host_arp_filter))
+		return true;
+	errorf(p, p->line, "%s: \"%s\" is not yes or no", key, v);
+	return false;
+}
+
 static bool parse_udev(struct parser *p, const char *key, const char *v)
 {
 	static const char *const names[] = {"auto", "yes", "no"};
@@ -467,6 +485,80 @@ static bool parse_udev(struct parser *p, const char *key, const char *v)
 			return true;
 		}
 	errorf(p, p->line, "%s: \"%s\" is not one of auto, yes, no", key, v);
+	return false;
+}
+
+/* http://HOST[:PORT][/PATH]/latest/meta-data/ (the last '/' optional), printable ASCII. */
+static bool parse_metadata_url(struct parser *p, const char *key, const char *v)
+{
+	static const char suffix[] = ENID_MD_URL_SUFFIX;
+	const size_t sl = sizeof(suffix) - 1;
+	char url[ENID_MD_URL_LEN];
+	bool ok = !strncasecmp(v, "http://", 7) && v[7] && v[7] != '/';
+	size_t n = strlen(v);
+
+	for (const char *c = v; ok && *c; c++)
+		ok = (unsigned char)*c > 0x20 && (unsigned char)*c < 0x7f && !strchr("?#\"\\", *c);
+	if (ok && n < sizeof(url) - 1) {
+		n = (size_t)snprintf(url, sizeof(url), "%s%s", v, v[n - 1] == '/' ? "" : "/");
+		ok = n >= 7 + 1 + sl && !strcmp(url + n - sl, suffix);
+	} else {
+		ok = false;
+	}
+	if (ok) {
+		memcpy(p->cfg->metadata_url, url, n + 1);
+		return true;
+	}
+	errorf(p, p->line, "%s: \"%s\" is not an http:// URL ending in %s", key, v, suffix);
+	return false;
+}
+
+static bool parse_metadata_timeout_ms(struct parser *p, const char *key, const char *v)
+{
+	if (parse_u32_range(v, 100, 60000, &p->cfg->metadata_timeout_ms))
+		return true;
+	errorf(p, p->line, "%s: \"%s\" is not in 100..60000", key, v);
+	return false;
+}
+
+static bool parse_metadata_deadline_s(struct parser *p, const char *key, const char *v)
+{
+	if (parse_u32_range(v, 1, 86400, &p->cfg->metadata_deadline_s))
+		return true;
+	errorf(p, p->line, "%s: \"%s\" is not in 1..86400", key, v);
+	return false;
+}
+
+static bool parse_metadata_token(struct parser *p, const char *key, const char *v)
+{
+	static const char *const names[] = {"auto", "required", "off"};
+
+	for (unsigned i = 0; i < 3; i++)
+		if (!strcasecmp(v, names[i])) {
+			p->cfg->metadata_token = (enum enid_md_token)i;
+			return true;
+		}
+	errorf(p, p->line, "%s: \"%s\" is not one of auto, required, off", key, v);
+	return false;
+}
+
+static bool parse_metadata_token_ttl(struct parser *p, const char *key, const char *v)
+{
+	if (parse_u32_range(v, 1, 21600, &p->cfg->metadata_token_ttl))
+		return true;
+	errorf(p, p->line, "%s: \"%s\" is not in 1..21600", key, v);
+	return false;
+}
+
+static bool parse_metadata_refresh_interval(struct parser *p, const char *key, const char *v)
+{
+	uint32_t n;
+
+	if (parse_u32_range(v, 0, 604800, &n) && (n == 0 || n >= 10)) {
+		p->cfg->metadata_refresh_interval = n;
+		return true;
+	}
+	errorf(p, p->line, "%s: \"%s\" is not 0 (off) or in 10..604800", key, v);
 	return false;
 }
 
@@ -592,8 +684,16 @@ static const struct key global_keys[] = {
 	{"primary", parse_primary, false},
 	{"arp_ignore", parse_arp_ignore, false},
 	{"arp_announce", parse_arp_announce, false},
+	{"gratuitous_arp", parse_gratuitous_arp, false},
+	{"host_arp_filter", parse_host_arp_filter, false},
 	{"default_route", parse_global_default_route, false},
 	{"udev", parse_udev, false},
+	{"metadata_url", parse_metadata_url, false},
+	{"metadata_timeout_ms", parse_metadata_timeout_ms, false},
+	{"metadata_deadline_s", parse_metadata_deadline_s, false},
+	{"metadata_token", parse_metadata_token, false},
+	{"metadata_token_ttl", parse_metadata_token_ttl, false},
+	{"metadata_refresh_interval", parse_metadata_refresh_interval, false},
 	{NULL, NULL, false},
 };
 
@@ -819,8 +919,16 @@ void config_defaults(struct enid_config *cfg)
 	cfg->metric_base = ENID_DEF_METRIC_BASE;
 	cfg->arp_ignore = ENID_DEF_ARP_IGNORE;
 	cfg->arp_announce = ENID_DEF_ARP_ANNOUNCE;
+	cfg->gratuitous_arp = true;
+	cfg->host_arp_filter = true;
 	cfg->default_route = false;
 	cfg->udev = ENID_UDEV_AUTO;
+	snprintf(cfg->metadata_url, sizeof(cfg->metadata_url), "%s", ENID_DEF_MD_URL);
+	cfg->metadata_timeout_ms = ENID_DEF_MD_TIMEOUT_MS;
+	cfg->metadata_deadline_s = ENID_DEF_MD_DEADLINE_S;
+	cfg->metadata_token = ENID_MD_TOKEN_AUTO;
+	cfg->metadata_token_ttl = ENID_DEF_MD_TOKEN_TTL;
+	cfg->metadata_refresh_interval = 0;
 }
 
 int config_load_string(const char *name, const char *text, struct enid_config *cfg,

@@ -4,7 +4,9 @@
  *
  *   [global]
  *   source = auto|genl|rtnl          event source (auto: genl when the family exists)
- *   addressing = auto|static         where an ENI's addresses come from
+ *   addressing = auto|static|metadata  where an ENI's addresses come from (auto:
+ *                                    static with a [MAC] section, else metadata when
+ *                                    the service answered the instance mac at start)
  *   drivers = virtio_net             comma list of managed drivers
  *   table_base = 1000                table of slot s = table_base + s
  *   rule_pref_base = 10000           rule prefs of slot s = base + 3*s + {0,1,2}
@@ -12,8 +14,19 @@
  *   primary =                        ifname or MAC of the primary (empty = auto)
  *   arp_ignore = 1                   net.ipv4.conf.<eni>.arp_ignore
  *   arp_announce = 2                 net.ipv4.conf.<eni>.arp_announce
+ *   gratuitous_arp = yes             announce each ENI IPv4 address once configured
+ *   host_arp_filter = yes            net.ipv4.conf.all.arp_filter = 1 while an ENI
+ *                                    is configured (the primary stops answering
+ *                                    ARP for ENI addresses); restored after the last ENI
  *   default_route = no               main-table default route via each ENI
  *   udev = auto|yes|no               wait for udev before configuring
+ *   metadata_url = http://100.100.100.200/latest/meta-data/   (token: ../api/token)
+ *   metadata_timeout_ms = 5000       one request (100..60000)
+ *   metadata_deadline_s = 60         a link without a complete answer by then is
+ *                                    reported failed; retries go on (1..86400)
+ *   metadata_token = auto|required|off   hardened mode (token PUT)
+ *   metadata_token_ttl = 21600       seconds, 1..21600
+ *   metadata_refresh_interval = 0    s between metadata re-reads (0 = off, 10..604800)
  *
  *   [00:16:3e:aa:bb:cc]              one section per ENI MAC (any case)
  *   address = 10.0.0.10/24           repeatable; first = primary address
@@ -61,6 +74,14 @@
 #define ENID_DEF_ARP_ANNOUNCE 2
 #define ENID_DEF_DRIVERS      "virtio_net"
 
+/* The metadata service (addressing = metadata | auto). */
+#define ENID_DEF_MD_URL	       "http://100.100.100.200/latest/meta-data/"
+#define ENID_MD_URL_SUFFIX     "/latest/meta-data/" /* metadata_url ends so; stripped: base */
+#define ENID_MD_URL_LEN	       256
+#define ENID_DEF_MD_TIMEOUT_MS 5000U
+#define ENID_DEF_MD_DEADLINE_S 60U
+#define ENID_DEF_MD_TOKEN_TTL  21600U
+
 enum enid_source {
 	ENID_SOURCE_AUTO, /* genl when the eni_notify family exists, else rtnl */
 	ENID_SOURCE_GENL,
@@ -68,8 +89,16 @@ enum enid_source {
 };
 
 enum enid_addressing_mode {
-	ENID_ADDRESSING_AUTO, /* today: static */
+	ENID_ADDRESSING_AUTO, /* static with a [MAC] section, else metadata when it answered */
 	ENID_ADDRESSING_STATIC,
+	ENID_ADDRESSING_METADATA,
+};
+
+/* metadata_token =; same order as metadata.h's enum md_token_mode */
+enum enid_md_token {
+	ENID_MD_TOKEN_AUTO,
+	ENID_MD_TOKEN_REQUIRED,
+	ENID_MD_TOKEN_OFF,
 };
 
 enum enid_udev_mode {
@@ -117,9 +146,17 @@ struct enid_config {
 	bool has_primary_mac; /* primary = <MAC> */
 	int arp_ignore;	      /* 0..3 or 8 */
 	int arp_announce;     /* 0..2 */
+	bool gratuitous_arp;
+	bool host_arp_filter;
 	bool default_route;
 	enum enid_udev_mode udev;
-	struct enid_eni_config *enis; /* malloc'd; config_free() */
+	char metadata_url[ENID_MD_URL_LEN]; /* ends in ENID_MD_URL_SUFFIX */
+	unsigned metadata_timeout_ms;
+	unsigned metadata_deadline_s;
+	enum enid_md_token metadata_token;
+	unsigned metadata_token_ttl;
+	unsigned metadata_refresh_interval; /* s, 0 = off */
+	struct enid_eni_config *enis;	    /* malloc'd; config_free() */
 	unsigned n_enis;
 };
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The control socket <run_dir>/enid.sock: unix stream, root only (SO_PEERCRED).
- * A client sends one line ("status", "status json", "reload", "resync"); enid answers
- * "ok\n" or "error\n" followed by text, and closes.
+ * A client sends one line ("status", "status json", "reload", "resync", "refresh [X]");
+ * enid answers "ok\n" or "error\n" followed by text, and closes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "addressing.h"
 #include "enid.h"
 #include "log.h"
 #include "util.h"
@@ -66,6 +67,12 @@ static void answer(struct ctl_client *c, const char *req)
 		else
 			sbuf_printf(&c->out, "error\n%s", msgs ? msgs : "reload failed\n");
 		free(msgs);
+	} else if (!strcmp(req, "refresh") || !strncmp(req, "refresh ", 8)) {
+		struct sbuf msg = {0};
+		int r = addressing_refresh(d, req[7] ? req + 8 : NULL, &msg);
+
+		sbuf_printf(&c->out, "%s\n%s", r < 0 ? "error" : "ok", msg.s ? msg.s : "");
+		sbuf_free(&msg);
 	} else if (!strcmp(req, "resync")) {
 		enid_resync(d, "requested over the control socket");
 		sbuf_printf(&c->out, "ok\nresync started\n");

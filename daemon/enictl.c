@@ -35,6 +35,8 @@ static const char main_usage[] =
 	"                     addresses and its timeline\n"
 	"  reload             make enid re-read its configuration\n"
 	"  resync             make enid re-read the kernel's state and re-apply every link\n"
+	"  refresh [IFNAME|MAC]  make enid read the metadata service again for one link\n"
+	"                     (or all) and apply only the difference\n"
 	"  help [COMMAND]     show this help, or a command's\n"
 	"\n"
 	"Options:\n"
@@ -44,7 +46,8 @@ static const char main_usage[] =
 	"  -V, --version      show the version and exit\n"
 	"\n"
 	"'enictl COMMAND --help' describes one command. monitor and dump need\n"
-	"CAP_NET_ADMIN; status, reload and resync need root (enid checks SO_PEERCRED).\n"
+	"CAP_NET_ADMIN; status, reload, resync and refresh need root (enid checks\n"
+	"SO_PEERCRED).\n"
 	"\n"
 	"Exit status: 0 success, 1 failure (module or enid unreachable, request refused),\n"
 	"2 usage error.\n";
@@ -86,18 +89,23 @@ static const char status_usage[] =
 	"Text: a '# source ...' header, then one line per link:\n"
 	"  <ifname> ifindex <n> mac <mac> driver <drv> state <state> slot <s|-> table <t|->\n"
 	"  addresses <a/p,...|-> event_us <t> udev_us <us|-> addressing_us <us|->\n"
-	"  configured_us <us|-> [error \"<why>\"]\n"
+	"  configured_us <us|-> addressing <static|metadata|none> [requests <n>]\n"
+	"  [error \"<why>\"]\n"
 	"States: new, wait-udev, resolving, configuring, configured, failed, removed.\n"
 	"event_us is the kernel event's CLOCK_MONOTONIC time in microseconds (the module's\n"
 	"timestamp, or when enid read an rtnetlink event); udev_us, addressing_us and\n"
 	"configured_us are microseconds after it ('-' = not reached; udev_us is '-' when\n"
 	"enid does not wait for udev).\n"
+	"addressing says where the addresses come from; requests counts the metadata\n"
+	"requests about the ENI's MAC; error is why a link waits or failed, e.g.\n"
+	"\"metadata: waiting: gateway 404 (9 requests)\".\n"
 	"\n"
 	"Options:\n"
 	"      --json          {\"version\",\"source\",\"synced\",\"links\":[{\"ifindex\",\n"
 	"                      \"ifname\",\"mac\",\"driver\",\"state\",\"slot\",\"table\",\n"
 	"                      \"addresses\":[..],\"event_us\",\"udev_us\",\"addressing_us\",\n"
-	"                      \"configured_us\",\"attempts\",\"error\"}]} (null = not reached)\n"
+	"                      \"configured_us\",\"attempts\",\"addressing\",\n"
+	"                      \"metadata_requests\",\"error\"}]} (null = not reached)\n"
 	"      --run-dir DIR   enid's runtime directory (default " ENID_RUN_DIR ")\n"
 	"  -h, --help          show this help\n";
 
@@ -117,6 +125,19 @@ static const char resync_usage[] =
 	"Make enid read its event source's full state again (as after lost events), diff\n"
 	"every link against what the kernel holds, and delete orphaned rules and routes\n"
 	"of its own. Returns once the resync has started.\n"
+	"\n"
+	"Options:\n"
+	"      --run-dir DIR   enid's runtime directory (default " ENID_RUN_DIR ")\n"
+	"  -h, --help          show this help\n";
+
+static const char refresh_usage[] =
+	"Usage: enictl refresh [IFNAME|MAC] [--run-dir DIR]\n"
+	"Make enid read the metadata service again for the link named by its interface\n"
+	"name or MAC (default: every link addressed from metadata) and, once the answer\n"
+	"is complete and valid, apply only the difference: a secondary IP assigned since\n"
+	"appears, one unassigned disappears, nothing else is touched. An incomplete or\n"
+	"failed read changes nothing (enictl status shows why it waits). Returns once the\n"
+	"read has started. Exits 1 for an unknown link or one with static addressing.\n"
 	"\n"
 	"Options:\n"
 	"      --run-dir DIR   enid's runtime directory (default " ENID_RUN_DIR ")\n"
@@ -378,7 +399,7 @@ struct command {
 static const struct command commands[] = {
 	{"monitor", monitor_usage, true}, {"dump", dump_usage, true},
 	{"status", status_usage, true},	  {"reload", reload_usage, false},
-	{"resync", resync_usage, false},
+	{"resync", resync_usage, false},  {"refresh", refresh_usage, false},
 };
 
 static const struct command *find_command(const char *name)
@@ -471,6 +492,17 @@ int main(int argc, char **argv)
 				cmd->name);
 			return EXIT_USAGE;
 		}
+	}
+	if (!strcmp(cmd->name, "refresh") && optind + 1 < argc)
+		return usage_error(cmd->name, "unexpected argument '%s'", argv[optind + 1]);
+	if (!strcmp(cmd->name, "refresh") && optind + 1 == argc) {
+		char req[128];
+
+		if (strlen(argv[optind]) > 64 || strpbrk(argv[optind], " \t\n"))
+			return usage_error(cmd->name, "'%s' is not an interface name or MAC",
+					   argv[optind]);
+		snprintf(req, sizeof(req), "refresh %s", argv[optind]);
+		return cmd_ctl(req);
 	}
 	if (optind < argc)
 		return usage_error(cmd->name, "unexpected argument '%s'", argv[optind]);

@@ -21,6 +21,8 @@
 #include <linux/eni_notify.h>
 #include <libmnl/libmnl.h>
 
+#include "addressing.h"
+#include "arp.h"
 #include "enid.h"
 #include "log.h"
 #include "nl_util.h"
@@ -62,7 +64,7 @@ static const char usage_text[] =
 	"\n"
 	"Signals: SIGTERM, SIGINT exit (the kernel keeps the configuration); SIGHUP\n"
 	"reloads the configuration (on errors the old one stays and each error is logged).\n"
-	"Logs go to stderr. Control: enictl status|reload|resync (see enictl --help).\n"
+	"Logs go to stderr. Control: enictl status|reload|resync|refresh (see enictl --help).\n"
 	"\n"
 	"Exit status: 0 on a clean exit, 1 on a start-up error or an invalid\n"
 	"configuration, 2 on a usage error.\n";
@@ -238,6 +240,7 @@ int enid_reload(struct enid *d, char **msgs)
 		log_warn("reload: a new source = takes effect at the next start");
 	config_free(&d->cfg);
 	d->cfg = cfg;
+	addressing_reconfigure(d);
 	log_info("reload: %s loaded (%u ENI sections)", d->config_path, d->cfg.n_enis);
 	if (!d->cfg.primary_ifname[0] && !d->cfg.has_primary_mac && !d->primary_ifindex)
 		d->primary_ifindex = apply_find_primary(d);
@@ -284,6 +287,7 @@ static void on_idle(struct loop *l, void *data)
 	unsigned int n = 0;
 
 	(void)l;
+	addressing_idle(d); /* metadata answers may make links pending: same turn */
 	apply_pass(d);
 	if (d->synced && !d->notified_ready) {
 		d->notified_ready = true;
@@ -377,6 +381,8 @@ static void teardown(struct enid *d)
 	if (d->timer_w.fd >= 0)
 		close(d->timer_w.fd);
 	links_free_all(d);
+	arp_close(d);
+	addressing_close(d);
 	kstate_free(&d->ks);
 	free(d->batches);
 	config_free(&d->cfg);
@@ -474,7 +480,8 @@ int main(int argc, char **argv)
 	d.source_opt = cli_source >= 0 ? cli_source : (int)d.cfg.source;
 	srandom((unsigned int)(now_us() ^ (uint64_t)getpid()));
 
-	d.sig_w.fd = d.timer_w.fd = d.ctl_fd = -1;
+	d.sig_w.fd = d.timer_w.fd = d.ctl_fd = d.arp_fd = -1;
+	d.arp_filter_held = -1;
 	err = loop_init(&d.loop);
 	if (!err)
 		err = open_signals(&d);
@@ -482,6 +489,8 @@ int main(int argc, char **argv)
 		err = open_timer(&d);
 	if (!err)
 		err = open_rtnl_sockets(&d);
+	if (!err)
+		err = addressing_open(&d);
 	if (err) {
 		log_err("start-up: %s", strerror(-err));
 		goto out;

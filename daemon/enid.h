@@ -40,6 +40,8 @@ struct link {
 	bool cleanup_inflight;
 	uint32_t gen;		 /* resync generation that last saw it */
 	struct addressing *addr; /* NULL until resolved */
+	unsigned char addr_src;	 /* enum addr_source (addressing.h) */
+	struct md_job *md;	 /* its metadata fetch, NULL when none */
 	/* timeline, CLOCK_MONOTONIC us, 0 = not reached */
 	uint64_t t_event, t_udev, t_addr, t_conf;
 	unsigned int attempts; /* consecutive failures */
@@ -68,6 +70,8 @@ struct udev;
 struct udev_monitor;
 struct mnl_socket;
 struct ctl_client;
+struct md_client;
+struct md_job;
 
 struct enid {
 	struct loop loop;
@@ -124,7 +128,10 @@ struct enid {
 	struct link **links;
 	unsigned int n_links, cap_links;
 	struct slots slots;
-	int primary_ifindex; /* 0 = none found */
+	int primary_ifindex;  /* 0 = none found */
+	struct md_client *md; /* metadata fetcher (md_fetch.c) */
+	int arp_fd;	      /* gratuitous ARP (arp.c), -1 until first used */
+	int arp_filter_held;  /* host_arp_filter: -1 unknown, 0 no, 1 set by us */
 
 	bool synced;	      /* the first dump of the event source completed */
 	bool orphans_pending; /* sweep untracked tagged rules/routes at the next pass */
@@ -150,6 +157,8 @@ void links_timer(struct enid *d, uint64_t now);
 void link_failed(struct enid *d, struct link *l, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void link_destroy(struct enid *d, struct link *l);
+/* Moves a managed link on: udev gate, then its addressing (links.c). */
+void link_advance(struct enid *d, struct link *l);
 const char *link_state_name(enum link_state s);
 
 /* apply.c: the applier (one pass per loop turn) */

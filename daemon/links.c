@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addressing.h"
 #include "enid.h"
 #include "log.h"
 #include "util.h"
@@ -66,6 +67,7 @@ void link_destroy(struct enid *d, struct link *l)
 		d->links[i] = d->links[--d->n_links];
 		break;
 	}
+	addressing_link_gone(d, l);
 	free(l->addr);
 	free(l);
 }
@@ -125,7 +127,8 @@ static bool link_is_managed(struct enid *d, struct link *l)
 	if (!config_driver_managed(&d->cfg, l->facts.driver))
 		return false;
 	refresh_primary(d, l);
-	if (l->facts.is_primary || config_names_primary(&d->cfg, l->facts.ifname, l->facts.mac))
+	if (l->facts.is_primary || config_names_primary(&d->cfg, l->facts.ifname, l->facts.mac) ||
+	    addressing_is_primary(d, l->facts.mac))
 		return false;
 	eni = config_find_mac(&d->cfg, l->facts.mac);
 	return !(eni && eni->unmanaged);
@@ -142,19 +145,25 @@ static void link_schedule_cleanup(struct link *l)
 static void link_resolve(struct enid *d, struct link *l)
 {
 	struct addressing a;
-	char mac[18];
 	int err;
 
-	/* addressing = auto|static: the config's [MAC] section (metadata/DHCP plug in here) */
-	err = addressing_from_config(&d->cfg, l->facts.mac, &a);
+	/* static ([MAC] section) or metadata, per addressing = (addressing.c) */
+	err = addressing_resolve(d, l, &a);
 	if (err == -EPERM) {
 		l->managed = false;
 		link_schedule_cleanup(l);
 		return;
 	}
+	if (err == -EINPROGRESS || err == -ETIMEDOUT) {
+		/* metadata not complete: wait, keeping whatever is applied; l->why says why */
+		l->state = err == -ETIMEDOUT ? LINK_FAILED : LINK_RESOLVING;
+		return;
+	}
+	if (err == -ENOMEM) {
+		link_failed(d, l, "out of memory");
+		return;
+	}
 	if (err) {
-		snprintf(l->why, sizeof(l->why), "no [%s] section in the config",
-			 mac_format(l->facts.mac, mac));
 		if (l->state != LINK_RESOLVING)
 			log_info("%s: %s: leaving it alone", l->facts.ifname, l->why);
 		l->state = LINK_RESOLVING;
@@ -178,7 +187,7 @@ static void link_resolve(struct enid *d, struct link *l)
 	l->pending = true;
 }
 
-static void link_advance(struct enid *d, struct link *l)
+void link_advance(struct enid *d, struct link *l)
 {
 	char name[IFNAMSIZ];
 
@@ -231,6 +240,7 @@ void links_seen(struct enid *d, const struct link_facts *f, const char *bus_info
 		log_info("%s: new link ifindex %d mac %s driver %s%s%s", l->facts.ifname,
 			 l->facts.ifindex, mac_format(l->facts.mac, mac), l->facts.driver,
 			 l->bus_info[0] ? " bus " : "", l->bus_info);
+		addressing_link_new(d, l); /* metadata: ask now, in parallel with udev */
 		link_advance(d, l);
 		return;
 	}
@@ -245,6 +255,7 @@ void links_seen(struct enid *d, const struct link_facts *f, const char *bus_info
 		log_warn("%s: MAC changed to %s: starting over", l->facts.ifname,
 			 mac_format(f->mac, mac));
 		memcpy(l->facts.mac, f->mac, 6);
+		addressing_link_gone(d, l);
 		snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", f->ifname);
 		link_schedule_cleanup(l);
 		l->state = LINK_NEW;
@@ -278,6 +289,7 @@ void links_gone(struct enid *d, int ifindex)
 		return;
 	if (l->managed)
 		log_info("%s: removed", l->facts.ifname);
+	addressing_link_gone(d, l);
 	if (!l->slot) {
 		link_destroy(d, l);
 		return;

@@ -746,6 +746,8 @@ static int waiting(struct md_fetch *f, uint32_t needed)
 	size_t used = (size_t)snprintf(f->why, sizeof(f->why), "waiting:");
 	bool all404 = true;
 
+	f->lag = true;
+
 	for (unsigned k = 0; k < MD_KEY_COUNT; k++) {
 		const struct md_key_slot *s = &f->key[k];
 		char what[16];
@@ -756,6 +758,8 @@ static int waiting(struct md_fetch *f, uint32_t needed)
 			continue;
 		if (!(needed >> k & 1))
 			continue;
+		if (s->state != MD_KS_ABSENT)
+			f->lag = false;
 		if (s->state == MD_KS_ABSENT)
 			snprintf(what, sizeof(what), "404");
 		else if (s->http)
@@ -779,6 +783,7 @@ int metadata_fetch_result(struct md_fetch *f, struct addressing *out)
 	int r;
 
 	f->bad = false;
+	f->lag = false;
 	for (unsigned k = 0; k < MD_KEY_COUNT; k++)
 		if (f->key[k].state == MD_KS_WANT || f->key[k].state == MD_KS_ASKED)
 			return fail(f->why, sizeof(f->why), -EINPROGRESS, "fetching");

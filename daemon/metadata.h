@@ -66,6 +66,10 @@
 #define MD_DEF_TIMEOUT_MS  5000	       /* one request; above the fake's 2 s slow answers */
 #define MD_BACKOFF_BASE_US 200000ULL   /* first retry after 100..200 ms */
 #define MD_BACKOFF_CAP_US  30000000ULL /* never more than 30 s apart */
+/* The service answers, only 404 for what is missing (a just-bound MAC not listed yet):
+ * not overload, so retries stay at most 1 s apart until the deadline, and a link is
+ * configured within 1 s of the data appearing. 5xx, timeouts: MD_BACKOFF_CAP_US. */
+#define MD_LAG_CAP_US 1000000ULL
 
 /* Per-MAC keys; the enum order is the order metadata_fetch_next() asks them. */
 enum md_key {
@@ -174,6 +178,7 @@ struct md_fetch {
 	unsigned outstanding; /* asked, not yet answered */
 	bool bad;	      /* the last result was a bad answer: the next round asks all */
 	bool probing;	      /* the MAC was unknown: ask private-ipv4s alone until it is 200 */
+	bool lag;	      /* the last result waited only on 404s (MD_LAG_CAP_US applies) */
 	char why[MD_WHY_LEN]; /* why the last result was not 0, for logs and enictl status */
 };
 

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addressing.h"
 #include "enid.h"
+#include "md_fetch.h"
 #include "util.h"
 
 /* Timeline points are relative to the kernel event; -1 = not reached. */
@@ -57,7 +59,10 @@ static void link_json(struct enid *d, const struct link *l, struct sbuf *b)
 	}
 	sbuf_printf(b, "],\"event_us\":%llu", (unsigned long long)l->t_event);
 	put_timeline(b, true, l);
-	sbuf_printf(b, ",\"attempts\":%u,\"error\":", l->attempts);
+	sbuf_printf(b, ",\"attempts\":%u,\"addressing\":\"%s\",\"metadata_requests\":%u",
+		    l->attempts, addr_source_name((enum addr_source)l->addr_src),
+		    l->md ? md_job_requests(l->md) : 0);
+	sbuf_printf(b, ",\"error\":");
 	if (l->why[0])
 		sbuf_json_str(b, l->why);
 	else
@@ -83,6 +88,9 @@ static void link_text(struct enid *d, const struct link *l, struct sbuf *b)
 		sbuf_printf(b, "-");
 	sbuf_printf(b, " event_us %llu", (unsigned long long)l->t_event);
 	put_timeline(b, false, l);
+	sbuf_printf(b, " addressing %s", addr_source_name((enum addr_source)l->addr_src));
+	if (l->md)
+		sbuf_printf(b, " requests %u", md_job_requests(l->md));
 	if (l->why[0])
 		sbuf_printf(b, " error \"%s\"", l->why);
 	sbuf_printf(b, "\n");

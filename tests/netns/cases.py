@@ -11,7 +11,7 @@ from collections import Counter
 import kstate as K
 from enid_proc import Enid, proc_figures, status_field, status_has, wait_until
 from expect import Eni, config_text, planned_addrs, planned_all, table_of
-from nsenv import Vpc, ip, nsexec, run, sysctl_read
+from nsenv import Vpc, ip, ipj, nsexec, run, sysctl_read
 from tap import diag
 
 GW4 = Vpc.GW4
@@ -237,7 +237,18 @@ class Tier:
         self.t.result(not why, "primary prim0 untouched (addresses, sysctls, no rules for its "
                       "address, the only main default route via it)", why)
 
+    def peer_neigh(self, addr):
+        """The peer's neighbour entry for addr on p0: (lladdr or None, state list)."""
+        for n in ipj(self.vpc.peer, "neigh", "show", "dev", "p0", "to", addr):
+            return n.get("lladdr"), n.get("state", [])
+        return None, []
+
     def c_hotplug(self):
+        # A stale, wrong entry for C's address on the peer: only C's gratuitous ARP
+        # (the peer sends nothing to it) can correct it.
+        c_ip = C.addrs[0].split("/")[0]
+        ip(self.vpc.peer, "neigh", "replace", c_ip, "lladdr", "02:00:00:00:00:99", "dev", "p0",
+           "nud", "stale")
         self.plug(B)
         self.plug(C)
         self.present["eth2"] = (B, 2)
@@ -249,6 +260,14 @@ class Tier:
                    "UP" in K.links(self.g)[n]["flags"]) for n in ("eth2", "eth3")}
         self.t.result(all(v == ("1", "2", True) for v in got.values()),
                       "hot-plugged links up with arp_ignore 1, arp_announce 2", ["%s" % got])
+        flt = sysctl_read(self.g, "net/ipv4/conf/all/arp_filter")
+        saved = os.path.exists(os.path.join(self.enid.run_dir, "arp_filter.saved"))
+        self.t.result(flt == "1" and saved, "ENIs configured: net.ipv4.conf.all.arp_filter 1, "
+                      "the value found (0) kept in arp_filter.saved",
+                      ["arp_filter %s, saved file %s" % (flt, saved)])
+        done, got = wait_until(lambda: (lambda n: (n[0] == C.mac, n))(self.peer_neigh(c_ip)), 3)
+        self.t.result(done, "gratuitous ARP: the peer's stale entry for %s now names eth3's MAC "
+                      "without the peer asking" % c_ip, ["peer's entry: %s" % (got,)])
 
     def c_status(self):
         desc = "enictl status --json: eth1-3 CONFIGURED with slot, table, addresses, timeline"
@@ -321,6 +340,26 @@ class Tier:
                 diag(*[r[1] for r in res])
             self.t.result(all(r[0] for r in res), "peer's ping to every %s address answered "
                           "through %s (%s)" % (e.ifname, e.ifname, how), [r[1] for r in res])
+
+    def c_arp_flux(self):
+        """The peer asks for ENI addresses on the primary's subnet: only the ENI answers.
+        The kernel counts each answer arp_filter withheld (TcpExt ArpFilter)."""
+        why = []
+        before = K.netstat(self.g, "TcpExt", "ArpFilter")
+        for e in (A, C):
+            addr = e.addrs[0].split("/")[0]
+            ip(self.vpc.peer, "neigh", "flush", "dev", "p0", "to", addr)
+            nsexec(self.vpc.peer, "ping", "-4", "-c", "1", "-w", "2", addr, check=False)
+            mac, state = self.peer_neigh(addr)
+            if mac != e.mac:
+                why.append("peer's entry for %s: %s %s, want %s (%s)" % (addr, mac, state, e.mac,
+                                                                        e.ifname))
+        after = K.netstat(self.g, "TcpExt", "ArpFilter")
+        if not after > before:
+            why.append("TcpExt ArpFilter %s -> %s: the primary was not stopped from answering"
+                       % (before, after))
+        self.t.result(not why, "no ARP flux: the peer learns each ENI address (eth1, eth3, "
+                      "primary's subnet) with the ENI's MAC; the primary's answer withheld", why)
 
     def c_reload(self):
         desc = "SIGHUP with an invalid file: old config kept, log says why"
@@ -417,6 +456,11 @@ class Tier:
         done, lines = self.converge()
         self.foreign_check(desc)
         self.t.result(done, desc, lines)
+        flt = sysctl_read(self.g, "net/ipv4/conf/all/arp_filter")
+        saved = os.path.exists(os.path.join(self.enid.run_dir, "arp_filter.saved"))
+        self.t.result(flt == "0" and not saved, "no ENI left: net.ipv4.conf.all.arp_filter "
+                      "restored to 0, arp_filter.saved removed",
+                      ["arp_filter %s, saved file %s" % (flt, saved)])
 
     def cycle(self, n_rules, n_routes):
         self.plug(E)

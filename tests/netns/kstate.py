@@ -9,7 +9,7 @@ Addr:  (family, local, prefixlen, noprefixroute, nodad)
 
 from collections import Counter, namedtuple
 
-from nsenv import ipj
+from nsenv import ipj, nsexec
 
 Rule = namedtuple("Rule", "family pref src srclen table suppress protocol extras")
 Route = namedtuple("Route", "family table type dst gateway dev prefsrc scope metric protocol")
@@ -70,6 +70,16 @@ def links(ns):
 
 def tx_packets(ns):
     return {n: l["stats64"]["tx"]["packets"] for n, l in links(ns).items()}
+
+
+def netstat(ns, group, name):
+    """A counter of /proc/net/netstat (e.g. TcpExt ArpFilter) in namespace ns."""
+    lines = nsexec(ns, "cat", "/proc/net/netstat").stdout.splitlines()
+    for keys, vals in zip(lines[::2], lines[1::2]):
+        k, v = keys.split(), vals.split()
+        if k and k[0] == group + ":" and name in k:
+            return int(v[k.index(name)])
+    raise KeyError("%s %s not in /proc/net/netstat" % (group, name))
 
 
 def ours(items):

@@ -5,8 +5,9 @@
 # (each with its shared-library closure), and tests/qemu/init.sh as /init.
 #
 # Usage: tests/qemu/mkinitramfs.sh [-k eni_notify.ko] [-g guest-bin-dir] [-r run-guest.sh]
-#                                  <kver> <out.cpio.gz>
+#                                  [-d daemon-dir] <kver> <out.cpio.gz>
 #   -k  module to put at /opt/eni/eni_notify.ko (default: none)
+#   -d  folder holding enid and enictl (build/daemon), put in /opt/eni/sbin (default: none)
 #   -g  folder whose executables go to /opt/eni/bin (default: build/guest)
 #   -r  script to put at /opt/eni/run-guest.sh (default: run-guest.sh of the -g folder,
 #       else tests/qemu/guest/run-guest.sh; without one /init runs /opt/eni/bin/* in order)
@@ -18,9 +19,11 @@ top=$(cd "$here/../.." && pwd)
 ko=
 guest=$top/build/guest
 runner=
-while getopts k:g:r: o; do
+daemon=
+while getopts k:g:r:d: o; do
 	case $o in
 	k) ko=$OPTARG ;;
+	d) daemon=$OPTARG ;;
 	g) guest=$OPTARG ;;
 	r) runner=$OPTARG ;;
 	*) exit 2 ;;
@@ -126,6 +129,9 @@ if [ -d "$guest" ]; then
 		copy_with_libs "$t" "/opt/eni/bin/$(basename "$t")"
 	done
 fi
+for t in enid enictl; do
+	[ -z "$daemon" ] || copy_with_libs "$daemon/$t" "/opt/eni/sbin/$t"
+done
 if [ -f "$runner" ]; then
 	cp "$runner" "$stage/opt/eni/run-guest.sh"
 	chmod +x "$stage/opt/eni/run-guest.sh"

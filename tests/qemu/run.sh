@@ -88,6 +88,17 @@ else
 	mkdir -p "$guest"
 fi
 
+# The daemon, for the guest's enid tests (tests/qemu/guest/enid.c).
+daemon=$top/build/daemon
+if make -C "$top/daemon" >"$out/daemon-build.log" 2>&1 &&
+	[ -x "$daemon/enid" ] && [ -x "$daemon/enictl" ]; then
+	tap ok "enid and enictl build for the guest"
+else
+	tap "not ok" "enid and enictl build for the guest"
+	show "$out/daemon-build.log"
+	daemon=
+fi
+
 for k in $kernels; do
 	d=$out/$k
 	mkdir -p "$d"
@@ -138,7 +149,8 @@ for k in $kernels; do
 			echo "# $k: booting the bzImage: $(cat "$d/vmlinux.log")"
 		fi
 	fi
-	if ! "$here/mkinitramfs.sh" -k "$ko" -g "$guest" "$k" "$d/initramfs.cpio.gz" \
+	if ! "$here/mkinitramfs.sh" -k "$ko" -g "$guest" ${daemon:+-d "$daemon"} "$k" \
+		"$d/initramfs.cpio.gz" \
 		>"$d/initramfs.log" 2>&1; then
 		tap "not ok" "[$k] initramfs builds"
 		show "$d/initramfs.log"
@@ -154,6 +166,8 @@ for k in $kernels; do
 		show "$d/vm.log"
 		broke=1
 	fi
+	# Figures the guest measured ("# figure: ..." lines of serial.log).
+	sed -n "s/^\[[ 0-9.]*\] # figure: /# figure $k: /p" "$d/serial.log" 2>/dev/null
 	t4=$(now)
 	echo "# timing $k: fetch $(secs "$t0" "$t1") s, kmod $(secs "$t1" "$t2") s," \
 		"initramfs $(secs "$t2" "$t3") s, qemu $(secs "$t3" "$t4") s"

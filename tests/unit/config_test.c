@@ -83,8 +83,16 @@ static void expect_defaults(struct __test_metadata *_metadata, const struct enid
 	EXPECT_FALSE(cfg->has_primary_mac);
 	EXPECT_EQ(1, cfg->arp_ignore);
 	EXPECT_EQ(2, cfg->arp_announce);
+	EXPECT_TRUE(cfg->gratuitous_arp);
+	EXPECT_TRUE(cfg->host_arp_filter);
 	EXPECT_FALSE(cfg->default_route);
 	EXPECT_EQ(ENID_UDEV_AUTO, cfg->udev);
+	EXPECT_STREQ("http://100.100.100.200/latest/meta-data/", cfg->metadata_url);
+	EXPECT_EQ(5000, cfg->metadata_timeout_ms);
+	EXPECT_EQ(60, cfg->metadata_deadline_s);
+	EXPECT_EQ(ENID_MD_TOKEN_AUTO, cfg->metadata_token);
+	EXPECT_EQ(21600, cfg->metadata_token_ttl);
+	EXPECT_EQ(0, cfg->metadata_refresh_interval);
 }
 
 TEST(empty_file_gives_defaults)
@@ -115,7 +123,9 @@ TEST(global_every_key)
 		"arp_ignore = 8\n"
 		"arp_announce = 0\n"
 		"default_route = yes\n"
-		"udev = no\n";
+		"udev = no\n"
+		"gratuitous_arp = no\n"
+		"host_arp_filter = No\n";
 	struct enid_config cfg;
 	struct config_errors errs;
 
@@ -140,6 +150,8 @@ TEST(global_every_key)
 	EXPECT_EQ(0, cfg.arp_announce);
 	EXPECT_TRUE(cfg.default_route);
 	EXPECT_EQ(ENID_UDEV_NO, cfg.udev);
+	EXPECT_FALSE(cfg.gratuitous_arp);
+	EXPECT_FALSE(cfg.host_arp_filter);
 	config_free(&cfg);
 }
 
@@ -255,7 +267,8 @@ TEST(example_file)
 	const char *path = ENID_SRC_DIR "/enid.conf.example";
 	static const char *const keys[] = { "source", "addressing", "drivers", "table_base",
 		"rule_pref_base", "metric_base", "primary", "arp_ignore", "arp_announce",
-		"default_route", "udev", "address", "gateway", "gateway6", "mtu", "unmanaged" };
+		"default_route", "udev", "metadata_url", "metadata_timeout_ms", "metadata_deadline_s",
+		"metadata_token", "metadata_token_ttl", "metadata_refresh_interval", "gratuitous_arp", "host_arp_filter", "address", "gateway", "gateway6", "mtu", "unmanaged" };
 	struct enid_config cfg;
 	struct config_errors errs;
 	char *text, *out, *line, *save;
@@ -419,6 +432,76 @@ TEST(bad_mtu)
 	check_errors(_metadata, text, want);
 }
 
+TEST(metadata_keys)
+{
+	static const char text[] =
+		"[global]\n"
+		"addressing = metadata\n"
+		"metadata_url = http://127.0.0.1:8080/imds/latest/meta-data\n"
+		"metadata_timeout_ms = 100\n"
+		"metadata_deadline_s = 86400\n"
+		"metadata_token = required\n"
+		"metadata_token_ttl = 1\n"
+		"metadata_refresh_interval = 10\n";
+	struct enid_config cfg;
+	struct config_errors errs;
+
+	ASSERT_EQ(0, load(text, &cfg, &errs)) print_errors(&errs);
+	EXPECT_EQ(ENID_ADDRESSING_METADATA, cfg.addressing);
+	EXPECT_STREQ("http://127.0.0.1:8080/imds/latest/meta-data/", cfg.metadata_url);
+	EXPECT_EQ(100, cfg.metadata_timeout_ms);
+	EXPECT_EQ(86400, cfg.metadata_deadline_s);
+	EXPECT_EQ(ENID_MD_TOKEN_REQUIRED, cfg.metadata_token);
+	EXPECT_EQ(1, cfg.metadata_token_ttl);
+	EXPECT_EQ(10, cfg.metadata_refresh_interval);
+	config_free(&cfg);
+
+	ASSERT_EQ(0, load("[global]\nmetadata_token = OFF\nmetadata_refresh_interval = 0\n"
+			  "metadata_url = http://100.100.100.200/latest/meta-data/\n",
+			  &cfg, &errs)) print_errors(&errs);
+	EXPECT_EQ(ENID_MD_TOKEN_OFF, cfg.metadata_token);
+	EXPECT_EQ(0, cfg.metadata_refresh_interval);
+	EXPECT_STREQ("http://100.100.100.200/latest/meta-data/", cfg.metadata_url);
+	config_free(&cfg);
+}
+
+TEST(bad_metadata_values_all_collected)
+{
+	static const char text[] =
+		"[global]\n"
+		"metadata_url = https://100.100.100.200/latest/meta-data/\n"
+		"metadata_url = http://100.100.100.200/latest/\n"
+		"metadata_timeout_ms = 99\n"
+		"metadata_deadline_s = 0\n"
+		"metadata_token = sometimes\n"
+		"metadata_token_ttl = 21601\n"
+		"metadata_refresh_interval = 9\n"
+		"[global2]\n"
+		"[00:16:3e:00:00:02]\n"
+		"metadata_token = off\n";
+	static const char *const want[] = {
+		"enid.conf:2: metadata_url: \"https://100.100.100.200/latest/meta-data/\" is not an "
+		"http:// URL ending in /latest/meta-data/",
+		"enid.conf:3: metadata_url: already set at line 2",
+		"enid.conf:4: metadata_timeout_ms: \"99\" is not in 100..60000",
+		"enid.conf:5: metadata_deadline_s: \"0\" is not in 1..86400",
+		"enid.conf:6: metadata_token: \"sometimes\" is not one of auto, required, off",
+		"enid.conf:7: metadata_token_ttl: \"21601\" is not in 1..21600",
+		"enid.conf:8: metadata_refresh_interval: \"9\" is not 0 (off) or in 10..604800",
+		"enid.conf:9: unknown section [global2]: expected [global] or [<MAC address>]",
+		"enid.conf:11: unknown key \"metadata_token\" in [00:16:3e:00:00:02]",
+		NULL,
+	};
+
+	check_errors(_metadata, text, want);
+	check_errors(_metadata, "[global]\nmetadata_url = http:///latest/meta-data/\n",
+		     (const char *const[]){ "enid.conf:2: metadata_url: \"http:///latest/meta-data/\" "
+					    "is not an http:// URL ending in /latest/meta-data/", NULL });
+	check_errors(_metadata, "[global]\nmetadata_url = http://h/latest/meta-data/?x\n",
+		     (const char *const[]){ "enid.conf:2: metadata_url: \"http://h/latest/meta-data/?x\" "
+					    "is not an http:// URL ending in /latest/meta-data/", NULL });
+}
+
 TEST(bad_global_values_all_collected)
 {
 	static const char text[] =
@@ -433,10 +516,12 @@ TEST(bad_global_values_all_collected)
 		"arp_ignore = 4\n"
 		"arp_announce = 3\n"
 		"default_route = maybe\n"
-		"udev = sometimes\n";
+		"udev = sometimes\n"
+		"gratuitous_arp = y\n"
+		"host_arp_filter = nein\n";
 	static const char *const want[] = {
 		"enid.conf:2: source: \"kernel\" is not one of auto, genl, rtnl",
-		"enid.conf:3: addressing: \"dhcp\" is not one of auto, static",
+		"enid.conf:3: addressing: \"dhcp\" is not one of auto, static, metadata",
 		"enid.conf:4: drivers: \"virtio_net,,ena\" has an empty entry",
 		"enid.conf:5: table_base: \"254\" is not in 255..4294967040",
 		"enid.conf:6: rule_pref_base: \"31999\" is not in 1..31998",
@@ -446,6 +531,8 @@ TEST(bad_global_values_all_collected)
 		"enid.conf:10: arp_announce: \"3\" is not in 0..2",
 		"enid.conf:11: default_route: \"maybe\" is not yes or no",
 		"enid.conf:12: udev: \"sometimes\" is not one of auto, yes, no",
+		"enid.conf:13: gratuitous_arp: \"y\" is not yes or no",
+		"enid.conf:14: host_arp_filter: \"nein\" is not yes or no",
 		NULL,
 	};
 

@@ -946,17 +946,20 @@ TEST(fetch_mac_lag_then_present)
 	EXPECT_EQ(V4_KEYS, run_round(_metadata, &f, lag));
 	EXPECT_EQ(-EAGAIN, metadata_fetch_result(&f, &out));
 	EXPECT_STREQ("waiting: MAC not in metadata yet (every key 404)", f.why);
+	EXPECT_TRUE(f.lag); /* only 404s: a lagging service, brisk retries */
 	EXPECT_EQ(0, memcmp(&out, &sentinel, sizeof(out)));
 	/* while the MAC is unknown, one probe per round */
 	metadata_fetch_retry(&f);
 	EXPECT_EQ(1u << MD_KEY_PRIVATE_IPV4S, run_round(_metadata, &f, lag));
 	EXPECT_EQ(-EAGAIN, metadata_fetch_result(&f, &out));
 	EXPECT_STREQ("waiting: MAC not in metadata yet (every key 404)", f.why);
+	EXPECT_TRUE(f.lag); /* only 404s: a lagging service, brisk retries */
 	metadata_fetch_retry(&f);
 	lag[MD_KEY_PRIVATE_IPV4S] = (struct reply){503, NULL};
 	EXPECT_EQ(1u << MD_KEY_PRIVATE_IPV4S, run_round(_metadata, &f, lag));
 	EXPECT_EQ(-EAGAIN, metadata_fetch_result(&f, &out));
 	EXPECT_STREQ("waiting: private-ipv4s HTTP 503", f.why);
+	EXPECT_FALSE(f.lag); /* 5xx or timeout: full backoff */
 	/* a 503 is not a 404: the next round asks everything not answered */
 	metadata_fetch_retry(&f);
 	EXPECT_EQ(1u << MD_KEY_PRIVATE_IPV4S, run_round(_metadata, &f, lag));
@@ -987,6 +990,7 @@ TEST(fetch_partial_failure_asks_only_the_rest)
 	run_round(_metadata, &f, r);
 	EXPECT_EQ(-EAGAIN, metadata_fetch_result(&f, &out));
 	EXPECT_STREQ("waiting: vswitch-cidr-block 404, gateway HTTP 503", f.why);
+	EXPECT_FALSE(f.lag); /* 5xx or timeout: full backoff */
 	metadata_fetch_retry(&f);
 	r[MD_KEY_GATEWAY] = (struct reply){0, NULL};
 	/* 200s are kept; the 404 of ipv6s is asked again (a lagging MAC 404s everything) */
@@ -994,6 +998,7 @@ TEST(fetch_partial_failure_asks_only_the_rest)
 		  run_round(_metadata, &f, r));
 	EXPECT_EQ(-EAGAIN, metadata_fetch_result(&f, &out));
 	EXPECT_STREQ("waiting: vswitch-cidr-block 404, gateway timeout", f.why);
+	EXPECT_FALSE(f.lag); /* 5xx or timeout: full backoff */
 	good_v4_replies(r);
 	metadata_fetch_retry(&f);
 	EXPECT_EQ(3, __builtin_popcount(run_round(_metadata, &f, r)));
@@ -1014,6 +1019,7 @@ TEST(fetch_ipv6s_5xx_is_not_no_ipv6)
 	run_round(_metadata, &f, r);
 	EXPECT_EQ(-EAGAIN, metadata_fetch_result(&f, &out));
 	EXPECT_STREQ("waiting: ipv6s HTTP 502", f.why);
+	EXPECT_FALSE(f.lag); /* 5xx or timeout: full backoff */
 	metadata_fetch_free(&f);
 }
 
@@ -1030,6 +1036,7 @@ TEST(fetch_v6_keys_lagging)
 	run_round(_metadata, &f, r);
 	EXPECT_EQ(-EAGAIN, metadata_fetch_result(&f, &out));
 	EXPECT_STREQ("waiting: ipv6-gateway 404", f.why);
+	EXPECT_TRUE(f.lag); /* only 404s: a lagging service, brisk retries */
 	metadata_fetch_retry(&f);
 	EXPECT_EQ(1u << MD_KEY_IPV6_GATEWAY, run_round(_metadata, &f, r));
 	metadata_fetch_free(&f);

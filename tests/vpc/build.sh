@@ -3,7 +3,7 @@
 # Builds what the virtual ECS boots, under OUT (default build/vpc): enid and enictl
 # (make -C daemon), eni_notify.ko for the guest kernel (from a private copy of kmod/, so
 # parallel builds never clobber each other), the kernel's ELF vmlinux (PVH boot: about 5 s
-# faster under TCG), the guest's enid.conf and the initramfs (mkimage.sh).
+# faster under TCG), the guest's enid configs and the initramfs (mkimage.sh).
 # The guest kernel is Debian 12's 6.1 ($ENI_VPC_KVER, default: the installed
 # linux-image-6.1.*-amd64). Prints `# ` lines; logs in OUT/build.log; exit 1 on failure.
 # Usage: tests/vpc/build.sh [OUT]
@@ -50,21 +50,26 @@ if [ ! "$out/vmlinux" -nt "/boot/vmlinuz-$kver" ]; then
 		cp "/boot/vmlinuz-$kver" "$out/vmlinux"
 fi
 
-# Metadata addressing when this enid knows it, else static addresses from the layout.
+# enid's configs for the guest: static addresses from the layout, and metadata addressing
+# when this enid has it (its parser accepts it and it links libcurl); OUT/addressing says
+# which modes the image supports.
+conf=$out/conf
+rm -rf "$conf"
+mkdir -p "$conf"
+python3 "$here/layout.py" enid-conf >"$conf/enid-static.conf"
+"$top/build/daemon/enid" --check-config --config "$conf/enid-static.conf" >>"$log" 2>&1 ||
+	fail "enid rejects the guest's static enid.conf"
+echo static >"$out/addressing"
 python3 "$here/layout.py" enid-conf metadata >"$out/enid-metadata.conf"
-if "$top/build/daemon/enid" --check-config --config "$out/enid-metadata.conf" >>"$log" 2>&1; then
-	cp "$out/enid-metadata.conf" "$out/enid.conf"
-	echo metadata >"$out/addressing"
-else
-	python3 "$here/layout.py" enid-conf >"$out/enid.conf"
-	echo static >"$out/addressing"
+if "$top/build/daemon/enid" --check-config --config "$out/enid-metadata.conf" >>"$log" 2>&1 &&
+	ldd "$top/build/daemon/enid" | grep libcurl >/dev/null; then
+	mv "$out/enid-metadata.conf" "$conf/"
+	echo "static metadata" >"$out/addressing"
 fi
-"$top/build/daemon/enid" --check-config --config "$out/enid.conf" >>"$log" 2>&1 ||
-	fail "enid rejects the guest's enid.conf"
 
 "$here/mkimage.sh" "$kver" "$src/kmod/eni_notify.ko" "$top/build/daemon/enid" \
-	"$top/build/daemon/enictl" "$out/enid.conf" "$out/initramfs.cpio.gz" >>"$log" 2>&1 ||
+	"$top/build/daemon/enictl" "$conf" "$out/initramfs.cpio.gz" >>"$log" 2>&1 ||
 	fail "the initramfs does not build"
 echo "$kver" >"$out/kver"
-echo "# vpc build: kernel $kver, addressing $(cat "$out/addressing"), image $(du -k \
+echo "# vpc build: kernel $kver, addressing modes: $(cat "$out/addressing"), image $(du -k \
 "$out/initramfs.cpio.gz" | cut -f1) KiB"

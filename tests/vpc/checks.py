@@ -53,13 +53,14 @@ def configured(status, rules, routes, eni, prefix, gateway):
         if got != exp:
             p.append("rules from %s: %s, want %s" % (ip, got, exp))
     net = str(ipaddress.ip_network("%s/%d" % (eni.ips[0], prefix), strict=False))
-    tab = [r for r in ours(routes) if str(r.get("table")) == table]
+    # routes: `ip -j route show table all proto 222` (the filter leaves protocol out)
+    tab = [r for r in routes if str(r.get("table")) == table]
     if not any(r.get("dst") == net and r.get("dev") == name for r in tab):
         p.append("table %s lacks %s dev %s: %s" % (table, net, name, tab))
     if not any(r.get("dst") == "default" and r.get("gateway") == gateway and
                r.get("dev") == name for r in tab):
         p.append("table %s lacks default via %s dev %s: %s" % (table, gateway, name, tab))
-    main = [r for r in ours(routes) if r.get("table", "main") == "main" and r.get("dev") == name]
+    main = [r for r in routes if r.get("table", "main") == "main" and r.get("dev") == name]
     if not any(r.get("dst") == net and r.get("metric") == METRIC_BASE + slot for r in main):
         p.append("main lacks %s dev %s metric %d: %s" % (net, name, METRIC_BASE + slot, main))
     if any(r.get("dst") == "default" for r in main):
@@ -70,7 +71,7 @@ def configured(status, rules, routes, eni, prefix, gateway):
 def no_duplicates(rules, routes):
     """No rule or route of ours appears twice."""
     p = []
-    for what, entries in (("rule", ours(rules)), ("route", ours(routes))):
+    for what, entries in (("rule", ours(rules)), ("route", routes)):
         seen = set()
         for e in entries:
             key = tuple(sorted((k, str(v)) for k, v in e.items()))
@@ -88,6 +89,9 @@ def gone(status, rules, routes, eni):
     left = [r for r in ours(rules) if r.get("src") in eni.ips]
     if left:
         p.append("rules of %s remain: %s" % (eni.mac, left))
+    left = [r for r in routes if r.get("prefsrc") in eni.ips]
+    if left:
+        p.append("routes of %s remain: %s" % (eni.mac, left))
     return p
 
 
@@ -99,16 +103,16 @@ def clean(status, rules, routes):
                                                      for l in status["links"]])
     if ours(rules):
         p.append("rules of protocol 222 remain: %s" % ours(rules))
-    if ours(routes):
-        p.append("routes of protocol 222 remain: %s" % ours(routes))
+    if routes:
+        p.append("routes of protocol 222 remain: %s" % routes)
     return p
 
 
-def through_eni(counts, eni, taps):
-    """Every echo reply from the ENI's addresses left through its own tap with its MAC.
-    counts(tap, kind, ip, mac=None) gives what the host saw on a tap since the mark."""
+def through_eni(counts, eni, taps, ips):
+    """Every echo reply from these addresses of the ENI left through its own tap, with its
+    MAC. counts(tap, kind, ip, mac=None) is what the host saw on a tap since the mark."""
     p = []
-    for ip in eni.ips:
+    for ip in ips:
         n_own = counts(eni.tap, "icmp-echo-reply", ip, eni.mac)
         if n_own == 0:
             p.append("no echo reply from %s on %s" % (ip, eni.tap))
@@ -117,10 +121,21 @@ def through_eni(counts, eni, taps):
             p.append("%d echo replies from %s on %s with another MAC" % (n_all - n_own, ip,
                                                                          eni.tap))
         for tap in taps:
-            if tap == eni.tap:
-                continue
-            for kind in ("icmp-echo-reply", "arp-reply"):
-                n = counts(tap, kind, ip)
-                if n:
-                    p.append("%d %s from %s left through %s" % (n, kind, ip, tap))
+            n = counts(tap, "icmp-echo-reply", ip) if tap != eni.tap else 0
+            if n:
+                p.append("%d echo replies from %s left through %s" % (n, ip, tap))
+    return p
+
+
+def arp_flux(counts, eni, taps, ips):
+    """Only the ENI answers ARP for its addresses: no ARP reply for them through another NIC
+    (else peers may send the ENI's traffic to the primary)."""
+    p = []
+    for ip in ips:
+        for tap in taps:
+            n = counts(tap, "arp-reply", ip) if tap != eni.tap else 0
+            if n:
+                m = counts(tap, "echo-request-in", ip)
+                p.append("%d ARP replies for %s left through %s (%d echo requests to it came "
+                         "in there)" % (n, ip, tap, m))
     return p

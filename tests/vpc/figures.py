@@ -20,12 +20,12 @@ def ms(seconds):
 
 
 def summary(name, samples):
-    """'# name: n=N median=Xms max=Yms' over the samples that exist (ms)."""
+    """'name: n=N median=Xms min=Yms max=Zms' over the samples that exist (ms)."""
     vals = [v for v in samples if v is not None]
     missing = len(samples) - len(vals)
     if not vals:
-        return "# %s: n=0%s" % (name, " (%d missing)" % missing if missing else "")
-    return "# %s: n=%d median=%.0fms min=%.0fms max=%.0fms%s" % (
+        return "%s: n=0%s" % (name, " (%d missing)" % missing if missing else "")
+    return "%s: n=%d median=%.0fms min=%.0fms max=%.0fms%s" % (
         name, len(vals), statistics.median(vals), min(vals), max(vals),
         " (%d missing)" % missing if missing else "")
 

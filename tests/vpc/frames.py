@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Classifies Ethernet frames a guest sends (pure): echo replies and ARP replies, by source.
 
-classify(frame) -> (kind, src_mac, src_ip) with kind 'icmp-echo-reply', 'arp-reply',
-'arp-request' or 'other' (src_ip None when the frame carries none we care about).
+classify(frame) -> (kind, src_mac, src_ip, dst_ip) with kind 'icmp-echo-reply',
+'icmp-echo-request', 'arp-reply', 'arp-request' or 'other' (the IPs are None when the
+frame carries none).
 """
 import socket
 import struct
@@ -18,7 +19,7 @@ def mac_str(b):
 
 def classify(frame):
     if len(frame) < 14:
-        return "other", None, None
+        return "other", None, None, None
     src_mac = mac_str(frame[6:12])
     etype = struct.unpack_from("!H", frame, 12)[0]
     off = 14
@@ -28,16 +29,31 @@ def classify(frame):
     if etype == ETH_P_ARP and len(frame) >= off + 28:
         op = struct.unpack_from("!H", frame, off + 6)[0]
         spa = socket.inet_ntoa(frame[off + 14:off + 18])
+        tpa = socket.inet_ntoa(frame[off + 24:off + 28])
         if op == 2:
-            return "arp-reply", src_mac, spa
+            return "arp-reply", src_mac, spa, tpa
         if op == 1:
-            return "arp-request", src_mac, spa
-        return "other", src_mac, spa
+            return "arp-request", src_mac, spa, tpa
+        return "other", src_mac, spa, tpa
     if etype == ETH_P_IP and len(frame) >= off + 20:
         ihl = (frame[off] & 0x0F) * 4
         proto = frame[off + 9]
         src = socket.inet_ntoa(frame[off + 12:off + 16])
-        if proto == 1 and len(frame) > off + ihl and frame[off + ihl] == 0:
-            return "icmp-echo-reply", src_mac, src
-        return "other", src_mac, src
-    return "other", src_mac, None
+        dst = socket.inet_ntoa(frame[off + 16:off + 20])
+        if proto == 1 and len(frame) > off + ihl:
+            if frame[off + ihl] == 0:
+                return "icmp-echo-reply", src_mac, src, dst
+            if frame[off + ihl] == 8:
+                return "icmp-echo-request", src_mac, src, dst
+        return "other", src_mac, src, dst
+    return "other", src_mac, None, None
+
+
+def ethertype(frame):
+    """The frame's EtherType as '0x86dd' (after one VLAN tag), for naming 'other' frames."""
+    if len(frame) < 14:
+        return "runt"
+    etype = struct.unpack_from("!H", frame, 12)[0]
+    if etype == ETH_P_8021Q and len(frame) >= 18:
+        etype = struct.unpack_from("!H", frame, 16)[0]
+    return "0x%04x" % etype

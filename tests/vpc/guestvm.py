@@ -38,11 +38,12 @@ class GuestError(Exception):
 
 
 class Guest:
-    def __init__(self, kernel, initrd, outdir, mem=512):
+    def __init__(self, kernel, initrd, outdir, mem=512, cmdline=""):
         self.kernel = kernel
         self.initrd = initrd
         self.outdir = outdir
         self.mem = mem
+        self.cmdline = cmdline
         self.lines = []             # (host mono time, line)
         self.cv = threading.Condition()
         self.answers = {}           # cmd id -> [lines, status or None]
@@ -70,7 +71,7 @@ class Guest:
             os.environ.get("QEMU", "qemu-system-x86_64"),
             "-accel", "tcg", "-m", str(self.mem), "-smp", "1", "-nodefaults", "-nographic",
             "-no-reboot", "-kernel", self.kernel, "-initrd", self.initrd,
-            "-append", "console=ttyS0 loglevel=7 panic=-1",
+            "-append", ("console=ttyS0 loglevel=7 panic=-1 " + self.cmdline).strip(),
             "-monitor", "none",
             "-serial", "file:" + self.console,
             "-chardev", "socket,id=s1,path=" + ser_path,

@@ -4,13 +4,14 @@
 # virtio modules, eni_notify.ko, its /init) with guest/boot.sh as the boot script, plus an
 # overlay archive (the kernel unpacks concatenated archives in order) holding what a cloud
 # image adds: systemd-udevd and udevadm with Debian's rules and .link files, enid and enictl
-# with their shared libraries, /etc/enid/enid.conf, the DHCP script and the guest agent.
-# Usage: tests/vpc/mkimage.sh KVER KO ENID ENICTL ENID_CONF OUT.cpio.gz
+# with their shared libraries, enid's configs (CONFDIR/enid-*.conf to /etc/enid/; the boot
+# links enid.conf to one), the DHCP script and the guest agent.
+# Usage: tests/vpc/mkimage.sh KVER KO ENID ENICTL CONFDIR OUT.cpio.gz
 set -eu -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-[ $# -eq 6 ] || { echo "usage: $0 KVER KO ENID ENICTL ENID_CONF OUT.cpio.gz" >&2; exit 2; }
-kver=$1 ko=$2 enid=$3 enictl=$4 conf=$5 out=$6
+[ $# -eq 6 ] || { echo "usage: $0 KVER KO ENID ENICTL CONFDIR OUT.cpio.gz" >&2; exit 2; }
+kver=$1 ko=$2 enid=$3 enictl=$4 confdir=$5 out=$6
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/eni-vpc-image.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -41,7 +42,7 @@ cp -r /lib/systemd/network "$stage/lib/systemd/"
 printf 'root:x:0:0:root:/:/bin/sh\n' >"$stage/etc/passwd"
 printf 'root:x:0:\n' >"$stage/etc/group"
 echo vpc-guest >"$stage/etc/hostname"
-cp "$conf" "$stage/etc/enid/enid.conf"
+cp "$confdir"/enid-*.conf "$stage/etc/enid/"
 python3 -c "import sys; sys.path.insert(0, '$here'); import layout; print(layout.PRIMARY_MAC)" \
 	>"$stage/etc/eni/primary-mac"
 cp "$here/guest/udhcpc.sh" "$stage/etc/eni/udhcpc.sh"

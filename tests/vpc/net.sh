@@ -11,6 +11,8 @@
 # Usage: net.sh up DIR      create it; DIR/names.env names the namespaces, DIR holds the
 #                           daemons' pids and logs
 #        net.sh down DIR    kill what runs in those namespaces, delete them (idempotent)
+# Environment: ENI_VPC_ARP_RETRANS_MS (diagnostic: ARP retry interval of peer1 and of the
+# gateway; default the kernel's 1000 ms).
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -95,6 +97,12 @@ up() { # dir
 	ip -n "$PEER2_NS" addr add "$PEER2_IP/$PREFIX" dev eth0
 	ip -n "$PEER2_NS" link set eth0 up
 	ip -n "$PEER2_NS" route add default via "$GATEWAY2"
+	# Diagnostic knob: how soon the peers and the gateway retry an unanswered ARP request
+	# (the kernel's default is 1000 ms).
+	if [ -n "${ENI_VPC_ARP_RETRANS_MS:-}" ]; then
+		ip netns exec "$PEER1_NS" sysctl -qw net.ipv4.neigh.eth0.retrans_time_ms="$ENI_VPC_ARP_RETRANS_MS"
+		ip netns exec "$VPC_NS" sysctl -qw net.ipv4.neigh."$BRIDGE".retrans_time_ms="$ENI_VPC_ARP_RETRANS_MS"
+	fi
 	set +e
 
 	# DHCP for the primary's MAC only (a static range serves only dhcp-host entries).
@@ -106,15 +114,10 @@ up() { # dir
 		</dev/null >>"$dir/dnsmasq.log" 2>&1 &
 	echo $! >"$dir/dnsmasq.pid"
 
-	# The metadata service: the shared fake when it exists, else this tier's stub.
-	local imds
-	if [ -f "$top/tests/fake-imds/fake_imds.py" ]; then
-		imds=$top/tests/fake-imds/fake_imds.py
-	else
-		imds=$here/imds_stub.py
-	fi
-	python3 "$here/imds_state.py" init "$dir/imds.json"
-	ip netns exec "$VPC_NS" python3 "$imds" --listen "$IMDS_IP:80" --state "$dir/imds.json" \
+	# The metadata service (tests/fake-imds), describing the instance and its primary NIC.
+	python3 "$here/imds.py" scenario "$dir/imds-scenario.json"
+	ip netns exec "$VPC_NS" python3 "$top/tests/fake-imds/fake_imds.py" --bind "$IMDS_IP" \
+		--port 80 --scenario "$dir/imds-scenario.json" --log "$dir/imds-requests.log" \
 		</dev/null >>"$dir/imds.log" 2>&1 &
 	echo $! >"$dir/imds.pid"
 

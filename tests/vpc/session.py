@@ -9,7 +9,7 @@ import time
 
 import checks
 import guestvm
-import imds_state
+import imds
 import layout
 from pinger import Pinger
 from tapwatch import TapWatch
@@ -25,6 +25,7 @@ class BindTiming:
         self.t_add = t_add
         self.ifname = None
         self.frame = None        # first frame from the guest on the ENI's tap
+        self.frame_kind = None
         self.kevent = None       # the kernel's event (guest clock, mapped; an estimate)
         self.configured = None   # enid's "configured" line on ttyS1
         self.replies = {}        # peer name -> first reply
@@ -35,16 +36,18 @@ class BindTiming:
 
 
 class Vpc:
-    def __init__(self, names, outdir, statedir, kernel, initrd):
+    def __init__(self, names, outdir, statedir, kernel, initrd, addressing="static"):
         self.names = names
         self.outdir = outdir
-        self.imds_path = statedir + "/imds.json"
         self.peers = [("peer1", names["PEER1_NS"]), ("peer2", names["PEER2_NS"])]
-        self.guest = guestvm.Guest(kernel, initrd, outdir)
+        self.addressing = addressing
+        self.guest = guestvm.Guest(kernel, initrd, outdir,
+                                   cmdline="eni.addressing=" + addressing)
         self.taps = [layout.PRIMARY_TAP] + [e.tap for e in layout.ENIS]
         self.watch = TapWatch(self.taps)
         self.watch.start()
         self.bound = []
+        self.flux = []              # ARP replies for an ENI's address through another NIC
         self.offset = None          # guest CLOCK_MONOTONIC - host CLOCK_MONOTONIC (s)
 
     def close(self):
@@ -122,9 +125,7 @@ class Vpc:
     def bind(self, eni, lag=0.0):
         """The console binds the ENI (metadata lists it after lag s), then the hypervisor
         hot-plugs it. Returns the host time device_add returned."""
-        st = imds_state.load(self.imds_path)
-        imds_state.attach(st, eni, lag)
-        imds_state.save(self.imds_path, st)
+        imds.attach(eni, lag)
         t = self.guest.bind(eni)
         self.bound.append(eni)
         return t
@@ -132,9 +133,7 @@ class Vpc:
     def unbind(self, eni):
         self.guest.unbind(eni)
         self.bound.remove(eni)
-        st = imds_state.load(self.imds_path)
-        imds_state.detach(st, eni.mac)
-        imds_state.save(self.imds_path, st)
+        imds.detach(eni.mac)
 
     def unbind_all(self):
         for eni in list(self.bound):
@@ -148,7 +147,7 @@ class Vpc:
         returns; waits for enid's configured line and a first reply at every pinger.
         Returns (BindTiming, pingers) with the pingers still running."""
         self.forget_neighbours()
-        self.watch.mark([eni.tap, layout.PRIMARY_TAP])
+        self.watch.mark()
         m = self.guest.mark()
         t = self.bind(eni, lag)
         pingers = self.ping(targets)
@@ -159,7 +158,7 @@ class Vpc:
         deadline = time.monotonic() + 5.0
         while time.monotonic() < deadline and not all(p.replies for p in pingers.values()):
             time.sleep(0.02)
-        bt.frame = self.watch.first_rx(eni.tap)
+        bt.frame, bt.frame_kind = self.watch.first_rx(eni.tap)
         for (peer, ip), p in pingers.items():
             if ip == eni.ips[0]:
                 bt.replies[peer] = p.first_reply()
@@ -173,9 +172,9 @@ class Vpc:
 
 
 def figure_lines(timings):
-    """'# ' lines: per bind, then median/min/max of each figure (ms)."""
+    """Lines for diag(): per bind, then median/min/max of each figure (ms)."""
     import figures as f
-    out = ["# per bind, ms after device_add returned (host clock): first frame on the ENI's "
+    out = ["per bind, ms after device_add returned (host clock): first frame on the ENI's "
            "tap, kernel event (guest clock mapped, +-RTT/2), enid configured line, first "
            "reply peer1/peer2; guest timeline after the kernel event: udev, addressing, "
            "configured"]
@@ -197,10 +196,10 @@ def figure_lines(timings):
                                     if first and row["frame"] is not None else None)
         for k, v in row.items():
             cols[k].append(v)
-        out.append("#  bind %2d %s: frame %s kevent %s configured %s reply peer1 %s peer2 %s"
+        out.append(" bind %2d %s: frame %s (%s) kevent %s configured %s reply peer1 %s peer2 %s"
                    " | guest udev %s addressing %s configured %s" % (
-                       i, bt.ifname or "?", *(f.fmt_ms(row[k]) for k in (
-                           "frame", "kevent", "configured", "peer1", "peer2", "udev",
+                       i, bt.ifname or "?", f.fmt_ms(row["frame"]), bt.frame_kind,
+                       *(f.fmt_ms(row[k]) for k in ("kevent", "configured", "peer1", "peer2", "udev",
                            "addressing", "guest_configured"))))
     names = {
         "frame": "device_add -> first frame from the ENI (host)",

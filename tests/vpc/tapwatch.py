@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Watches the host ends of the guest's taps (AF_PACKET, in the vpc namespace): which frames
-the guest sends out of which NIC. Per tap it keeps the time of the first frame from the
-guest since the last mark, and counts echo replies and ARP replies by (source MAC, source
-IP). Times are the host's CLOCK_MONOTONIC at receipt.
+the guest sends out of which NIC, and which NIC the peers' echo requests enter by. Per tap
+it keeps the first frame from the guest since the last mark (time and kind), counts echo
+and ARP replies from the guest by (source MAC, source IP), and echo requests to the guest
+by destination IP (kind 'echo-request-in'). Times: host CLOCK_MONOTONIC at receipt.
 """
 import select
 import socket
@@ -18,6 +19,7 @@ PACKET_OUTGOING = 4
 class TapStats:
     def __init__(self):
         self.first_rx = None            # first frame from the guest since the mark
+        self.first_kind = None
         self.counts = {}                # (kind, src_mac, src_ip) -> n
         self.first = {}                 # (kind, src_ip) -> first time since the mark
 
@@ -49,16 +51,20 @@ class TapWatch(threading.Thread):
                         data, addr = s.recvfrom(2048)
                     except BlockingIOError:
                         break
-                    if addr[2] == PACKET_OUTGOING:     # to the guest
-                        continue
-                    self.record(tap, time.monotonic(), data)
+                    self.record(tap, time.monotonic(), data, addr[2] == PACKET_OUTGOING)
 
-    def record(self, tap, t, data):
-        kind, mac, ip = frames.classify(data)
+    def record(self, tap, t, data, to_guest):
+        kind, mac, ip, dst = frames.classify(data)
         with self.lock:
             st = self.stats[tap]
+            if to_guest:
+                if kind == "icmp-echo-request":
+                    key = ("echo-request-in", None, dst)
+                    st.counts[key] = st.counts.get(key, 0) + 1
+                return
             if st.first_rx is None:
                 st.first_rx = t
+                st.first_kind = kind if kind != "other" else frames.ethertype(data)
             if kind in ("icmp-echo-reply", "arp-reply"):
                 key = (kind, mac, ip)
                 st.counts[key] = st.counts.get(key, 0) + 1
@@ -72,7 +78,7 @@ class TapWatch(threading.Thread):
 
     def first_rx(self, tap):
         with self.lock:
-            return self.stats[tap].first_rx
+            return self.stats[tap].first_rx, self.stats[tap].first_kind
 
     def first_of(self, tap, kind, ip):
         with self.lock:

@@ -31,7 +31,14 @@ else
 	ev "error: no link with the primary's MAC"
 fi
 
+# enid's config: the mode the host asked for on the kernel command line (eni.addressing=).
+mode=static
+for w in $(cat /proc/cmdline); do
+	case $w in eni.addressing=*) mode=${w#*=} ;; esac
+done
+[ -f "/etc/enid/enid-$mode.conf" ] || { ev "error: no enid-$mode.conf"; mode=static; }
+ln -sf "enid-$mode.conf" /etc/enid/enid.conf
 /sbin/enid-start
-ev enid-started
+ev "enid-started addressing $mode"
 echo "READY"
 exec /opt/eni/agent.sh </dev/ttyS1

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Gratuitous ARP for configured ENIs and the host-wide arp_filter; see arp.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+
+#include "arp.h"
+#include "arp_msg.h"
+#include "enid.h"
+#include "log.h"
+
+#define ARP_FILTER_ALL	 "/proc/sys/net/ipv4/conf/all/arp_filter"
+#define ARP_FILTER_SAVED "arp_filter.saved"
+
+void arp_announce_link(struct enid *d, const struct link *l)
+{
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ARP),
+		.sll_ifindex = l->facts.ifindex,
+		.sll_halen = ETH_ALEN,
+		.sll_addr = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+	};
+	uint8_t msg[ARP_MSG_LEN];
+
+	if (!d->cfg.gratuitous_arp || !l->addr)
+		return;
+	if (d->arp_fd < 0) {
+		/* protocol 0: bound to nothing, receives nothing */
+		d->arp_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (d->arp_fd < 0) {
+			log_warn("gratuitous ARP: packet socket: %s", strerror(errno));
+			return;
+		}
+	}
+	for (unsigned int i = 0; i < l->addr->n_addrs; i++) {
+		const struct enid_ip *ip = &l->addr->addrs[i];
+		char s[ENID_IP_STRLEN];
+
+		if (ip->family != AF_INET)
+			continue;
+		arp_announce_build(msg, sizeof(msg), l->facts.mac, ip->v4);
+		if (sendto(d->arp_fd, msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&to,
+			   sizeof(to)) < 0)
+			log_warn("%s: gratuitous ARP for %s: %s", l->facts.ifname,
+				 enid_ip_format(ip, false, s, sizeof(s)), strerror(errno));
+	}
+}
+
+static int read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int write_small(const char *path, const char *val, int flags)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0600);
+	ssize_t n;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != strlen(val))
+		err = -EIO;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	return err;
+}
+
+static bool any_slot(const struct enid *d)
+{
+	for (unsigned int i = 0; i < d->n_links; i++)
+		if (d->links[i]->slot)
+			return true;
+	return false;
+}
+
+void host_arp_filter_sync(struct enid *d)
+{
+	char saved[PATH_MAX + sizeof(ARP_FILTER_SAVED) + 1], cur[16], old[16];
+	bool want = d->cfg.host_arp_filter && any_slot(d);
+	int err;
+
+	snprintf(saved, sizeof(saved), "%s/%s", d->run_dir, ARP_FILTER_SAVED);
+	if (d->arp_filter_held < 0) /* first call: did an earlier enid change it? */
+		d->arp_filter_held = access(saved, F_OK) == 0;
+	if (want == (d->arp_filter_held > 0))
+		return;
+	if (want) {
+		err = read_small(ARP_FILTER_ALL, cur, sizeof(cur));
+		if (!err && strcmp(cur, "0") != 0) {
+			d->arp_filter_held = 1; /* already on: the admin's, nothing to restore */
+			return;
+		}
+		if (!err)
+			err = write_small(saved, "0\n", O_CREAT | O_EXCL);
+		if (!err || err == -EEXIST)
+			err = write_small(ARP_FILTER_ALL, "1", 0);
+		if (err) {
+			log_warn("host_arp_filter: setting %s to 1: %s", ARP_FILTER_ALL,
+				 strerror(-err));
+			unlink(saved);
+			d->arp_filter_held = 1; /* do not retry every pass */
+			return;
+		}
+		log_info("host_arp_filter: %s = 1 (was 0) while ENIs are configured",
+			 ARP_FILTER_ALL);
+		d->arp_filter_held = 1;
+		return;
+	}
+	d->arp_filter_held = 0;
+	if (read_small(saved, old, sizeof(old)) < 0)
+		return; /* nothing of ours to restore */
+	err = write_small(ARP_FILTER_ALL, old, 0);
+	if (err)
+		log_warn("host_arp_filter: restoring %s to %s: %s", ARP_FILTER_ALL, old,
+			 strerror(-err));
+	else
+		log_info("host_arp_filter: %s restored to %s", ARP_FILTER_ALL, old);
+	unlink(saved);
+}
+
+void arp_close(struct enid *d)
+{
+	if (d->arp_fd >= 0)
+		close(d->arp_fd);
+	d->arp_fd = -1;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ARP on the host's side of the ENIs:
+ * - arp_announce_link(): one ARP announcement (arp_msg.h) per IPv4 address of a link
+ *   just configured (config gratuitous_arp), through an AF_PACKET socket that binds
+ *   to no protocol and so never receives (no wakeups);
+ * - host_arp_filter_sync(): while at least one ENI holds a slot, keeps
+ *   net.ipv4.conf.all.arp_filter = 1 (config host_arp_filter) so that an interface
+ *   answers ARP only when its reply would be routed out of it: with the ENIs' policy
+ *   rules the primary stops answering for ENI addresses (ARP flux), everything else
+ *   is answered as before. The value found is kept in <run_dir>/arp_filter.saved
+ *   (it survives a crash or restart of enid) and written back, and the file removed,
+ *   once no ENI holds a slot or the option is turned off.
+ */
+#ifndef ENID_ARP_H
+#define ENID_ARP_H
+
+struct enid;
+struct link;
+
+void arp_announce_link(struct enid *d, const struct link *l);
+void host_arp_filter_sync(struct enid *d);
+void arp_close(struct enid *d);
+
+#endif /* ENID_ARP_H */
