@@ -22,13 +22,30 @@ const char *addr_source_name(enum addr_source s)
 	}
 }
 
+/* The metadata fetcher (and with it libcurl) exists only while addressing is not static. */
+static int open_md(struct enid *d)
+{
+	int err;
+
+	if (d->md || d->cfg.addressing == ENID_ADDRESSING_STATIC)
+		return 0;
+	err = md_open(d);
+	if (!err)
+		return 0;
+	if (d->cfg.addressing == ENID_ADDRESSING_METADATA) {
+		log_err("addressing = metadata: the metadata fetcher cannot start: %s",
+			strerror(-err));
+		return err;
+	}
+	log_warn("addressing = auto: no metadata service access (%s); ENIs need a [MAC] "
+		 "section",
+		 strerror(-err));
+	return 0;
+}
+
 int addressing_open(struct enid *d)
 {
-	int err = md_open(d);
-
-	if (err)
-		log_err("metadata fetcher (libcurl): %s", strerror(-err));
-	return err;
+	return open_md(d);
 }
 
 void addressing_close(struct enid *d)
@@ -38,7 +55,10 @@ void addressing_close(struct enid *d)
 
 void addressing_reconfigure(struct enid *d)
 {
-	md_reconfigure(d);
+	if (d->md)
+		md_reconfigure(d);
+	else
+		open_md(d);
 }
 
 void addressing_idle(struct enid *d)

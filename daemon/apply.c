@@ -285,7 +285,7 @@ static void batch_done(struct enid *d, struct batch *b)
 		return;
 	}
 	l->state = LINK_CONFIGURED;
-	arp_announce_link(d, l);
+	l->announce = true; /* once the burst's requests are answered: arp_announce_idle() */
 	l->attempts = 0;
 	l->dirty = false;
 	l->why[0] = '\0';
@@ -635,6 +635,7 @@ void apply_pass(struct enid *d)
 			break;
 	slots_sync(&d->slots);
 	host_arp_filter_sync(d);
+	arp_announce_idle(d);
 	kstate_reset(&d->ks);
 }
 

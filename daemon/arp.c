@@ -17,7 +17,7 @@
 #define ARP_FILTER_ALL	 "/proc/sys/net/ipv4/conf/all/arp_filter"
 #define ARP_FILTER_SAVED "arp_filter.saved"
 
-void arp_announce_link(struct enid *d, const struct link *l)
+static void announce_link(struct enid *d, const struct link *l)
 {
 	struct sockaddr_ll to = {
 		.sll_family = AF_PACKET,
@@ -28,7 +28,7 @@ void arp_announce_link(struct enid *d, const struct link *l)
 	};
 	uint8_t msg[ARP_MSG_LEN];
 
-	if (!d->cfg.gratuitous_arp || !l->addr)
+	if (!l->addr)
 		return;
 	if (d->arp_fd < 0) {
 		/* protocol 0: bound to nothing, receives nothing */
@@ -49,6 +49,25 @@ void arp_announce_link(struct enid *d, const struct link *l)
 			   sizeof(to)) < 0)
 			log_warn("%s: gratuitous ARP for %s: %s", l->facts.ifname,
 				 enid_ip_format(ip, false, s, sizeof(s)), strerror(errno));
+	}
+}
+
+void arp_announce_idle(struct enid *d)
+{
+	for (unsigned int i = 0; i < d->n_batches; i++)
+		if (!d->batches[i].finished)
+			return;
+	for (unsigned int i = 0; i < d->n_links; i++)
+		if (d->links[i]->pending && d->links[i]->managed)
+			return;
+	for (unsigned int i = 0; i < d->n_links; i++) {
+		struct link *l = d->links[i];
+
+		if (!l->announce)
+			continue;
+		l->announce = false;
+		if (d->cfg.gratuitous_arp && l->state == LINK_CONFIGURED)
+			announce_link(d, l);
 	}
 }
 

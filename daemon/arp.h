@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ARP on the host's side of the ENIs:
- * - arp_announce_link(): one ARP announcement (arp_msg.h) per IPv4 address of a link
- *   just configured (config gratuitous_arp), through an AF_PACKET socket that binds
- *   to no protocol and so never receives (no wakeups);
+ * - arp_announce_idle(): one ARP announcement (arp_msg.h) per IPv4 address of each link
+ *   configured since (config gratuitous_arp), through an AF_PACKET socket that binds
+ *   to no protocol and so never receives (no wakeups). It waits until no request is
+ *   in flight and no link waits to be applied: a broadcast costs every receiver on
+ *   the L2 segment a route lookup, the host's other ENIs included, and in a burst
+ *   that work must not delay the next link's configuration;
  * - host_arp_filter_sync(): while at least one ENI holds a slot, keeps
  *   net.ipv4.conf.all.arp_filter = 1 (config host_arp_filter) so that an interface
  *   answers ARP only when its reply would be routed out of it: with the ENIs' policy
@@ -18,7 +21,7 @@
 struct enid;
 struct link;
 
-void arp_announce_link(struct enid *d, const struct link *l);
+void arp_announce_idle(struct enid *d);
 void host_arp_filter_sync(struct enid *d);
 void arp_close(struct enid *d);
 

@@ -38,6 +38,7 @@ struct link {
 	bool dirty;   /* diff against a kernel dump first (not a fresh slot) */
 	bool cleanup; /* delete the slot's rules/routes, then free the slot */
 	bool cleanup_inflight;
+	bool announce;		 /* configured: gratuitous ARP to send (arp.c) */
 	uint32_t gen;		 /* resync generation that last saw it */
 	struct addressing *addr; /* NULL until resolved */
 	unsigned char addr_src;	 /* enum addr_source (addressing.h) */

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "addressing.h"
+#include "curl_dl.h"
 #include "enid.h"
 #include "log.h"
 #include "md_fetch.h"
@@ -156,7 +157,7 @@ static void on_sock(struct watch *w, uint32_t events)
 		flags |= CURL_CSELECT_OUT;
 	if (events & (EPOLLERR | EPOLLHUP))
 		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(c->multi, w->fd, flags, &running);
+	curl_api.multi_socket_action(c->multi, w->fd, flags, &running);
 	drain(c);
 }
 
@@ -179,7 +180,7 @@ static int sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *so
 			ms->w.fn = on_dead_sock;
 			ms->next_dead = c->dead;
 			c->dead = ms;
-			curl_multi_assign(c->multi, fd, NULL);
+			curl_api.multi_assign(c->multi, fd, NULL);
 		}
 		return 0;
 	}
@@ -200,7 +201,7 @@ static int sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *so
 		free(ms);
 		return -1;
 	}
-	curl_multi_assign(c->multi, fd, ms);
+	curl_api.multi_assign(c->multi, fd, ms);
 	return 0;
 }
 
@@ -237,7 +238,7 @@ static void on_curl_timer(struct watch *w, uint32_t events)
 	(void)events;
 	if (read(w->fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		log_debug("metadata timerfd: %m");
-	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	curl_api.multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	drain(c);
 }
 
@@ -283,10 +284,10 @@ static size_t no_upload(char *buf, size_t size, size_t nmemb, void *userp)
 static void req_free(struct md_req *r)
 {
 	if (r->easy) {
-		curl_multi_remove_handle(r->c->multi, r->easy);
-		curl_easy_cleanup(r->easy);
+		curl_api.multi_remove_handle(r->c->multi, r->easy);
+		curl_api.easy_cleanup(r->easy);
 	}
-	curl_slist_free_all(r->hdrs);
+	curl_api.slist_free_all(r->hdrs);
 	free(r->body);
 	free(r);
 }
@@ -342,49 +343,49 @@ static struct md_req *req_start(struct md_client *c, enum req_kind kind, struct 
 	r->job = j;
 	r->key = key;
 	r->sent_us = now_us();
-	r->easy = e = curl_easy_init();
+	r->easy = e = curl_api.easy_init();
 	if (!e)
 		goto fail;
 	snprintf(url, sizeof(url), "%s%s", c->base, path);
 	if (kind == REQ_TOKEN) {
 		snprintf(hdr, sizeof(hdr), "%s: %u", MD_HDR_TOKEN_TTL,
 			 c->d->cfg.metadata_token_ttl);
-		r->hdrs = curl_slist_append(NULL, hdr);
+		r->hdrs = curl_api.slist_append(NULL, hdr);
 		if (!r->hdrs)
 			goto fail;
-		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)0);
-		curl_easy_setopt(e, CURLOPT_READFUNCTION, no_upload);
+		curl_api.easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		curl_api.easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)0);
+		curl_api.easy_setopt(e, CURLOPT_READFUNCTION, no_upload);
 	} else if (c->tok == TOK_VALID) {
 		snprintf(hdr, sizeof(hdr), "%s: %s", MD_HDR_TOKEN, c->token);
-		r->hdrs = curl_slist_append(NULL, hdr);
+		r->hdrs = curl_api.slist_append(NULL, hdr);
 		if (!r->hdrs)
 			goto fail;
 		r->gen = c->gen;
 	}
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->d->cfg.metadata_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_api.easy_setopt(e, CURLOPT_URL, url);
+	curl_api.easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_api.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_api.easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_api.easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
+	curl_api.easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->d->cfg.metadata_timeout_ms);
+	curl_api.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	/* the service is on the instance's own network: never through $http_proxy */
-	curl_easy_setopt(e, CURLOPT_PROXY, "");
-	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_api.easy_setopt(e, CURLOPT_PROXY, "");
+	curl_api.easy_setopt(e, CURLOPT_NOPROXY, "*");
+	curl_api.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http");
+	curl_api.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http");
 #endif
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "enid/" ENID_VERSION);
-	if (curl_multi_add_handle(c->multi, e) != CURLM_OK)
+	curl_api.easy_setopt(e, CURLOPT_USERAGENT, "enid/" ENID_VERSION);
+	if (curl_api.multi_add_handle(c->multi, e) != CURLM_OK)
 		goto fail;
 	r->next = c->reqs;
 	c->reqs = r;
 	return r;
 fail:
 	if (r->easy)
-		curl_easy_cleanup(r->easy);
+		curl_api.easy_cleanup(r->easy);
 	r->easy = NULL;
 	req_free(r);
 	return NULL;
@@ -873,11 +874,11 @@ unsigned md_job_last_requests(const struct md_job *j)
 
 static void req_done(struct md_client *c, struct md_req *r, CURLcode res)
 {
-	const char *err = curl_easy_strerror(res);
+	const char *err = curl_api.easy_strerror(res);
 	long http = 0;
 
 	if (res == CURLE_OK || (r->oversize && res == CURLE_WRITE_ERROR))
-		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &http);
+		curl_api.easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &http);
 	if (res == CURLE_OPERATION_TIMEDOUT)
 		err = "timeout";
 	req_unlink(c, r);
@@ -902,13 +903,13 @@ static void drain(struct md_client *c)
 	CURLMsg *m;
 	int left;
 
-	while ((m = curl_multi_info_read(c->multi, &left))) {
+	while ((m = curl_api.multi_info_read(c->multi, &left))) {
 		CURLcode res = m->data.result;
 		char *priv = NULL;
 
 		if (m->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+		curl_api.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
 		if (priv)
 			req_done(c, (struct md_req *)priv, res);
 	}
@@ -1029,7 +1030,13 @@ int md_open(struct enid *d)
 	struct md_client *c;
 	int fd, err;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	char why[300];
+
+	if (curl_dl_load(why, sizeof(why)) < 0) {
+		log_err("metadata: cannot load libcurl: %s", why);
+		return -ENOPKG;
+	}
+	if (curl_api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -ENOMEM;
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -1037,16 +1044,16 @@ int md_open(struct enid *d)
 	c->d = d;
 	c->curl_w.fd = c->sched_w.fd = -1;
 	d->md = c;
-	c->multi = curl_multi_init();
+	c->multi = curl_api.multi_init();
 	if (!c->multi) {
 		err = -ENOMEM;
 		goto fail;
 	}
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
-	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MD_MAX_CONNS);
+	curl_api.multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+	curl_api.multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+	curl_api.multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_api.multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	curl_api.multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MD_MAX_CONNS);
 	for (int i = 0; i < 2; i++) {
 		struct watch *w = i ? &c->sched_w : &c->curl_w;
 
@@ -1102,7 +1109,7 @@ void md_close(struct enid *d)
 	for (struct md_job *j = c->jobs; j; j = j->next)
 		j->dead = true;
 	if (c->multi)
-		curl_multi_cleanup(c->multi); /* REMOVEs its sockets: onto the dead list */
+		curl_api.multi_cleanup(c->multi); /* REMOVEs its sockets: onto the dead list */
 	free_dead(c);
 	for (int i = 0; i < 2; i++) {
 		struct watch *w = i ? &c->sched_w : &c->curl_w;
@@ -1114,7 +1121,7 @@ void md_close(struct enid *d)
 	}
 	free(c);
 	d->md = NULL;
-	curl_global_cleanup();
+	curl_api.global_cleanup();
 }
 
 void md_reconfigure(struct enid *d)

@@ -72,7 +72,7 @@ echo "# vpc: namespaces $VPC_NS $PEER1_NS $RTR_NS $PEER2_NS (build/vpc/run/: dns
 # Addressing: metadata when this enid has it, unless ENI_VPC_ADDRESSING=static.
 modes=$(cat "$out/addressing")
 mode=${ENI_VPC_ADDRESSING:-auto}
-why="enid has no metadata addressing yet (issue 4: its parser rejects addressing = metadata, or it does not link libcurl)"
+why="enid rejects the metadata config (see build/vpc/build.log)"
 case $mode in
 auto) case " $modes " in *" metadata "*) mode=metadata ;; *) mode=static ;; esac ;;
 static) why="ENI_VPC_ADDRESSING=static" ;;
