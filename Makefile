@@ -22,7 +22,7 @@ help:
 	@echo "make install    install enid, enictl and the example config (PREFIX, DESTDIR)"
 	@echo "make dkms-install / dkms-uninstall   the module through DKMS"
 	@echo "make style      checkpatch on kmod/, clang-format check on daemon/"
-	@echo "make bench      the benchmarks under bench/"
+	@echo "make bench      the benchmarks under bench/ (burst; bind-vs-nm: enid against NetworkManager)"
 
 deps:
 	@scripts/deps.sh
@@ -63,6 +63,7 @@ style:
 
 bench: daemon
 	bench/burst
+	bench/bind-vs-nm
 
 clean:
 	-$(MAKE) -C kmod clean KVER=$(KVER)

@@ -5,12 +5,25 @@
 # systemd-udevd and replay the coldplug events (the primary gets its predictable name),
 # configure the primary by DHCP, start enid as its unit would, then serve the host's
 # commands (agent.sh). Each step is reported as `EV <uptime> <what>`.
+# eni.stack=nm on the kernel command line (bench/bind-vs-nm, whose image adds
+# /sbin/nm-start): neither eni_notify nor enid, NetworkManager instead.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 ev() { echo "EV $(cut -d' ' -f1 /proc/uptime) $*"; }
 
+mode=static
+stack=enid
+for w in $(cat /proc/cmdline); do
+	case $w in
+	eni.addressing=*) mode=${w#*=} ;;
+	eni.stack=*) stack=${w#*=} ;;
+	esac
+done
+
 ev boot-script
-insmod /opt/eni/eni_notify.ko || ev "error: insmod eni_notify failed"
-ev eni_notify-loaded
+if [ "$stack" = enid ]; then
+	insmod /opt/eni/eni_notify.ko || ev "error: insmod eni_notify failed"
+	ev eni_notify-loaded
+fi
 
 /lib/systemd/systemd-udevd --daemon --resolve-names=never || ev "error: udevd failed"
 udevadm trigger --type=subsystems --action=add
@@ -31,14 +44,18 @@ else
 	ev "error: no link with the primary's MAC"
 fi
 
-# enid's config: the mode the host asked for on the kernel command line (eni.addressing=).
-mode=static
-for w in $(cat /proc/cmdline); do
-	case $w in eni.addressing=*) mode=${w#*=} ;; esac
-done
-[ -f "/etc/enid/enid-$mode.conf" ] || { ev "error: no enid-$mode.conf"; mode=static; }
-ln -sf "enid-$mode.conf" /etc/enid/enid.conf
-/sbin/enid-start
-ev "enid-started addressing $mode"
+if [ "$stack" = nm ]; then
+	if [ -x /sbin/nm-start ]; then
+		if /sbin/nm-start; then ev nm-started; else ev "error: nm-start failed"; fi
+	else
+		ev "error: eni.stack=nm but this image has no /sbin/nm-start"
+	fi
+else
+	# enid's config: the mode the host asked for (eni.addressing=).
+	[ -f "/etc/enid/enid-$mode.conf" ] || { ev "error: no enid-$mode.conf"; mode=static; }
+	ln -sf "enid-$mode.conf" /etc/enid/enid.conf
+	/sbin/enid-start
+	ev "enid-started addressing $mode"
+fi
 echo "READY"
 exec /opt/eni/agent.sh </dev/ttyS1

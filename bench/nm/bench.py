@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""bench/bind-vs-nm's measurement, run inside the virtual VPC's vpc namespace: for each
+stack, boot the virtual ECS (tests/vpc's harness; eni.stack=nm for NetworkManager), then
+bind and unbind one ENI N times, measured as the vpc tier measures enid: the peers ping the
+ENI's primary IP every 20 ms from the moment device_add returns (pinger.py), the first
+reply counts; tapwatch.py tells which tap the replies leave through. Prints per-bind lines,
+the summary table (table.py) and the verdict.
+Usage: bench.py --state DIR --out DIR --kernel VMLINUX --initrd CPIO --initrd-nm CPIO
+                [--addressing static|metadata] [--binds N] [--stacks enid,nm]"""
+import argparse
+import os
+import re
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "vpc"))
+sys.path.insert(0, HERE)
+import checks  # noqa: E402
+import guestvm  # noqa: E402
+import layout  # noqa: E402
+import session  # noqa: E402
+import table  # noqa: E402
+from qmp import QmpError  # noqa: E402
+
+ENI = layout.ENIS[0]
+NM_ACTIVATED = r"device \((\S+)\): Activation: successful"
+REPLY_WAIT = 15.0       # s for the first replies after device_add
+TAIL = 1.0              # s of pinging after both first replies, for the reply counts
+SETTLE = 10.0
+
+
+def say(*lines):
+    for line in lines:
+        print(line)
+    sys.stdout.flush()
+
+
+class Stack:
+    def __init__(self, name, a):
+        self.name = name
+        self.nm = name == "nm"
+        self.label = "NetworkManager" if self.nm else "enid (%s)" % a.addressing
+        self.initrd = a.initrd_nm if self.nm else a.initrd
+        self.cmdline = "eni.stack=nm" if self.nm else ""
+        self.configured_rx = NM_ACTIVATED if self.nm else session.CONFIGURED
+
+
+def boot(vpc, st):
+    """Boots the guest; problems (empty when the stack runs)."""
+    secs = vpc.guest.boot()
+    lines = vpc.guest.lines_since(0)
+    p = [x for x in lines if x.startswith("EV ") and "error" in x]
+    want = "nm-started" if st.nm else "enid-started"
+    if not any(x.startswith("EV ") and want in x for x in lines):
+        p.append("no `EV %s` at boot" % want)
+    if st.nm:
+        if vpc.guest.run("pidof enid")[0] == 0:
+            p.append("enid runs in the NetworkManager boot")
+        if vpc.guest.run("grep -q eni_notify /proc/modules")[0] == 0:
+            p.append("eni_notify is loaded in the NetworkManager boot")
+        rc, out = vpc.guest.run("nmcli -t -f NAME,DEVICE connection show")
+        names = [x.split(":")[0] for x in out]
+        if rc != 0 or ENI.dev not in names:
+            p.append("NetworkManager has no profile %s: %s" % (ENI.dev, out))
+        ver = vpc.guest.out("NetworkManager --version").strip()
+        say("# %s: NetworkManager %s, profiles %s; guest booted in %.1f s" % (
+            st.label, ver, ",".join(sorted(names)), secs))
+    else:
+        say("# %s: enid %s; guest booted in %.1f s" % (
+            st.label, "running" if vpc.enid_pid() else "NOT running", secs))
+    return p
+
+
+def configured_inside(vpc, st):
+    """The ENI holds its addresses (both stacks); for enid also its rules and table."""
+    if st.nm:
+        want = {"%s/%d" % (ip, layout.PREFIX) for ip in ENI.ips}
+        deadline = time.monotonic() + SETTLE
+        while True:
+            got = set()
+            for link in vpc.js("ip -j addr show"):
+                if link.get("address", "").lower() == ENI.mac:
+                    got = {"%s/%d" % (a["local"], a["prefixlen"])
+                           for a in link.get("addr_info", []) if a.get("family") == "inet"}
+            if got == want or time.monotonic() > deadline:
+                return [] if got == want else ["addresses %s, want %s" % (sorted(got),
+                                                                          sorted(want))]
+            time.sleep(0.2)
+
+    def probe(status, rules, routes):
+        return checks.configured(status, rules, routes, ENI, layout.PREFIX, layout.GATEWAY)
+    return vpc.wait_state(probe, SETTLE)
+
+
+def gone_inside(vpc, st):
+    if st.nm:
+        deadline = time.monotonic() + SETTLE
+        while vpc.guest.run("ip -o link | grep -qi %s" % ENI.mac)[0] == 0:
+            if time.monotonic() > deadline:
+                return ["the ENI's link is still there"]
+            time.sleep(0.2)
+        return []
+    return vpc.wait_state(lambda s, r, t: checks.clean(s, r, t), SETTLE)
+
+
+def one_bind(vpc, st):
+    """Binds ENI 1 with the peers pinging its primary IP; returns the row (table.py)."""
+    ip = ENI.ips[0]
+    vpc.forget_neighbours()
+    vpc.watch.mark()
+    m = vpc.guest.mark()
+    t = vpc.bind(ENI)
+    pingers = vpc.ping([ip])
+    deadline = t + REPLY_WAIT
+    while time.monotonic() < deadline and not all(p.replies for p in pingers.values()):
+        time.sleep(0.02)
+    time.sleep(TAIL)
+    vpc.stop(pingers)
+    time.sleep(0.1)             # replies in flight reach the taps
+    row = {"frame": None, "configured": None, "ifname": None}
+    frame, row["frame_kind"] = vpc.watch.first_rx(ENI.tap)
+    row["frame"] = None if frame is None else frame - t
+    for (peer, _), p in pingers.items():
+        first = p.first_reply()
+        row[peer] = None if first is None else first - t
+    r = vpc.guest.wait_line(st.configured_rx, m, 0.5)
+    if r:
+        row["configured"], row["ifname"] = r[0] - t, r[1].group(1)
+    row["via_eni"] = vpc.watch.count(ENI.tap, "icmp-echo-reply", ip)
+    row["via_primary"] = vpc.watch.count(layout.PRIMARY_TAP, "icmp-echo-reply", ip)
+    firsts = {tap: vpc.watch.first_of(tap, "icmp-echo-reply", ip)
+              for tap in (ENI.tap, layout.PRIMARY_TAP)}
+    seen = [(v, tap) for tap, v in firsts.items() if v is not None]
+    row["first_via"] = min(seen)[1] if seen else None
+    row["problems"] = configured_inside(vpc, st)
+    row["routes"] = vpc.guest.out("ip -4 route show table main; ip -4 rule show")
+    vpc.unbind(ENI)
+    row["problems"] += ["after unbind: %s" % x for x in gone_inside(vpc, st)]
+    return row
+
+
+def fmt(v):
+    return "-" if v is None else "%.0f" % (v * 1000)
+
+
+def run_stack(names, a, st):
+    out = os.path.join(a.out, st.name)
+    os.makedirs(out, exist_ok=True)
+    vpc = session.Vpc(names, out, a.state, a.kernel, st.initrd, a.addressing, st.cmdline)
+    rows = []
+    try:
+        problems = boot(vpc, st)
+        if problems:
+            say("# %s does not run: %s (logs: %s)" % (st.label, "; ".join(problems[:8]), out))
+            tail = [x for x in vpc.guest.lines_since(0)
+                    if not x.startswith(("OUT ", "END "))][-25:]
+            say(*("#   " + x for x in tail))
+            return rows
+        time.sleep(1.0)
+        for i in range(a.binds):
+            row = one_bind(vpc, st)
+            rows.append(row)
+            if i == 0:
+                say("# %s: the guest's main table and rules with the ENI bound:" % st.label,
+                    *("#   " + x for x in row["routes"].splitlines()))
+            say("# %-15s bind %2d %-6s frame %5s (%s) configured %5s peer1 %5s peer2 %5s ms;"
+                " replies via ENI %3d, primary %3d; first via %s%s" % (
+                    st.label, i + 1, row["ifname"] or "?", fmt(row["frame"]),
+                    row["frame_kind"], fmt(row["configured"]), fmt(row["peer1"]),
+                    fmt(row["peer2"]), row["via_eni"], row["via_primary"], row["first_via"],
+                    "; PROBLEMS: " + "; ".join(row["problems"]) if row["problems"] else ""))
+            time.sleep(1.0)
+        trouble = vpc.guest.kernel_trouble()
+        if trouble:
+            say("# %s: guest kernel trouble: %s" % (st.label, trouble))
+    except (guestvm.GuestError, QmpError, OSError, ValueError, KeyError) as e:
+        say("# %s: the run broke: %r (logs: %s)" % (st.label, e, out))
+        vpc.unbind_all()
+    finally:
+        vpc.close()
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--state", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--initrd-nm", required=True)
+    ap.add_argument("--addressing", default="static", choices=("static", "metadata"))
+    ap.add_argument("--binds", type=int, default=10)
+    ap.add_argument("--stacks", default="enid,nm")
+    a = ap.parse_args()
+    names = dict(line.strip().split("=", 1) for line in open(a.state + "/names.env")
+                 if "=" in line)
+    results = []
+    for name in [x for x in a.stacks.split(",") if x]:
+        st = Stack(name, a)
+        t0 = time.monotonic()
+        rows = run_stack(names, a, st)
+        say("# %s: %d binds in %.0f s" % (st.label, len(rows), time.monotonic() - t0))
+        results.append((st, rows))
+    say("", "bind-to-answer: ms after QMP device_add returned (host clock) until the first "
+        "echo reply at peer1 (same vSwitch) and peer2 (other subnet), and until the first "
+        "frame from the guest on the ENI's tap; echo replies from the ENI's primary IP per "
+        "tap, each bind until 1 s after both first replies; (n!): n binds without it.", "")
+    say(*table.table([(st.label, rows) for st, rows in results]))
+    by = {st.name: rows for st, rows in results}
+    if by.get("enid") and by.get("nm"):
+        ok, lines = table.verdict(by["enid"], by["nm"])
+        say("", *lines)
+    bad = sum(1 for _, rows in results for r in rows if r["problems"])
+    if bad:
+        say("# %d binds had problems inside the guest (see the per-bind lines)" % bad)
+    return 0 if all(rows for _, rows in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
