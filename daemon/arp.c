@@ -1,21 +1,92 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Gratuitous ARP for configured ENIs and the host-wide arp_filter; see arp.h. */
+/* Address announcements for configured ENIs and the host-wide arp_filter; see arp.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/icmp6.h>
 #include <sys/socket.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
 #include "arp.h"
 #include "arp_msg.h"
+#include "ndisc_msg.h"
 #include "enid.h"
 #include "log.h"
 
 #define ARP_FILTER_ALL	 "/proc/sys/net/ipv4/conf/all/arp_filter"
 #define ARP_FILTER_SAVED "arp_filter.saved"
+
+static int na_socket(void)
+{
+	struct icmp6_filter none;
+	int fd, hops = 255;
+
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	if (fd < 0)
+		return -errno;
+	ICMP6_FILTER_SETBLOCKALL(&none); /* it only sends: nothing queued, no wakeups */
+	if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &none, sizeof(none)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * An unsolicited NA from the address itself, to ff02::1 on the ENI. Only for addresses
+ * added without DAD (the metadata vouches for them): a tentative address cannot be a
+ * source, and the kernel announces nothing when DAD ends unless ndisc_notify is set.
+ */
+static void announce_v6(struct enid *d, const struct link *l, const struct enid_ip *ip)
+{
+	struct sockaddr_in6 to = {
+		.sin6_family = AF_INET6,
+		.sin6_scope_id = (uint32_t)l->facts.ifindex,
+	};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl;
+	uint8_t msg[NDISC_NA_LEN];
+	struct iovec iov = {msg, sizeof(msg)};
+	struct msghdr mh = {
+		.msg_name = &to,
+		.msg_namelen = sizeof(to),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf),
+	};
+	struct in6_pktinfo *pi;
+	char s[ENID_IP_STRLEN];
+
+	if (d->na_fd < 0) {
+		d->na_fd = na_socket();
+		if (d->na_fd < 0) {
+			log_warn("neighbour advertisement: ICMPv6 socket: %s", strerror(-d->na_fd));
+			return;
+		}
+	}
+	inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
+	ndisc_na_build(msg, sizeof(msg), l->facts.mac, &ip->v6);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.h.cmsg_level = IPPROTO_IPV6;
+	ctl.h.cmsg_type = IPV6_PKTINFO;
+	ctl.h.cmsg_len = CMSG_LEN(sizeof(*pi));
+	pi = (struct in6_pktinfo *)CMSG_DATA(&ctl.h);
+	pi->ipi6_addr = ip->v6;
+	pi->ipi6_ifindex = (unsigned int)l->facts.ifindex;
+	if (sendmsg(d->na_fd, &mh, MSG_DONTWAIT) < 0)
+		log_warn("%s: neighbour advertisement for %s: %s", l->facts.ifname,
+			 enid_ip_format(ip, false, s, sizeof(s)), strerror(errno));
+}
 
 static void announce_link(struct enid *d, const struct link *l)
 {
@@ -42,6 +113,8 @@ static void announce_link(struct enid *d, const struct link *l)
 		const struct enid_ip *ip = &l->addr->addrs[i];
 		char s[ENID_IP_STRLEN];
 
+		if (ip->family == AF_INET6 && l->addr->nodad)
+			announce_v6(d, l, ip);
 		if (ip->family != AF_INET)
 			continue;
 		arp_announce_build(msg, sizeof(msg), l->facts.mac, ip->v4);
@@ -162,5 +235,7 @@ void arp_close(struct enid *d)
 {
 	if (d->arp_fd >= 0)
 		close(d->arp_fd);
-	d->arp_fd = -1;
+	if (d->na_fd >= 0)
+		close(d->na_fd);
+	d->arp_fd = d->na_fd = -1;
 }

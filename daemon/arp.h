@@ -3,7 +3,9 @@
  * ARP on the host's side of the ENIs:
  * - arp_announce_idle(): one ARP announcement (arp_msg.h) per IPv4 address of each link
  *   configured since (config gratuitous_arp), through an AF_PACKET socket that binds
- *   to no protocol and so never receives (no wakeups). It waits until no request is
+ *   to no protocol and so never receives (no wakeups), and one unsolicited neighbour
+ *   advertisement (ndisc_msg.h) per IPv6 address added without DAD, through a raw
+ *   ICMPv6 socket whose filter blocks every type. It waits until no request is
  *   in flight and no link waits to be applied: a broadcast costs every receiver on
  *   the L2 segment a route lookup, the host's other ENIs included, and in a burst
  *   that work must not delay the next link's configuration;

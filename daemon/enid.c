@@ -480,7 +480,7 @@ int main(int argc, char **argv)
 	d.source_opt = cli_source >= 0 ? cli_source : (int)d.cfg.source;
 	srandom((unsigned int)(now_us() ^ (uint64_t)getpid()));
 
-	d.sig_w.fd = d.timer_w.fd = d.ctl_fd = d.arp_fd = -1;
+	d.sig_w.fd = d.timer_w.fd = d.ctl_fd = d.arp_fd = d.na_fd = -1;
 	d.arp_filter_held = -1;
 	err = loop_init(&d.loop);
 	if (!err)

@@ -132,6 +132,7 @@ struct enid {
 	int primary_ifindex;  /* 0 = none found */
 	struct md_client *md; /* metadata fetcher (md_fetch.c) */
 	int arp_fd;	      /* gratuitous ARP (arp.c), -1 until first used */
+	int na_fd;	      /* unsolicited IPv6 NA (arp.c), -1 until first used */
 	int arp_filter_held;  /* host_arp_filter: -1 unknown, 0 no, 1 set by us */
 
 	bool synced;	      /* the first dump of the event source completed */

@@ -21,7 +21,7 @@ import traceback
 import kstate as K
 from enid_proc import TOP, Enid, wait_until
 from expect import Eni, planned_addrs, planned_all
-from nsenv import Namespaces, Vpc, ip, ip_batch, nsexec
+from nsenv import Namespaces, Vpc, ip, ip_batch, ipj, nsexec
 from tap import diag
 
 FAKE = os.path.join(TOP, "tests", "fake-imds", "fake_imds.py")
@@ -255,11 +255,27 @@ class MdTier:
         enis = {"e2": md_eni("e2", "00:16:3e:00:00:02", sc["enis"]["00:16:3e:00:00:02"]),
                 "e4": md_eni("e4", "00:16:3e:00:00:04", sc["enis"]["00:16:3e:00:00:04"]),
                 "e3": static}
+        # A stale, wrong entry for e2's first IPv6 address on the vSwitch: only e2's
+        # unsolicited neighbour advertisement (nobody asks) can correct it.
+        # (br0's MAC fixed first: a bridge that takes its ports' lowest MAC flushes its
+        # neighbour entries when a new port changes it.)
+        v6 = sc["enis"]["00:16:3e:00:00:02"]["ipv6s"][0]
+        ip(self.vpc.vpc, "link", "set", "br0", "address", "02:00:00:00:00:fe")
+        ip(self.vpc.vpc, "-6", "neigh", "replace", v6, "lladdr", "02:00:00:00:00:99", "dev",
+           "br0", "nud", "stale")
         self.plug([("e1", INSTANCE_MAC), ("e2", enis["e2"].mac), ("e3", STATIC_MAC),
                    ("e4", enis["e4"].mac)])
         self.result_converged("metadata normal: e2 (3 IPv4, primary listed last, 2 IPv6 [a,b]) "
                               "and e4 (10 IPv4, IPv6 JSON, link-local v6 gateway) exact: "
                               "addresses, rules, table and main routes", enis, 5)
+
+        def v6_neigh():
+            n = ipj(self.vpc.vpc, "-6", "neigh", "show", "dev", "br0", "to", v6)
+            got = n[0].get("lladdr") if n else None
+            return got == enis["e2"].mac, got
+        done, got = wait_until(v6_neigh, 3)
+        self.t.result(done, "unsolicited neighbour advertisement: the vSwitch's stale entry for "
+                      "%s now names e2's MAC without anyone asking" % v6, ["entry: %s" % got])
         v6 = [r for r in K.ours(K.rules(self.g)) if r.family == 6]
         v6r = [r for r in K.ours(K.routes(self.g)) if r.family == 6]
         want = {("e2", "2001:db8:1:1::fffd"), ("e4", "fe80::1")}
