@@ -23,7 +23,7 @@ const char *addr_source_name(enum addr_source s)
 }
 
 /* The metadata fetcher (and with it libcurl) exists only while addressing is not static. */
-static int open_md(struct enid *d)
+int addressing_open(struct enid *d)
 {
 	int err;
 
@@ -43,11 +43,6 @@ static int open_md(struct enid *d)
 	return 0;
 }
 
-int addressing_open(struct enid *d)
-{
-	return open_md(d);
-}
-
 void addressing_close(struct enid *d)
 {
 	md_close(d);
@@ -58,7 +53,7 @@ void addressing_reconfigure(struct enid *d)
 	if (d->md)
 		md_reconfigure(d);
 	else
-		open_md(d);
+		addressing_open(d);
 }
 
 void addressing_idle(struct enid *d)

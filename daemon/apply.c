@@ -7,7 +7,6 @@
  * done, so every batch is idempotent.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,22 +362,9 @@ static int snapshot(struct enid *d)
 static int write_sysctl(const struct plan_sysctl *s)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/sys/%s", s->path);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s->value, strlen(s->value));
-	if (n < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	close(fd);
-	return 0;
+	return file_write(path, s->value, 0);
 }
 
 static void queue_orphans(struct enid *d)

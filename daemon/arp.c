@@ -16,6 +16,7 @@
 #include "ndisc_msg.h"
 #include "enid.h"
 #include "log.h"
+#include "util.h"
 
 #define ARP_FILTER_ALL	 "/proc/sys/net/ipv4/conf/all/arp_filter"
 #define ARP_FILTER_SAVED "arp_filter.saved"
@@ -144,40 +145,6 @@ void arp_announce_idle(struct enid *d)
 	}
 }
 
-static int read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int write_small(const char *path, const char *val, int flags)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0600);
-	ssize_t n;
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != strlen(val))
-		err = -EIO;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	return err;
-}
-
 static bool any_slot(const struct enid *d)
 {
 	for (unsigned int i = 0; i < d->n_links; i++)
@@ -198,15 +165,15 @@ void host_arp_filter_sync(struct enid *d)
 	if (want == (d->arp_filter_held > 0))
 		return;
 	if (want) {
-		err = read_small(ARP_FILTER_ALL, cur, sizeof(cur));
+		err = file_read_line(ARP_FILTER_ALL, cur, sizeof(cur));
 		if (!err && strcmp(cur, "0") != 0) {
 			d->arp_filter_held = 1; /* already on: the admin's, nothing to restore */
 			return;
 		}
 		if (!err)
-			err = write_small(saved, "0\n", O_CREAT | O_EXCL);
+			err = file_write(saved, "0\n", O_CREAT | O_EXCL);
 		if (!err || err == -EEXIST)
-			err = write_small(ARP_FILTER_ALL, "1", 0);
+			err = file_write(ARP_FILTER_ALL, "1", 0);
 		if (err) {
 			log_warn("host_arp_filter: setting %s to 1: %s", ARP_FILTER_ALL,
 				 strerror(-err));
@@ -220,9 +187,9 @@ void host_arp_filter_sync(struct enid *d)
 		return;
 	}
 	d->arp_filter_held = 0;
-	if (read_small(saved, old, sizeof(old)) < 0)
+	if (file_read_line(saved, old, sizeof(old)) < 0)
 		return; /* nothing of ours to restore */
-	err = write_small(ARP_FILTER_ALL, old, 0);
+	err = file_write(ARP_FILTER_ALL, old, 0);
 	if (err)
 		log_warn("host_arp_filter: restoring %s to %s: %s", ARP_FILTER_ALL, old,
 			 strerror(-err));

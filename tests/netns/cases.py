@@ -11,7 +11,7 @@ from collections import Counter
 import kstate as K
 from enid_proc import Enid, proc_figures, status_field, status_has, wait_until
 from expect import Eni, config_text, planned_addrs, planned_all, table_of
-from nsenv import Vpc, ip, ipj, nsexec, run, sysctl_read
+from nsenv import Vpc, ip, nsexec, run, sysctl_read
 from tap import diag
 
 GW4 = Vpc.GW4
@@ -239,9 +239,7 @@ class Tier:
 
     def peer_neigh(self, addr):
         """The peer's neighbour entry for addr on p0: (lladdr or None, state list)."""
-        for n in ipj(self.vpc.peer, "neigh", "show", "dev", "p0", "to", addr):
-            return n.get("lladdr"), n.get("state", [])
-        return None, []
+        return K.neigh(self.vpc.peer, "p0", addr)
 
     def c_hotplug(self):
         # A stale, wrong entry for C's address on the peer: only C's gratuitous ARP

@@ -21,7 +21,7 @@ import traceback
 import kstate as K
 from enid_proc import TOP, Enid, wait_until
 from expect import Eni, planned_addrs, planned_all
-from nsenv import Namespaces, Vpc, ip, ip_batch, ipj, nsexec
+from nsenv import Namespaces, Vpc, ip, ip_batch, nsexec
 from tap import diag
 
 FAKE = os.path.join(TOP, "tests", "fake-imds", "fake_imds.py")
@@ -270,8 +270,7 @@ class MdTier:
                               "addresses, rules, table and main routes", enis, 5)
 
         def v6_neigh():
-            n = ipj(self.vpc.vpc, "-6", "neigh", "show", "dev", "br0", "to", v6)
-            got = n[0].get("lladdr") if n else None
+            got = K.neigh(self.vpc.vpc, "br0", v6)[0]
             return got == enis["e2"].mac, got
         done, got = wait_until(v6_neigh, 3)
         self.t.result(done, "unsolicited neighbour advertisement: the vSwitch's stale entry for "

@@ -72,6 +72,13 @@ def tx_packets(ns):
     return {n: l["stats64"]["tx"]["packets"] for n, l in links(ns).items()}
 
 
+def neigh(ns, dev, addr):
+    """The neighbour entry for addr (v4 or v6) on dev: (lladdr or None, state list)."""
+    for n in ipj(ns, "neigh", "show", "dev", dev, "to", addr):
+        return n.get("lladdr"), n.get("state", [])
+    return None, []
+
+
 def netstat(ns, group, name):
     """A counter of /proc/net/netstat (e.g. TcpExt ArpFilter) in namespace ns."""
     lines = nsexec(ns, "cat", "/proc/net/netstat").stdout.splitlines()
