@@ -284,7 +284,9 @@ static void batch_done(struct enid *d, struct batch *b)
 		return;
 	}
 	l->state = LINK_CONFIGURED;
-	l->announce = true; /* once the burst's requests are answered: arp_announce_idle() */
+	/* once the burst's requests are answered: arp_announce_idle() */
+	l->announce_left = ARP_ANNOUNCE_NUM;
+	l->announce_at = 0;
 	l->attempts = 0;
 	l->dirty = false;
 	l->why[0] = '\0';

@@ -128,21 +128,33 @@ static void announce_link(struct enid *d, const struct link *l)
 
 void arp_announce_idle(struct enid *d)
 {
+	uint64_t now;
+	bool later = false;
+
 	for (unsigned int i = 0; i < d->n_batches; i++)
 		if (!d->batches[i].finished)
 			return;
 	for (unsigned int i = 0; i < d->n_links; i++)
 		if (d->links[i]->pending && d->links[i]->managed)
 			return;
+	now = now_us();
 	for (unsigned int i = 0; i < d->n_links; i++) {
 		struct link *l = d->links[i];
 
-		if (!l->announce)
+		if (!l->announce_left || l->announce_at > now)
 			continue;
-		l->announce = false;
-		if (d->cfg.gratuitous_arp && l->state == LINK_CONFIGURED)
-			announce_link(d, l);
+		if (!d->cfg.gratuitous_arp || l->state != LINK_CONFIGURED) {
+			l->announce_left = 0;
+			continue;
+		}
+		announce_link(d, l);
+		if (--l->announce_left) {
+			l->announce_at = now + ARP_ANNOUNCE_INTERVAL_US;
+			later = true;
+		}
 	}
+	if (later)
+		enid_timer_rearm(d);
 }
 
 static bool any_slot(const struct enid *d)

@@ -5,7 +5,10 @@
  *   configured since (config gratuitous_arp), through an AF_PACKET socket that binds
  *   to no protocol and so never receives (no wakeups), and one unsolicited neighbour
  *   advertisement (ndisc_msg.h) per IPv6 address added without DAD, through a raw
- *   ICMPv6 socket whose filter blocks every type. It waits until no request is
+ *   ICMPv6 socket whose filter blocks every type. As RFC 5227 (ANNOUNCE_NUM,
+ *   ANNOUNCE_INTERVAL) has it, the round is sent twice, 2 s apart: the first frame can
+ *   be lost while the far end's switch port comes up (a Linux bridge enables a port
+ *   only when linkwatch reports its carrier, up to 1 s later); It waits until no request is
  *   in flight and no link waits to be applied: a broadcast costs every receiver on
  *   the L2 segment a route lookup, the host's other ENIs included, and in a burst
  *   that work must not delay the next link's configuration;
@@ -22,6 +25,9 @@
 
 struct enid;
 struct link;
+
+#define ARP_ANNOUNCE_NUM	 2	    /* rounds per configured link */
+#define ARP_ANNOUNCE_INTERVAL_US 2000000ULL /* between them */
 
 void arp_announce_idle(struct enid *d);
 void host_arp_filter_sync(struct enid *d);

@@ -14,7 +14,7 @@
  *   primary =                        ifname or MAC of the primary (empty = auto)
  *   arp_ignore = 1                   net.ipv4.conf.<eni>.arp_ignore
  *   arp_announce = 2                 net.ipv4.conf.<eni>.arp_announce
- *   gratuitous_arp = yes             announce each ENI address once configured (ARP;
+ *   gratuitous_arp = yes             announce each ENI address when configured and 2 s later (ARP;
  *                                    IPv6 added without DAD: unsolicited NA)
  *   host_arp_filter = yes            net.ipv4.conf.all.arp_filter = 1 while an ENI
  *                                    is configured (the primary stops answering

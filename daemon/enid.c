@@ -133,8 +133,12 @@ void enid_timer_rearm(struct enid *d)
 	uint64_t at = 0;
 
 	for (unsigned int i = 0; i < d->n_links; i++) {
-		uint64_t t = d->links[i]->retry_at;
+		const struct link *l = d->links[i];
+		uint64_t t = l->retry_at;
 
+		if (t && (!at || t < at))
+			at = t;
+		t = l->announce_left ? l->announce_at : 0;
 		if (t && (!at || t < at))
 			at = t;
 	}

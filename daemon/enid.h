@@ -38,11 +38,12 @@ struct link {
 	bool dirty;   /* diff against a kernel dump first (not a fresh slot) */
 	bool cleanup; /* delete the slot's rules/routes, then free the slot */
 	bool cleanup_inflight;
-	bool announce;		 /* configured: gratuitous ARP to send (arp.c) */
-	uint32_t gen;		 /* resync generation that last saw it */
-	struct addressing *addr; /* NULL until resolved */
-	unsigned char addr_src;	 /* enum addr_source (addressing.h) */
-	struct md_job *md;	 /* its metadata fetch, NULL when none */
+	unsigned char announce_left; /* announcement rounds still to send (arp.c) */
+	uint64_t announce_at;	     /* the next one, CLOCK_MONOTONIC us (0 = at once) */
+	uint32_t gen;		     /* resync generation that last saw it */
+	struct addressing *addr;     /* NULL until resolved */
+	unsigned char addr_src;	     /* enum addr_source (addressing.h) */
+	struct md_job *md;	     /* its metadata fetch, NULL when none */
 	/* timeline, CLOCK_MONOTONIC us, 0 = not reached */
 	uint64_t t_event, t_udev, t_addr, t_conf;
 	unsigned int attempts; /* consecutive failures */
