@@ -3,8 +3,13 @@
  * The applier: per loop turn, one pass that (when needed) reads what the kernel holds
  * with our protocol, deletes orphans and what unplugged or changed links no longer
  * want, and sends each link's plan as one batch of rtnetlink requests whose ACKs are
- * counted by sequence number. EEXIST on an add and ENOENT/ESRCH on a delete count as
- * done, so every batch is idempotent.
+ * counted by sequence number. ENOENT/ESRCH on a delete count as done; EEXIST on an add
+ * counts as done only once a dump shows the object is the planned one, ours.
+ *
+ * Order within a batch: link settings, rules, table routes, then addresses, then main
+ * routes (they name an address as prefsrc). An address is usable the moment it is
+ * added, so its rules and table routes are in place before: no reply to it is ever
+ * routed from main through the primary.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,6 +88,8 @@ static void batch_ack(struct enid *d, uint32_t seq, int err, uint16_t type, cons
 		return;
 	ok = !err || (err == -EEXIST && !is_del) ||
 	     (is_del && (err == -ENOENT || err == -ESRCH || err == -EADDRNOTAVAIL));
+	if (ok && err == -EEXIST)
+		b->eexist++;
 	if (!ok) {
 		if (!b->errors++)
 			snprintf(b->first_err, sizeof(b->first_err), "%s: %s%s%s", op_name(type),
@@ -233,6 +240,8 @@ void apply_compact(struct enid *d)
 static void cleanup_done(struct enid *d, struct link *l)
 {
 	slots_free(&d->slots, l->slot);
+	owned_clear(&d->owned, l->slot);
+	l->move = false;
 	log_debug("%s: slot %u freed", l->facts.ifname, l->slot);
 	l->slot = 0;
 	l->cleanup = false;
@@ -246,6 +255,19 @@ static void cleanup_done(struct enid *d, struct link *l)
 	if (l->managed && l->state == LINK_NEW)
 		links_seen(d, &l->facts, l->bus_info, l->t_event);
 }
+
+static bool addr_in_addressing(const struct enid_ip *ip, const void *ctx)
+{
+	const struct addressing *a = ctx;
+
+	for (unsigned int i = 0; i < a->n_addrs; i++)
+		if (a->addrs[i].family == ip->family && a->addrs[i].prefixlen == ip->prefixlen &&
+		    enid_ip_same_addr(&a->addrs[i], ip))
+			return true;
+	return false;
+}
+
+static void link_configured(struct enid *d, struct link *l, unsigned int sent);
 
 static void batch_done(struct enid *d, struct batch *b)
 {
@@ -283,6 +305,20 @@ static void batch_done(struct enid *d, struct batch *b)
 			    done.first_err);
 		return;
 	}
+	/* the stale addresses went: the record is what was planned */
+	if (done.addr_gen == l->addr_gen && l->addr)
+		owned_filter(&d->owned, l->slot, addr_in_addressing, l->addr);
+	if (done.eexist) {
+		/* something was there already: ours and equal, or not (apply_round) */
+		l->verify = true;
+		return;
+	}
+	link_configured(d, l, done.sent);
+}
+
+static void link_configured(struct enid *d, struct link *l, unsigned int sent)
+{
+	l->verify = false;
 	l->state = LINK_CONFIGURED;
 	/* once the burst's requests are answered: arp_announce_idle() */
 	l->announce_left = ARP_ANNOUNCE_NUM;
@@ -297,7 +333,7 @@ static void batch_done(struct enid *d, struct batch *b)
 			 l->addr ? l->addr->n_addrs : 0,
 			 (unsigned long long)(l->t_conf - l->t_event));
 	} else {
-		log_info("%s: reconfigured (%u requests)", l->facts.ifname, done.sent);
+		log_info("%s: reconfigured (%u requests)", l->facts.ifname, sent);
 	}
 }
 
@@ -305,27 +341,30 @@ static void batch_done(struct enid *d, struct batch *b)
 
 static int snap_rule_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct enid *d = data;
 	struct krule r;
 
-	if (rtnl_parse_rule(nlh, &r) == 0 && kstate_add_rule(data, &r) < 0)
+	if (rtnl_parse_rule(nlh, &r) == 0 && kstate_add_rule(&d->ks, &d->cfg, &r) < 0)
 		return MNL_CB_ERROR;
 	return MNL_CB_OK;
 }
 
 static int snap_route_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct enid *d = data;
 	struct kroute r;
 
-	if (rtnl_parse_route(nlh, &r) == 0 && kstate_add_route(data, &r) < 0)
+	if (rtnl_parse_route(nlh, &r) == 0 && kstate_add_route(&d->ks, &d->cfg, &r) < 0)
 		return MNL_CB_ERROR;
 	return MNL_CB_OK;
 }
 
 static int snap_addr_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct enid *d = data;
 	struct kaddr a;
 
-	if (rtnl_parse_addr(nlh, &a) == 0 && kstate_add_addr(data, &a) < 0)
+	if (rtnl_parse_addr(nlh, &a) == 0 && kstate_add_addr(&d->ks, &a) < 0)
 		return MNL_CB_ERROR;
 	return MNL_CB_OK;
 }
@@ -339,19 +378,20 @@ static int snapshot(struct enid *d)
 
 	kstate_reset(&d->ks);
 	err = nl_transact(d->rtdump, rtnl_build_dump_rules(req, sizeof(req), SEQ(), AF_UNSPEC),
-			  snap_rule_cb, &d->ks, ebuf, sizeof(ebuf));
+			  snap_rule_cb, d, ebuf, sizeof(ebuf));
 	for (unsigned int i = 0; !err && i < 2; i++) {
 		struct nlmsghdr *q =
-			rtnl_build_dump_routes(req, sizeof(req), SEQ(), fams[i], 0, ENID_RTPROT);
+			rtnl_build_dump_routes(req, sizeof(req), SEQ(), fams[i], 0, 0);
 
-		err = nl_transact(d->rtdump, q, snap_route_cb, &d->ks, ebuf, sizeof(ebuf));
+		/* every protocol: foreign routes in our tables make a slot unusable */
+		err = nl_transact(d->rtdump, q, snap_route_cb, d, ebuf, sizeof(ebuf));
 		if (err == -EAFNOSUPPORT) /* IPv6 disabled */
 			err = 0;
 	}
 	for (unsigned int i = 0; !err && i < 2; i++) {
 		struct nlmsghdr *q = rtnl_build_dump_addrs(req, sizeof(req), SEQ(), fams[i], 0);
 
-		err = nl_transact(d->rtdump, q, snap_addr_cb, &d->ks, ebuf, sizeof(ebuf));
+		err = nl_transact(d->rtdump, q, snap_addr_cb, d, ebuf, sizeof(ebuf));
 		if (err == -EAFNOSUPPORT)
 			err = 0;
 	}
@@ -369,10 +409,16 @@ static int write_sysctl(const struct plan_sysctl *s)
 	return file_write(path, s->value, 0);
 }
 
+/*
+ * Deletes what is ours but held by no link: protocol-ENID_RTPROT rules in the pref
+ * range, and routes in the table range, of a slot no link holds; main-table routes with
+ * a slot's metric only on a link that had that slot (its MAC is the slot's). Anything
+ * else, protocol ENID_RTPROT or not, belongs to someone else.
+ */
 static void queue_orphans(struct enid *d)
 {
 	bool owned[ENID_MAX_SLOTS + 1] = {false};
-	unsigned int bi;
+	unsigned int bi, s;
 
 	for (unsigned int i = 0; i < d->n_links; i++)
 		if (d->links[i]->slot)
@@ -382,34 +428,34 @@ static void queue_orphans(struct enid *d)
 	bi = d->n_batches - 1;
 	for (size_t i = 0; i < d->ks.n_rules; i++) {
 		const struct krule *r = &d->ks.rules[i];
-		unsigned int s = slot_for_pref(&d->cfg, r->r.pref);
 
-		if (s && owned[s])
+		s = krule_slot(&d->cfg, r);
+		if (!s || owned[s])
 			continue;
 		out_commit(d, bi,
 			   rtnl_build_rule(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_DELRULE, &r->r));
 	}
 	for (size_t i = 0; i < d->ks.n_routes; i++) {
 		const struct kroute *r = &d->ks.routes[i];
+		enum kroute_class c = kroute_classify(&d->cfg, r, &s);
 		struct link *l;
 
-		if (r->r.table == RT_TABLE_MAIN) {
+		if (c == KR_FOREIGN || owned[s])
+			continue;
+		if (c == KR_MAIN) {
 			l = links_find(d, r->r.oif);
-			if ((l && l->managed && l->slot) || r->r.oif == d->primary_ifindex)
-				continue;
-		} else {
-			unsigned int s = slot_for_table(&d->cfg, r->r.table);
-
-			if (s && owned[s])
+			if (!l || !d->slots.s[s].used || memcmp(d->slots.s[s].mac, l->facts.mac, 6))
 				continue;
 		}
 		out_commit(d, bi, rtnl_build_delroute_k(out_room(d), RTNL_MSG_MAX, SEQ(), r));
 	}
 	batch_close(d, bi);
 	/* reservations from before a restart whose MAC did not come back */
-	for (unsigned int s = 1; s <= ENID_MAX_SLOTS; s++)
-		if (d->slots.s[s].used && !owned[s])
+	for (s = 1; s <= ENID_MAX_SLOTS; s++)
+		if (d->slots.s[s].used && !owned[s]) {
 			slots_free(&d->slots, s);
+			owned_clear(&d->owned, s);
+		}
 }
 
 static void queue_cleanup(struct enid *d, struct link *l)
@@ -434,7 +480,8 @@ static void queue_cleanup(struct enid *d, struct link *l)
 				   rtnl_build_delroute_k(out_room(d), RTNL_MSG_MAX, SEQ(),
 							 &d->ks.routes[i]));
 	for (size_t i = 0; oif && i < d->ks.n_addrs; i++)
-		if (d->ks.addrs[i].ifindex == oif)
+		if (d->ks.addrs[i].ifindex == oif &&
+		    owned_has(&d->owned, l->slot, &d->ks.addrs[i].a.ip))
 			out_commit(d, bi,
 				   rtnl_build_addr(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_DELADDR,
 						   oif, &d->ks.addrs[i].a));
@@ -464,7 +511,8 @@ static void queue_stale(struct enid *d, unsigned int bi, const struct link *l, c
 	for (size_t i = 0; i < d->ks.n_addrs; i++) {
 		const struct kaddr *a = &d->ks.addrs[i];
 
-		if (a->ifindex == ifindex && !plan_has_addr(p, &a->a))
+		if (a->ifindex == ifindex && owned_has(&d->owned, l->slot, &a->a.ip) &&
+		    !plan_has_addr(p, &a->a))
 			out_commit(d, bi,
 				   rtnl_build_addr(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_DELADDR,
 						   ifindex, &a->a));
@@ -503,31 +551,114 @@ static void queue_apply(struct enid *d, struct link *l, bool have_snapshot)
 			return;
 		}
 	}
+	/* the record names every address before the kernel has it */
+	for (unsigned int i = 0; i < p->n_addrs; i++)
+		if (owned_add(&d->owned, l->slot, &p->addrs[i].ip)) {
+			link_failed(d, l, "out of memory");
+			return;
+		}
+	if (owned_sync(&d->owned)) {
+		link_failed(d, l, "cannot save the address record (%s)", d->owned.path);
+		return;
+	}
 	if (!batch_new(d, BATCH_APPLY, l->facts.ifindex)) {
 		link_failed(d, l, "out of memory");
 		return;
 	}
 	bi = d->n_batches - 1;
+	d->batches[bi].addr_gen = l->addr_gen;
 	l->state = LINK_CONFIGURING;
+	l->verify = false;
 	out_commit(d, bi,
 		   rtnl_build_setlink(out_room(d), RTNL_MSG_MAX, SEQ(), l->facts.ifindex, p->up,
 				      p->mtu));
 	if (l->dirty && have_snapshot)
 		queue_stale(d, bi, l, p);
-	/* addresses before routes (prefsrc), table routes before their defaults (via) */
-	for (unsigned int i = 0; i < p->n_addrs; i++)
-		out_commit(d, bi,
-			   rtnl_build_addr(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_NEWADDR,
-					   l->facts.ifindex, &p->addrs[i]));
-	for (unsigned int i = 0; i < p->n_routes; i++)
-		out_commit(d, bi,
-			   rtnl_build_route(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_NEWROUTE,
-					    &p->routes[i]));
 	for (unsigned int i = 0; i < p->n_rules; i++)
 		out_commit(d, bi,
 			   rtnl_build_rule(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_NEWRULE,
 					   &p->rules[i]));
+	/* table routes (subnet before default: via), addresses, then main (prefsrc) */
+	for (int main_pass = 0; main_pass < 2; main_pass++) {
+		for (unsigned int i = 0; i < p->n_routes; i++)
+			if ((p->routes[i].table == RT_TABLE_MAIN) == main_pass)
+				out_commit(d, bi,
+					   rtnl_build_route(out_room(d), RTNL_MSG_MAX, SEQ(),
+							    RTM_NEWROUTE, &p->routes[i]));
+		for (unsigned int i = 0; !main_pass && i < p->n_addrs; i++)
+			out_commit(d, bi,
+				   rtnl_build_addr(out_room(d), RTNL_MSG_MAX, SEQ(), RTM_NEWADDR,
+						   l->facts.ifindex, &p->addrs[i]));
+	}
 	batch_close(d, bi);
+}
+
+static bool slot_usable(unsigned int slot, void *ctx)
+{
+	struct enid *d = ctx;
+	char why[160];
+
+	if (!kstate_slot_foreign(&d->ks, &d->cfg, slot, why, sizeof(why)))
+		return true;
+	log_info("slot %u passed over: %s", slot, why);
+	return false;
+}
+
+/*
+ * Gives a link without one the lowest slot free of foreign entries (needs the snapshot).
+ * A slot already held is kept: what others add there later (a route an administrator
+ * puts in the ENI's table) is theirs; only a conflict with the plan moves it.
+ */
+static void assign_slot(struct enid *d, struct link *l)
+{
+	char why[120], mac[18];
+
+	if (l->slot)
+		return;
+	l->slot = slots_get(&d->slots, l->facts.mac, slot_usable, d);
+	if (!l->slot) {
+		link_failed(d, l, "no free slot (%d in use or not ours)", ENID_MAX_SLOTS);
+		return;
+	}
+	if (strstr(l->slot_note, " left: ")) /* a move: that says more */
+		return;
+	for (unsigned int s = 1; s < l->slot; s++)
+		if (!d->slots.s[s].used && kstate_slot_foreign(&d->ks, &d->cfg, s, why, sizeof(why))) {
+			snprintf(l->slot_note, sizeof(l->slot_note), "slot %u passed over: %s", s,
+				 why);
+			log_info("%s (%s): slot %u, %s", l->facts.ifname,
+				 mac_format(l->facts.mac, mac), l->slot, l->slot_note);
+			break;
+		}
+}
+
+/* A batch met EEXIST: CONFIGURED only when the kernel holds exactly the plan, as ours. */
+static void verify_link(struct enid *d, struct link *l)
+{
+	struct plan *p = &scratch_plan;
+	char why[120];
+
+	l->verify = false;
+	if (link_plan(&d->cfg, &l->facts, l->addr, l->slot, p)) {
+		l->pending = true;
+		l->dirty = true;
+		return;
+	}
+	if (kstate_has_plan(&d->ks, p, why, sizeof(why))) {
+		link_configured(d, l, 0);
+		return;
+	}
+	if (kstate_slot_foreign(&d->ks, &d->cfg, l->slot, why, sizeof(why))) {
+		/* another tool's entries collide with the plan: clean ours, take another slot */
+		snprintf(l->slot_note, sizeof(l->slot_note), "slot %u left: %s", l->slot, why);
+		log_warn("%s: %s", l->facts.ifname, l->slot_note);
+		l->move = true;
+		l->cleanup = true;
+		l->pending = false;
+		l->state = LINK_NEW;
+		return;
+	}
+	link_failed(d, l, "after EEXIST: %s", why);
 }
 
 static bool link_due(const struct link *l, uint64_t now)
@@ -537,8 +668,7 @@ static bool link_due(const struct link *l, uint64_t now)
 
 static bool apply_ready(const struct link *l, uint64_t now, bool have_snapshot)
 {
-	return l->pending && !l->cleanup && l->managed && link_due(l, now) &&
-	       (!l->dirty || have_snapshot);
+	return l->pending && !l->cleanup && l->managed && link_due(l, now) && have_snapshot;
 }
 
 /* One round; returns true when it queued anything. */
@@ -552,7 +682,9 @@ static bool apply_round(struct enid *d)
 
 		if (!link_due(l, now))
 			continue;
-		if ((l->cleanup && !l->cleanup_inflight) || (l->pending && l->dirty))
+		/* every apply: the slot must hold nothing foreign; EEXIST: compare */
+		if ((l->cleanup && !l->cleanup_inflight) || l->verify ||
+		    (l->pending && !l->cleanup && l->managed))
 			need_snapshot = true;
 	}
 	if (need_snapshot) {
@@ -584,15 +716,18 @@ static bool apply_round(struct enid *d)
 		if (i < d->n_links && d->links[i] != l)
 			i--; /* destroyed: this index now holds another link */
 	}
+	for (unsigned int i = 0; have_snapshot && i < d->n_links; i++) {
+		struct link *l = d->links[i];
+
+		if (l->verify && l->state == LINK_CONFIGURING && !l->pending && !l->cleanup)
+			verify_link(d, l);
+	}
 	/* slots first, saved once, so the file names every slot before the kernel uses it */
 	for (unsigned int i = 0; i < d->n_links; i++) {
 		struct link *l = d->links[i];
 
-		if (apply_ready(l, now, have_snapshot) && !l->slot) {
-			l->slot = slots_get(&d->slots, l->facts.mac);
-			if (!l->slot)
-				link_failed(d, l, "no free slot (%d in use)", ENID_MAX_SLOTS);
-		}
+		if (apply_ready(l, now, have_snapshot))
+			assign_slot(d, l);
 	}
 	slots_sync(&d->slots);
 	for (unsigned int i = 0; i < d->n_links; i++) {
@@ -610,6 +745,10 @@ static bool apply_round(struct enid *d)
 	}
 	out_flush(d);
 	apply_compact(d);
+	for (unsigned int i = 0; i < d->n_links; i++)
+		if (d->links[i]->cleanup && !d->links[i]->cleanup_inflight &&
+		    link_due(d->links[i], now))
+			did = true; /* a slot move: its cleanup goes next round */
 	return did;
 }
 
@@ -622,6 +761,7 @@ void apply_pass(struct enid *d)
 		if (!apply_round(d))
 			break;
 	slots_sync(&d->slots);
+	owned_sync(&d->owned);
 	host_arp_filter_sync(d);
 	arp_announce_idle(d);
 	kstate_reset(&d->ks);

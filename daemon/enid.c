@@ -142,6 +142,8 @@ void enid_timer_rearm(struct enid *d)
 		if (t && (!at || t < at))
 			at = t;
 	}
+	if (!d->notified_ready && d->ready_by && (!at || d->ready_by < at))
+		at = d->ready_by;
 	if (at == d->timer_at)
 		return;
 	d->timer_at = at;
@@ -285,21 +287,43 @@ static void on_acks(struct watch *w, uint32_t events)
 	apply_compact(d);
 }
 
+/*
+ * READY=1 once every link present at start is configured or has failed (or waits on
+ * nothing enid can hurry), bounded by metadata_deadline_s: a unit ordered after enid
+ * then finds the ENIs answering.
+ */
+static void maybe_ready(struct enid *d)
+{
+	unsigned int managed = 0, configured = 0, waiting = 0;
+	uint64_t now = now_us();
+
+	for (unsigned int i = 0; i < d->n_links; i++) {
+		const struct link *l = d->links[i];
+
+		managed += l->managed;
+		configured += l->managed && l->state == LINK_CONFIGURED;
+		waiting += !link_settled(l);
+	}
+	if (waiting && now < d->ready_by) {
+		enid_timer_rearm(d);
+		return;
+	}
+	d->notified_ready = true;
+	enid_timer_rearm(d);
+	log_info("initial sync done: %u managed links, %u configured%s", managed, configured,
+		 waiting ? " (the rest still waiting at the deadline)" : "");
+	notify_systemd("READY=1");
+}
+
 static void on_idle(struct loop *l, void *data)
 {
 	struct enid *d = data;
-	unsigned int n = 0;
 
 	(void)l;
 	addressing_idle(d); /* metadata answers may make links pending: same turn */
 	apply_pass(d);
-	if (d->synced && !d->notified_ready) {
-		d->notified_ready = true;
-		for (unsigned int i = 0; i < d->n_links; i++)
-			n += d->links[i]->managed;
-		log_info("initial sync done: %u managed links", n);
-		notify_systemd("READY=1");
-	}
+	if (d->synced && !d->notified_ready)
+		maybe_ready(d);
 }
 
 static int open_signals(struct enid *d)
@@ -376,6 +400,7 @@ static void teardown(struct enid *d)
 	udev_source_close(d);
 	genl_source_close(d);
 	rtnl_source_close(d);
+	kwatch_close(d);
 	if (d->rtreq)
 		mnl_socket_close(d->rtreq);
 	if (d->rtdump)
@@ -388,6 +413,7 @@ static void teardown(struct enid *d)
 	arp_close(d);
 	addressing_close(d);
 	kstate_free(&d->ks);
+	owned_free(&d->owned);
 	free(d->batches);
 	config_free(&d->cfg);
 	loop_fini(&d->loop);
@@ -494,6 +520,8 @@ int main(int argc, char **argv)
 	if (!err)
 		err = open_rtnl_sockets(&d);
 	if (!err)
+		err = kwatch_open(&d);
+	if (!err)
 		err = addressing_open(&d);
 	if (err) {
 		log_err("start-up: %s", strerror(-err));
@@ -503,6 +531,7 @@ int main(int argc, char **argv)
 	if (err)
 		goto out;
 	slots_load(&d.slots, d.run_dir);
+	owned_load(&d.owned, d.run_dir);
 	if (!d.cfg.primary_ifname[0] && !d.cfg.has_primary_mac) {
 		d.primary_ifindex = apply_find_primary(&d);
 		if (d.primary_ifindex)
@@ -514,6 +543,7 @@ int main(int argc, char **argv)
 	err = start_sources(&d);
 	if (err)
 		goto out;
+	d.ready_by = now_us() + (uint64_t)d.cfg.metadata_deadline_s * 1000000u;
 	d.loop.idle = on_idle;
 	d.loop.idle_data = &d;
 	log_info("enid %s running (run dir %s)", ENID_VERSION, d.run_dir);

@@ -9,7 +9,9 @@
 
 #include "config.h"
 #include "kstate.h"
+#include "kwatch.h"
 #include "loop.h"
+#include "owned.h"
 #include "plan.h"
 #include "slots.h"
 
@@ -38,10 +40,14 @@ struct link {
 	bool dirty;   /* diff against a kernel dump first (not a fresh slot) */
 	bool cleanup; /* delete the slot's rules/routes, then free the slot */
 	bool cleanup_inflight;
+	bool waiting_addr; /* its addressing source has not answered yet */
+	bool verify;   /* an add met EEXIST: compare the kernel's objects with the plan */
+	bool move;     /* its slot holds foreign entries: clean up, then take another */
 	unsigned char announce_left; /* announcement rounds still to send (arp.c) */
 	uint64_t announce_at;	     /* the next one, CLOCK_MONOTONIC us (0 = at once) */
 	uint32_t gen;		     /* resync generation that last saw it */
 	struct addressing *addr;     /* NULL until resolved */
+	unsigned int addr_gen;	     /* +1 each time addr changes */
 	unsigned char addr_src;	     /* enum addr_source (addressing.h) */
 	struct md_job *md;	     /* its metadata fetch, NULL when none */
 	/* timeline, CLOCK_MONOTONIC us, 0 = not reached */
@@ -49,6 +55,8 @@ struct link {
 	unsigned int attempts; /* consecutive failures */
 	uint64_t retry_at;     /* 0 = none */
 	char why[160];	       /* last problem, for status */
+	char slot_note[160];   /* why a slot was passed over, for status */
+	struct heal heal;      /* its state undone by others and applied again (kwatch.c) */
 };
 
 enum batch_kind { BATCH_APPLY, BATCH_CLEANUP, BATCH_ORPHANS };
@@ -63,6 +71,8 @@ struct batch {
 	unsigned int sent;
 	unsigned int outstanding;
 	unsigned int errors;
+	unsigned int eexist;   /* adds answered EEXIST: verified before CONFIGURED */
+	unsigned int addr_gen; /* the link's addr_gen when queued */
 	char first_err[160];
 };
 
@@ -113,6 +123,9 @@ struct enid {
 	struct mnl_socket *rtdump;
 	struct kstate ks;
 
+	/* rtnetlink: rules, routes, addresses of ours that others delete (kwatch.c) */
+	struct kwatch kwatch;
+
 	/* udev */
 	bool udev_gate;
 	struct udev *udev;
@@ -130,6 +143,7 @@ struct enid {
 	struct link **links;
 	unsigned int n_links, cap_links;
 	struct slots slots;
+	struct owned owned; /* the addresses each slot put on its ENI */
 	int primary_ifindex;  /* 0 = none found */
 	struct md_client *md; /* metadata fetcher (md_fetch.c) */
 	int arp_fd;	      /* gratuitous ARP (arp.c), -1 until first used */
@@ -141,6 +155,7 @@ struct enid {
 	uint32_t gen;
 	bool sweep_pending;
 	bool notified_ready;
+	uint64_t ready_by; /* READY=1 at the latest then (links present at start settled) */
 };
 
 /* links.c: the per-link state machine */
@@ -163,6 +178,8 @@ void link_destroy(struct enid *d, struct link *l);
 /* Moves a managed link on: udev gate, then its addressing (links.c). */
 void link_advance(struct enid *d, struct link *l);
 const char *link_state_name(enum link_state s);
+/* Configured, failed, or waiting on nothing enid can hurry: what READY=1 waits for. */
+bool link_settled(const struct link *l);
 
 /* apply.c: the applier (one pass per loop turn) */
 void apply_pass(struct enid *d);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -35,9 +36,9 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
-int kstate_add_rule(struct kstate *ks, const struct krule *r)
+int kstate_add_rule(struct kstate *ks, const struct enid_config *cfg, const struct krule *r)
 {
-	if (r->r.protocol != ENID_RTPROT)
+	if (r->r.protocol != ENID_RTPROT && !slot_for_pref(cfg, r->r.pref))
 		return 0;
 	if (grow((void **)&ks->rules, &ks->cap_rules, ks->n_rules, sizeof(*r)))
 		return -ENOMEM;
@@ -45,9 +46,9 @@ int kstate_add_rule(struct kstate *ks, const struct krule *r)
 	return 0;
 }
 
-int kstate_add_route(struct kstate *ks, const struct kroute *r)
+int kstate_add_route(struct kstate *ks, const struct enid_config *cfg, const struct kroute *r)
 {
-	if (r->r.protocol != ENID_RTPROT)
+	if (r->r.protocol != ENID_RTPROT && !slot_for_table(cfg, r->r.table))
 		return 0;
 	if (grow((void **)&ks->routes, &ks->cap_routes, ks->n_routes, sizeof(*r)))
 		return -ENOMEM;
@@ -57,12 +58,59 @@ int kstate_add_route(struct kstate *ks, const struct kroute *r)
 
 int kstate_add_addr(struct kstate *ks, const struct kaddr *a)
 {
-	if (a->proto != ENID_RTPROT)
-		return 0;
 	if (grow((void **)&ks->addrs, &ks->cap_addrs, ks->n_addrs, sizeof(*a)))
 		return -ENOMEM;
 	ks->addrs[ks->n_addrs++] = *a;
 	return 0;
+}
+
+bool kstate_slot_foreign(const struct kstate *ks, const struct enid_config *cfg, unsigned int slot,
+			 char *why, size_t len)
+{
+	uint32_t lo, hi, table = table_for_slot(cfg, slot);
+	char ip[ENID_IP_STRLEN];
+
+	pref_range_for_slot(cfg, slot, &lo, &hi);
+	for (size_t i = 0; i < ks->n_rules; i++) {
+		const struct krule *r = &ks->rules[i];
+
+		if (r->r.protocol == ENID_RTPROT || r->r.pref < lo || r->r.pref > hi)
+			continue;
+		snprintf(why, len, "rule pref %u (protocol %u) is not ours", r->r.pref,
+			 r->r.protocol);
+		return true;
+	}
+	for (size_t i = 0; i < ks->n_routes; i++) {
+		const struct kroute *r = &ks->routes[i];
+
+		if (r->r.protocol == ENID_RTPROT || r->r.table != table)
+			continue;
+		snprintf(why, len, "table %u holds %s (protocol %u), not ours", table,
+			 r->r.dst.prefixlen ? enid_ip_format(&r->r.dst, true, ip, sizeof(ip))
+					    : "a default route",
+			 r->r.protocol);
+		return true;
+	}
+	return false;
+}
+
+enum kroute_class kroute_classify(const struct enid_config *cfg, const struct kroute *r,
+				  unsigned int *slot)
+{
+	*slot = 0;
+	if (r->r.protocol != ENID_RTPROT)
+		return KR_FOREIGN;
+	if (r->r.table == RT_TABLE_MAIN) {
+		*slot = slot_for_metric(cfg, r->r.metric);
+		return *slot ? KR_MAIN : KR_FOREIGN;
+	}
+	*slot = slot_for_table(cfg, r->r.table);
+	return *slot ? KR_TABLE : KR_FOREIGN;
+}
+
+unsigned int krule_slot(const struct enid_config *cfg, const struct krule *r)
+{
+	return r->r.protocol == ENID_RTPROT ? slot_for_pref(cfg, r->r.pref) : 0;
 }
 
 static bool ip_eq(const struct enid_ip *a, const struct enid_ip *b)
@@ -123,7 +171,49 @@ bool kroute_of_link(const struct enid_config *cfg, const struct kroute *r, unsig
 		return false;
 	if (r->r.table == table_for_slot(cfg, slot))
 		return true;
-	return r->r.table == RT_TABLE_MAIN && ifindex > 0 && r->r.oif == ifindex;
+	return r->r.table == RT_TABLE_MAIN && ifindex > 0 && r->r.oif == ifindex &&
+	       r->r.metric == metric_for_slot(cfg, slot);
+}
+
+bool kstate_has_plan(const struct kstate *ks, const struct plan *p, char *why, size_t len)
+{
+	char ip[ENID_IP_STRLEN];
+	size_t k;
+
+	for (unsigned int i = 0; i < p->n_rules; i++) {
+		for (k = 0; k < ks->n_rules && !rule_same(&ks->rules[k].r, &p->rules[i]); k++)
+			;
+		if (k == ks->n_rules) {
+			snprintf(why, len, "rule pref %u from %s is not ours", p->rules[i].pref,
+				 enid_ip_format(&p->rules[i].src, false, ip, sizeof(ip)));
+			return false;
+		}
+	}
+	for (unsigned int i = 0; i < p->n_routes; i++) {
+		const struct plan_route *r = &p->routes[i];
+
+		for (k = 0; k < ks->n_routes && !route_same(&ks->routes[k].r, r); k++)
+			;
+		if (k == ks->n_routes) {
+			snprintf(why, len, "route %s in table %u is not ours",
+				 r->dst.prefixlen ? enid_ip_format(&r->dst, true, ip, sizeof(ip))
+						  : "default",
+				 r->table);
+			return false;
+		}
+	}
+	for (unsigned int i = 0; i < p->n_addrs; i++) {
+		for (k = 0; k < ks->n_addrs; k++)
+			if (ks->addrs[k].ifindex == p->ifindex &&
+			    addr_same(&ks->addrs[k].a, &p->addrs[i]))
+				break;
+		if (k == ks->n_addrs) {
+			snprintf(why, len, "address %s is missing",
+				 enid_ip_format(&p->addrs[i].ip, true, ip, sizeof(ip)));
+			return false;
+		}
+	}
+	return true;
 }
 
 bool plan_has_rule(const struct plan *p, const struct plan_rule *r)

@@ -23,10 +23,33 @@ struct kstate {
 
 void kstate_reset(struct kstate *ks); /* empties, keeps the memory */
 void kstate_free(struct kstate *ks);
-/* Append copies; items without ENID_RTPROT are dropped here. 0 or -ENOMEM. */
-int kstate_add_rule(struct kstate *ks, const struct krule *r);
-int kstate_add_route(struct kstate *ks, const struct kroute *r);
+/*
+ * Append copies. Kept: rules and routes with ENID_RTPROT, and anyone's rules whose pref
+ * lies in a slot's range and routes in a slot's table (to see foreign occupants); every
+ * address (ownership of addresses is by record, not by IFA_PROTO, which kernels before
+ * 5.18 drop). 0 or -ENOMEM.
+ */
+int kstate_add_rule(struct kstate *ks, const struct enid_config *cfg, const struct krule *r);
+int kstate_add_route(struct kstate *ks, const struct enid_config *cfg, const struct kroute *r);
 int kstate_add_addr(struct kstate *ks, const struct kaddr *a);
+
+/*
+ * True when the slot's table or rule prefs hold something that is not ours (another
+ * protocol): the slot is not used; why names the first such entry.
+ */
+bool kstate_slot_foreign(const struct kstate *ks, const struct enid_config *cfg, unsigned int slot,
+			 char *why, size_t len);
+
+/* Where a protocol-ENID_RTPROT route sits in our ranges (others are KR_FOREIGN). */
+enum kroute_class {
+	KR_FOREIGN, /* not ours: another protocol, or outside every range */
+	KR_TABLE,   /* in the table of *slot */
+	KR_MAIN,    /* main table, metric of *slot (ours only on a link that had that slot) */
+};
+enum kroute_class kroute_classify(const struct enid_config *cfg, const struct kroute *r,
+				  unsigned int *slot);
+/* The slot whose pref range holds this protocol-ENID_RTPROT rule, else 0 (not ours). */
+unsigned int krule_slot(const struct enid_config *cfg, const struct krule *r);
 
 /* Same rule / route / address (what the kernel compares to call it a duplicate). */
 bool rule_same(const struct plan_rule *a, const struct plan_rule *b);
@@ -34,10 +57,17 @@ bool route_same(const struct plan_route *a, const struct plan_route *b);
 bool addr_same(const struct plan_addr *a, const struct plan_addr *b);
 
 /* Ownership by slot: a rule in the slot's pref range; a route in its table or, in main,
- * through its link. */
+ * through its link with the slot's metric. */
 bool krule_of_slot(const struct enid_config *cfg, const struct krule *r, unsigned int slot);
 bool kroute_of_link(const struct enid_config *cfg, const struct kroute *r, unsigned int slot,
 		    int ifindex);
+
+/*
+ * True when the kernel holds every rule and route of the plan as ours (same object,
+ * protocol ENID_RTPROT) and every address on the plan's link; else why names the first
+ * missing one. An EEXIST answer is "done" only when this holds.
+ */
+bool kstate_has_plan(const struct kstate *ks, const struct plan *p, char *why, size_t len);
 
 bool plan_has_rule(const struct plan *p, const struct plan_rule *r);
 bool plan_has_route(const struct plan *p, const struct plan_route *r);

@@ -30,6 +30,22 @@ const char *link_state_name(enum link_state s)
 	return s <= LINK_REMOVED ? names[s] : "?";
 }
 
+bool link_settled(const struct link *l)
+{
+	if (!l->managed)
+		return true;
+	switch (l->state) {
+	case LINK_CONFIGURED:
+	case LINK_FAILED:
+	case LINK_REMOVED:
+		return true;
+	case LINK_RESOLVING:
+		return !l->pending && !l->waiting_addr;
+	default:
+		return false;
+	}
+}
+
 struct link *links_find(struct enid *d, int ifindex)
 {
 	for (unsigned int i = 0; i < d->n_links; i++)
@@ -149,6 +165,7 @@ static void link_resolve(struct enid *d, struct link *l)
 
 	/* static ([MAC] section) or metadata, per addressing = (addressing.c) */
 	err = addressing_resolve(d, l, &a);
+	l->waiting_addr = err == -EINPROGRESS;
 	if (err == -EPERM) {
 		l->managed = false;
 		link_schedule_cleanup(l);
@@ -173,12 +190,14 @@ static void link_resolve(struct enid *d, struct link *l)
 		return;
 	}
 	if (!l->addr) {
-		l->addr = malloc(sizeof(*l->addr));
+		l->addr = calloc(1, sizeof(*l->addr));
 		if (!l->addr) {
 			link_failed(d, l, "out of memory");
 			return;
 		}
 	}
+	if (memcmp(l->addr, &a, sizeof(a)))
+		l->addr_gen++;
 	*l->addr = a;
 	if (!l->t_addr)
 		l->t_addr = now_us();

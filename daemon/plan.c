@@ -34,6 +34,13 @@ unsigned slot_for_table(const struct enid_config *cfg, uint32_t table)
 	return table - cfg->table_base;
 }
 
+unsigned slot_for_metric(const struct enid_config *cfg, uint32_t metric)
+{
+	if (metric <= cfg->metric_base || metric - cfg->metric_base > ENID_MAX_SLOTS)
+		return 0;
+	return metric - cfg->metric_base;
+}
+
 unsigned slot_for_pref(const struct enid_config *cfg, uint32_t pref)
 {
 	if (pref < cfg->rule_pref_base + 3 || pref - cfg->rule_pref_base > 3 * ENID_MAX_SLOTS + 2)
@@ -140,6 +147,11 @@ static struct plan_route *add_route(struct plan *out, int family, uint32_t table
 	return r;
 }
 
+/*
+ * Table T's subnet route has no prefsrc: only rules "from <ENI address>" lead into T, so
+ * the source is chosen already, and without one the route can go in before the address
+ * exists (the applier adds rules and T first, so an address is never answered from main).
+ */
 static void add_subnet_routes(struct plan *out, const struct enid_ip *addr, uint32_t main_metric)
 {
 	uint32_t tables[2] = {out->table, RT_TABLE_MAIN};
@@ -151,8 +163,10 @@ static void add_subnet_routes(struct plan *out, const struct enid_ip *addr, uint
 		r->dst = enid_ip_network(addr);
 		if (addr->family == AF_INET) {
 			r->scope = RT_SCOPE_LINK;
-			r->prefsrc = *addr;
-			r->prefsrc.prefixlen = 32;
+			if (tables[t] == RT_TABLE_MAIN) {
+				r->prefsrc = *addr;
+				r->prefsrc.prefixlen = 32;
+			}
 		}
 	}
 }

@@ -10,8 +10,8 @@
  *     k=0  from A lookup T    suppress_prefixlength 0   (ENI subnet routes)
  *     k=1  from A lookup main suppress_prefixlength 0   (guard: specific main routes win)
  *     k=2  from A lookup T                              (the ENI's default route)
- *   table T: <subnet> dev ENI scope link src <P>; default via <gw> dev ENI
- *   main:    <subnet> dev ENI scope link src <P> metric metric_base + s
+ *   table T: <subnet> dev ENI scope link; default via <gw> dev ENI
+ *   main:    <subnet> dev ENI scope link src <P> metric metric_base + s (after the addresses)
  *            default via <gw> dev ENI metric metric_base + s   (default_route only)
  *   addresses carry IFA_F_NOPREFIXROUTE (v6 also IFA_F_NODAD when the source vouches)
  * <subnet> is each distinct subnet among the addresses; <P> is the first address
@@ -130,6 +130,7 @@ uint32_t metric_for_slot(const struct enid_config *cfg, unsigned slot);
 /* Slot owning a table / rule pref, or 0 when it is none of ours (for orphan cleanup). */
 unsigned slot_for_table(const struct enid_config *cfg, uint32_t table);
 unsigned slot_for_pref(const struct enid_config *cfg, uint32_t pref);
+unsigned slot_for_metric(const struct enid_config *cfg, uint32_t metric);
 
 /*
  * Static addressing source: fills *out from the [MAC] section (addresses,

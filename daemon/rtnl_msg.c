@@ -295,7 +295,7 @@ int rtnl_parse_addr(const struct nlmsghdr *nlh, struct kaddr *out)
 	uint32_t v;
 
 	memset(out, 0, sizeof(*out));
-	if (nlh->nlmsg_type != RTM_NEWADDR)
+	if (nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR)
 		return -ENOENT;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
 		return -EINVAL;
@@ -356,7 +356,7 @@ int rtnl_parse_route(const struct nlmsghdr *nlh, struct kroute *out)
 	uint32_t v;
 
 	memset(out, 0, sizeof(*out));
-	if (nlh->nlmsg_type != RTM_NEWROUTE)
+	if (nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE)
 		return -ENOENT;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
 		return -EINVAL;
@@ -418,7 +418,7 @@ int rtnl_parse_rule(const struct nlmsghdr *nlh, struct krule *out)
 	uint32_t v;
 
 	memset(out, 0, sizeof(*out));
-	if (nlh->nlmsg_type != RTM_NEWRULE)
+	if (nlh->nlmsg_type != RTM_NEWRULE && nlh->nlmsg_type != RTM_DELRULE)
 		return -ENOENT;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*frh))
 		return -EINVAL;

@@ -45,14 +45,15 @@ unsigned int slots_find(const struct slots *sl, const uint8_t mac[6])
 	return 0;
 }
 
-unsigned int slots_get(struct slots *sl, const uint8_t mac[6])
+unsigned int slots_get(struct slots *sl, const uint8_t mac[6],
+		       bool (*usable)(unsigned int slot, void *ctx), void *ctx)
 {
 	unsigned int i = slots_find(sl, mac);
 
 	if (i)
 		return i;
 	for (i = 1; i <= ENID_MAX_SLOTS; i++) {
-		if (sl->s[i].used)
+		if (sl->s[i].used || (usable && !usable(i, ctx)))
 			continue;
 		memcpy(sl->s[i].mac, mac, 6);
 		sl->s[i].used = true;

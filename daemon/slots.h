@@ -24,8 +24,10 @@ struct slots {
 void slots_load(struct slots *sl, const char *run_dir);
 /* The MAC's slot, or 0. */
 unsigned int slots_find(const struct slots *sl, const uint8_t mac[6]);
-/* The MAC's slot, allocating the lowest free one; 0 when all are taken. */
-unsigned int slots_get(struct slots *sl, const uint8_t mac[6]);
+/* The MAC's slot, else the lowest free one for which usable() (NULL: any) is true; 0 when
+ * none is left. */
+unsigned int slots_get(struct slots *sl, const uint8_t mac[6],
+		       bool (*usable)(unsigned int slot, void *ctx), void *ctx);
 void slots_free(struct slots *sl, unsigned int slot);
 /* Writes the file (atomically) when anything changed since the last call. */
 int slots_sync(struct slots *sl);

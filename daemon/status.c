@@ -67,6 +67,16 @@ static void link_json(struct enid *d, const struct link *l, struct sbuf *b)
 		sbuf_json_str(b, l->why);
 	else
 		sbuf_printf(b, "null");
+	sbuf_printf(b, ",\"heals\":%u,\"undone_by\":", l->heal.total);
+	if (l->heal.by[0])
+		sbuf_json_str(b, l->heal.by);
+	else
+		sbuf_printf(b, "null");
+	sbuf_printf(b, ",\"slot_note\":");
+	if (l->slot_note[0])
+		sbuf_json_str(b, l->slot_note);
+	else
+		sbuf_printf(b, "null");
 	sbuf_printf(b, "}");
 }
 
@@ -93,6 +103,10 @@ static void link_text(struct enid *d, const struct link *l, struct sbuf *b)
 		sbuf_printf(b, " requests %u", md_job_requests(l->md));
 	if (l->why[0])
 		sbuf_printf(b, " error \"%s\"", l->why);
+	if (l->slot_note[0])
+		sbuf_printf(b, " slot_note \"%s\"", l->slot_note);
+	if (l->heal.total)
+		sbuf_printf(b, " heals %u undone_by \"%s\"", l->heal.total, l->heal.by);
 	sbuf_printf(b, "\n");
 }
 

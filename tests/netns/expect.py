@@ -4,7 +4,8 @@
 Scheme (slot s): table T = table_base + s; per address A, rules at
 rule_pref_base + 3s + {0: lookup T suppress_prefixlength 0, 1: lookup main
 suppress_prefixlength 0, 2: lookup T}; table T: each distinct subnet dev ENI
-scope link src P, default via the gateway; main: each subnet metric metric_base + s.
+scope link (no src: it goes in before the address), default via the gateway; main: each
+subnet scope link src P metric metric_base + s.
 P is the first address (file order) in that subnet. v6 routes: no src, scope
 universe (plan.h). All with protocol 222; addresses noprefixroute (+ nodad v6).
 """
@@ -90,7 +91,8 @@ def planned_routes(e, slot, b=BASES):
         fam = 4 if net.version == 4 else 6
         src = str(first) if fam == 4 else None
         scope = "link" if fam == 4 else None
-        out.append(Route(fam, t, "unicast", str(net), None, e.ifname, src, scope, None, OURS))
+        # table T's subnet route has no src: it goes in before the address exists
+        out.append(Route(fam, t, "unicast", str(net), None, e.ifname, None, scope, None, OURS))
         out.append(Route(fam, "main", "unicast", str(net), None, e.ifname, src, scope, metric,
                          OURS))
     if e.gw4:

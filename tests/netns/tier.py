@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cases import Tier                          # noqa: E402
 from cases_metadata import run as run_metadata  # noqa: E402
+from cases_own import run as run_own  # noqa: E402
 from enid_proc import TOP, find_bin             # noqa: E402
 from nsenv import Namespaces, Vpc, reap_stale   # noqa: E402
 from tap import Tap, diag                       # noqa: E402
@@ -51,7 +52,7 @@ def main():
         steps = [lambda: tier.c_bad_start(bad), tier.c_start, tier.c_present_at_start,
                  tier.c_untouched, tier.c_hotplug, tier.c_status, tier.c_ping, tier.c_arp_flux, tier.c_reload,
                  tier.c_unplug_one, tier.c_kill9, tier.c_unplug_all, tier.c_cycles,
-                 tier.c_foreign, lambda: run_metadata(t, workdir)]
+                 tier.c_foreign, lambda: run_own(t, workdir), lambda: run_metadata(t, workdir)]
         for step in steps:
             try:
                 step()

@@ -137,6 +137,8 @@ TEST(ownership_by_slot)
 	EXPECT_FALSE(kroute_of_link(&cfg, &rt, 3, 7));
 	rt.r.table = RT_TABLE_MAIN;
 	rt.r.oif = 7;
+	EXPECT_FALSE(kroute_of_link(&cfg, &rt, 2, 7)); /* not slot 2's metric */
+	rt.r.metric = 2002;
 	EXPECT_TRUE(kroute_of_link(&cfg, &rt, 2, 7));
 	EXPECT_FALSE(kroute_of_link(&cfg, &rt, 2, 0));
 	EXPECT_FALSE(kroute_of_link(&cfg, &rt, 2, 8));
@@ -145,29 +147,145 @@ TEST(ownership_by_slot)
 	config_free(&cfg);
 }
 
-TEST(snapshot_keeps_only_our_protocol)
+/* Ours by protocol; anyone's inside our ranges (foreign occupants); every address. */
+TEST(snapshot_keeps_ours_and_occupants)
 {
+	struct enid_config cfg;
 	struct kstate ks = {0};
 	struct krule r = {.r = {.family = AF_INET, .pref = 10003, .protocol = ENID_RTPROT}};
 	struct kroute rt = {.r = {.family = AF_INET, .table = 1001, .protocol = RTPROT_STATIC}};
 	struct kaddr a = {.ifindex = 3, .proto = 0};
 
+	config_defaults(&cfg);
 	for (int i = 0; i < 200; i++) /* grows past the first allocation */
-		ASSERT_EQ(0, kstate_add_rule(&ks, &r));
-	ASSERT_EQ(0, kstate_add_route(&ks, &rt));
-	ASSERT_EQ(0, kstate_add_addr(&ks, &a));
+		ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &r));
+	ASSERT_EQ(0, kstate_add_route(&ks, &cfg, &rt)); /* foreign, in table 1001 */
+	ASSERT_EQ(0, kstate_add_addr(&ks, &a));	       /* no IFA_PROTO (5.10) */
 	EXPECT_EQ(200, ks.n_rules);
-	EXPECT_EQ(0, ks.n_routes);
-	EXPECT_EQ(0, ks.n_addrs);
-	rt.r.protocol = ENID_RTPROT;
-	a.proto = ENID_RTPROT;
-	ASSERT_EQ(0, kstate_add_route(&ks, &rt));
-	ASSERT_EQ(0, kstate_add_addr(&ks, &a));
 	EXPECT_EQ(1, ks.n_routes);
 	EXPECT_EQ(1, ks.n_addrs);
+	rt.r.table = 5; /* foreign, outside: dropped */
+	r.r.protocol = RTPROT_BOOT;
+	r.r.pref = 500;
+	ASSERT_EQ(0, kstate_add_route(&ks, &cfg, &rt));
+	ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &r));
+	EXPECT_EQ(1, ks.n_routes);
+	EXPECT_EQ(200, ks.n_rules);
+	rt.r.protocol = ENID_RTPROT; /* ours anywhere is kept; the sweep decides */
+	ASSERT_EQ(0, kstate_add_route(&ks, &cfg, &rt));
+	EXPECT_EQ(2, ks.n_routes);
 	kstate_reset(&ks);
 	EXPECT_EQ(0, ks.n_rules + ks.n_routes + ks.n_addrs);
 	kstate_free(&ks);
+	config_free(&cfg);
+}
+
+/* What the orphan sweep may call ours: protocol 222 inside a range, nothing else. */
+TEST(orphan_classes)
+{
+	struct enid_config cfg;
+	struct krule r = {.r = {.family = AF_INET, .protocol = ENID_RTPROT}};
+	struct kroute rt = {.r = {.family = AF_INET, .protocol = ENID_RTPROT}};
+	unsigned int s;
+
+	config_defaults(&cfg);
+	r.r.pref = 500; /* outside every slot range */
+	EXPECT_EQ(0, krule_slot(&cfg, &r));
+	r.r.pref = 10002; /* just below slot 1 */
+	EXPECT_EQ(0, krule_slot(&cfg, &r));
+	r.r.pref = 10003;
+	EXPECT_EQ(1, krule_slot(&cfg, &r));
+	r.r.pref = 10000 + 3 * 255 + 2;
+	EXPECT_EQ(255, krule_slot(&cfg, &r));
+	r.r.pref = 10000 + 3 * 256;
+	EXPECT_EQ(0, krule_slot(&cfg, &r));
+	r.r.pref = 10003;
+	r.r.protocol = RTPROT_BOOT;
+	EXPECT_EQ(0, krule_slot(&cfg, &r));
+
+	rt.r.table = 5;
+	EXPECT_EQ(KR_FOREIGN, kroute_classify(&cfg, &rt, &s));
+	rt.r.table = 1000; /* the base itself is no slot's */
+	EXPECT_EQ(KR_FOREIGN, kroute_classify(&cfg, &rt, &s));
+	rt.r.table = 1007;
+	EXPECT_EQ(KR_TABLE, kroute_classify(&cfg, &rt, &s));
+	EXPECT_EQ(7, s);
+	rt.r.table = 1256;
+	EXPECT_EQ(KR_FOREIGN, kroute_classify(&cfg, &rt, &s));
+	rt.r.table = RT_TABLE_MAIN;
+	rt.r.metric = 0;
+	EXPECT_EQ(KR_FOREIGN, kroute_classify(&cfg, &rt, &s));
+	rt.r.metric = 100;
+	EXPECT_EQ(KR_FOREIGN, kroute_classify(&cfg, &rt, &s));
+	rt.r.metric = 2003;
+	EXPECT_EQ(KR_MAIN, kroute_classify(&cfg, &rt, &s));
+	EXPECT_EQ(3, s);
+	rt.r.protocol = RTPROT_STATIC;
+	EXPECT_EQ(KR_FOREIGN, kroute_classify(&cfg, &rt, &s));
+	config_free(&cfg);
+}
+
+/* A slot whose table or prefs hold another protocol's entries is not to be used. */
+TEST(slot_foreign)
+{
+	struct enid_config cfg;
+	struct kstate ks = {0};
+	struct krule r = {.r = {.family = AF_INET, .pref = 10007, .protocol = ENID_RTPROT}};
+	struct kroute rt = {.r = {.family = AF_INET, .table = 1003, .protocol = ENID_RTPROT}};
+	char why[160];
+
+	config_defaults(&cfg);
+	ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &r));
+	ASSERT_EQ(0, kstate_add_route(&ks, &cfg, &rt));
+	for (unsigned int s = 1; s <= 4; s++) /* our own entries are no obstacle */
+		EXPECT_FALSE(kstate_slot_foreign(&ks, &cfg, s, why, sizeof(why)));
+	r.r.protocol = RTPROT_BOOT; /* at slot 2's pref 10007 */
+	ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &r));
+	EXPECT_TRUE(kstate_slot_foreign(&ks, &cfg, 2, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "10007"));
+	EXPECT_FALSE(kstate_slot_foreign(&ks, &cfg, 3, why, sizeof(why)));
+	rt.r.protocol = RTPROT_KERNEL; /* in slot 3's table */
+	rt.r.dst = ip("192.0.2.0/24");
+	ASSERT_EQ(0, kstate_add_route(&ks, &cfg, &rt));
+	EXPECT_TRUE(kstate_slot_foreign(&ks, &cfg, 3, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "table 1003"));
+	EXPECT_FALSE(kstate_slot_foreign(&ks, &cfg, 1, why, sizeof(why)));
+	kstate_free(&ks);
+	config_free(&cfg);
+}
+
+/* EEXIST is done only when the kernel holds the very objects of the plan, as ours. */
+TEST(has_plan)
+{
+	struct enid_config cfg;
+	struct kstate ks = {0};
+	static struct plan p;
+	char why[160];
+
+	make_plan(&cfg, &p);
+	for (unsigned int i = 0; i < p.n_rules; i++)
+		ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &(struct krule){.r = p.rules[i]}));
+	for (unsigned int i = 0; i < p.n_addrs; i++)
+		ASSERT_EQ(0, kstate_add_addr(&ks, &(struct kaddr){.ifindex = 7, .a = p.addrs[i]}));
+	for (unsigned int i = 1; i < p.n_routes; i++)
+		ASSERT_EQ(0, kstate_add_route(&ks, &cfg, &(struct kroute){.r = p.routes[i]}));
+	/* the first route is held by another protocol */
+	{
+		struct kroute other = {.r = p.routes[0]};
+
+		other.r.protocol = RTPROT_BOOT;
+		ASSERT_EQ(0, kstate_add_route(&ks, &cfg, &other));
+	}
+	EXPECT_FALSE(kstate_has_plan(&ks, &p, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "not ours")) TH_LOG("%s", why);
+	ASSERT_EQ(0, kstate_add_route(&ks, &cfg, &(struct kroute){.r = p.routes[0]}));
+	EXPECT_TRUE(kstate_has_plan(&ks, &p, why, sizeof(why))) TH_LOG("%s", why);
+	/* an address on another link is not this plan's */
+	ks.addrs[0].ifindex = 8;
+	EXPECT_FALSE(kstate_has_plan(&ks, &p, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "address")) TH_LOG("%s", why);
+	kstate_free(&ks);
+	config_free(&cfg);
 }
 
 TEST_HARNESS_MAIN

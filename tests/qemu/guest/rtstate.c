@@ -133,8 +133,9 @@ int eni_expected(const struct eni_want *e, struct lines *out)
 	err = subnet_of(e->addrs[0], e->prefixlen, net, sizeof(net));
 	if (err)
 		return err;
-	err |= lines_add(out, "route4 table %u %s/%u dev %s scope link src %s metric 0",
-			 table, net, e->prefixlen, e->ifname, e->addrs[0]);
+	/* table T's subnet route has no src (it goes in before the address) */
+	err |= lines_add(out, "route4 table %u %s/%u dev %s scope link metric 0",
+			 table, net, e->prefixlen, e->ifname);
 	err |= lines_add(out, "route4 table %u %s/%u dev %s scope link src %s metric %u",
 			 RT_TABLE_MAIN, net, e->prefixlen, e->ifname, e->addrs[0],
 			 ENID_METRIC_BASE + e->slot);

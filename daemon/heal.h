@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The rate cap on healing: when others keep deleting what enid applied to a link, the
+ * first HEAL_FREE heals in a window go at once, later ones wait 1 s, doubling up to
+ * HEAL_MAX_US, so enid and another manager cannot loop. Pure.
+ */
+#ifndef ENID_HEAL_H
+#define ENID_HEAL_H
+
+#include <stdint.h>
+
+#define HEAL_WINDOW_US 10000000ULL /* heals counted over 10 s */
+#define HEAL_FREE      5	   /* heals at once per window */
+#define HEAL_MAX_US    30000000ULL /* the longest wait */
+
+/* Per-link accounting (struct link holds one). */
+struct heal {
+	uint64_t window_start;
+	unsigned int in_window;
+	unsigned int total;
+	char by[64]; /* who undid it last: "pid 123 (systemd-network)" */
+};
+
+/* Counts one heal at now (CLOCK_MONOTONIC us); returns how long to wait before it. */
+uint64_t heal_delay(struct heal *h, uint64_t now);
+
+#endif
