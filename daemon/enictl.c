@@ -269,7 +269,7 @@ static int cmd_monitor(bool json)
 	for (;;) {
 		ssize_t n = nl_recv(nl, buf, sizeof(buf));
 		const struct nlmsghdr *nlh;
-		int left;
+		struct nl_walk w;
 
 		if (n == -ENOBUFS) {
 			fprintf(stderr, "enictl: events lost (receive buffer overrun)\n");
@@ -279,9 +279,8 @@ static int cmd_monitor(bool json)
 			fprintf(stderr, "enictl: netlink: %s\n", strerror((int)-n));
 			break;
 		}
-		left = (int)n;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
+		nl_walk_init(&w, buf, (size_t)n);
+		while ((nlh = nl_walk_next(&w))) {
 			struct genl_family_info cf;
 			struct eni_event ev;
 
@@ -304,6 +303,10 @@ static int cmd_monitor(bool json)
 				last_seq = ev.seq;
 			print_event(&ev, json);
 		}
+		if (w.err)
+			fprintf(stderr,
+				"enictl: malformed netlink datagram: %s; its rest dropped\n",
+				strerror(-w.err));
 	}
 	mnl_socket_close(nl);
 	return 1;
