@@ -128,18 +128,20 @@ const struct nlmsghdr *nl_walk_next(struct nl_walk *w)
 
 	if (!w->left)
 		return NULL;
-	if (w->left < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > w->left) {
-		w->err = -EBADMSG;
-		w->left = 0;
-		return NULL;
-	}
+	if (w->left < sizeof(*nlh))
+		goto bad;
 	/* size_t arithmetic: NLMSG_ALIGN's unsigned int mask would wrap near 2^32 */
 	step = ((size_t)nlh->nlmsg_len + NLMSG_ALIGNTO - 1) & ~((size_t)NLMSG_ALIGNTO - 1);
-	if (step > w->left) /* the last message's padding need not be there */
-		step = w->left;
+	/* the padding too: libmnl's attribute walks read up to the aligned end */
+	if (nlh->nlmsg_len < sizeof(*nlh) || step > w->left)
+		goto bad;
 	w->next += step;
 	w->left -= step;
 	return nlh;
+bad:
+	w->err = -EBADMSG;
+	w->left = 0;
+	return NULL;
 }
 
 static unsigned long foreign_dropped;

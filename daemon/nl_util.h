@@ -29,10 +29,11 @@ int nl_done_code(const struct nlmsghdr *nlh);
 
 /*
  * One received datagram, walked message by message. Each message must hold a whole
- * header and fit, with its nlmsg_len, in the bytes left; the walk never steps outside the
- * buffer nor stands still. libmnl's mnl_nlmsg_ok compares nlmsg_len as a signed int, so a
- * length of 2^31 or more passes it and mnl_nlmsg_next then jumps out of the buffer or,
- * once aligned to 0, loops forever: every receive loop here walks with nl_walk_next.
+ * header and fit, with its nlmsg_len aligned to 4 (the kernel always sends the padding),
+ * in the bytes left; the walk never steps outside the datagram nor stands still.
+ * libmnl's mnl_nlmsg_ok compares nlmsg_len as a signed int, so a length of 2^31 or more
+ * passes it and mnl_nlmsg_next then jumps out of the buffer or, once aligned to 0, loops
+ * forever: every receive loop here walks with nl_walk_next.
  */
 struct nl_walk {
 	const char *next;

@@ -195,20 +195,38 @@ TEST(walk_len_longer_than_the_datagram)
 TEST(walk_len_exactly_the_datagram)
 {
 	char buf[BUFSZ] __attribute__((aligned(8))) = {0};
+	size_t off;
 	struct walked r;
-
-	/* unaligned and last: its padding is not part of the datagram */
-	put(buf, 0, 37, 1);
-	r = walk(buf, 37);
-	ASSERT_FALSE(r.escaped);
-	ASSERT_EQ(1, r.n);
-	EXPECT_EQ(0, r.err);
 
 	put(buf, 0, BUFSZ, 2);
 	r = walk(buf, BUFSZ);
+	ASSERT_FALSE(r.escaped);
 	ASSERT_EQ(1, r.n);
 	EXPECT_EQ(2, r.seq[0]);
 	EXPECT_EQ(0, r.err);
+
+	/* unaligned, its padding received: the walk ends exactly at the datagram's end */
+	off = put(buf, 0, 21, 1);
+	off = put(buf, off, 37, 3);
+	r = walk(buf, off);
+	ASSERT_FALSE(r.escaped);
+	ASSERT_EQ(2, r.n);
+	EXPECT_EQ(3, r.seq[1]);
+	EXPECT_EQ(0, r.err);
+}
+
+TEST(walk_last_message_without_its_padding)
+{
+	char buf[BUFSZ] __attribute__((aligned(8))) = {0};
+	size_t off = put(buf, 0, 16, 1);
+	struct walked r;
+
+	/* libmnl's attribute walks would read the 3 missing bytes past the datagram */
+	put(buf, off, 37, 2);
+	r = walk(buf, off + 37);
+	ASSERT_FALSE(r.escaped);
+	ASSERT_EQ(1, r.n);
+	EXPECT_EQ(-EBADMSG, r.err);
 }
 
 /* ---- nl_recv hears only the kernel -------------------------------------------------- */
