@@ -337,17 +337,23 @@ static int cmd_ctl(const char *request)
 			close(fd);
 		return 1;
 	}
-	if (dprintf(fd, "%s\n", request) < 0) {
-		fprintf(stderr, "enictl: sending to enid: %m\n");
+	/* EPIPE: enid answered and closed before reading (it refuses when busy); read on */
+	len = (size_t)snprintf(buf, sizeof(buf), "%s\n", request);
+	if (len >= sizeof(buf) || (send(fd, buf, len, MSG_NOSIGNAL) < 0 && errno != EPIPE)) {
+		fprintf(stderr, "enictl: sending to enid: %s\n",
+			len >= sizeof(buf) ? "request too long" : strerror(errno));
 		close(fd);
 		return 1;
 	}
+	len = 0;
 	shutdown(fd, SHUT_WR);
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == ECONNRESET && len)
+			break; /* it closed with our request unread: the answer is complete */
 		if (n < 0) {
 			fprintf(stderr, "enictl: reading from enid: %m\n");
 			close(fd);
