@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Address announcements for configured ENIs and the host-wide arp_filter; see arp.h. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/icmp6.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
@@ -172,8 +172,11 @@ void host_arp_filter_sync(struct enid *d)
 	int err;
 
 	snprintf(saved, sizeof(saved), "%s/%s", d->run_dir, ARP_FILTER_SAVED);
-	if (d->arp_filter_held < 0) /* first call: did an earlier enid change it? */
-		d->arp_filter_held = access(saved, F_OK) == 0;
+	if (d->arp_filter_held < 0) { /* first call: did an earlier enid change it? */
+		struct stat st;
+
+		d->arp_filter_held = lstat(saved, &st) == 0;
+	}
 	if (want == (d->arp_filter_held > 0))
 		return;
 	if (want) {
@@ -183,7 +186,7 @@ void host_arp_filter_sync(struct enid *d)
 			return;
 		}
 		if (!err)
-			err = file_write(saved, "0\n", O_CREAT | O_EXCL);
+			err = file_create(saved, "0\n", 2);
 		if (!err || err == -EEXIST)
 			err = file_write(ARP_FILTER_ALL, "1", 0);
 		if (err) {

@@ -16,9 +16,12 @@
 #include "addressing.h"
 #include "enid.h"
 #include "log.h"
+#include "rundir.h"
 #include "util.h"
 
 #define CTL_MAX_REQ 256
+#define STR_(x)	    #x
+#define STR(x)	    STR_(x)
 
 struct ctl_client {
 	struct watch w;
@@ -31,6 +34,11 @@ struct ctl_client {
 	bool answering;
 	bool refused; /* not root: the answer is an error */
 };
+
+/* More clients at once than anyone asks for; enictl holds one for one request. */
+#define CTL_MAX_CLIENTS 32
+
+static bool at_cap_logged;
 
 static void client_free(struct enid *d, struct ctl_client *c)
 {
@@ -137,6 +145,35 @@ static void client_io(struct watch *w, uint32_t events)
 	client_free(d, c);
 }
 
+static unsigned int clients_count(const struct enid *d)
+{
+	unsigned int n = 0;
+
+	for (const struct ctl_client *c = d->clients; c; c = c->next)
+		n++;
+	return n;
+}
+
+/* Over the cap: a one-line answer and close, as systemd's MaxConnections= does. */
+static void refuse_busy(int fd)
+{
+	static const char msg[] =
+		"error\ntoo many control clients (" STR(CTL_MAX_CLIENTS) " at once); try again\n";
+	char junk[4 * CTL_MAX_REQ];
+
+	if (!at_cap_logged) {
+		log_warn("control: %d clients connected; refusing more until one leaves",
+			 CTL_MAX_CLIENTS);
+		at_cap_logged = true;
+	}
+	/* take what the client sent: closing on unread data would reset the connection */
+	if (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) < 0 && errno != EAGAIN)
+		log_debug("control: reading a refused client: %m");
+	if (send(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		log_debug("control: telling a refused client: %m");
+	close(fd);
+}
+
 static void ctl_accept(struct watch *w, uint32_t events)
 {
 	struct enid *d = w->data;
@@ -155,6 +192,11 @@ static void ctl_accept(struct watch *w, uint32_t events)
 				log_warn("control socket: accept: %m");
 			return;
 		}
+		if (clients_count(d) >= CTL_MAX_CLIENTS) {
+			refuse_busy(fd);
+			continue;
+		}
+		at_cap_logged = false;
 		c = calloc(1, sizeof(*c));
 		if (!c) {
 			close(fd);
@@ -174,32 +216,15 @@ static void ctl_accept(struct watch *w, uint32_t events)
 	}
 }
 
-static int make_run_dir(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0700) == 0)
-		return 0;
-	if (errno != EEXIST)
-		return -errno;
-	if (stat(dir, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	return 0;
-}
-
 int ctl_open(struct enid *d)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	mode_t old;
 	int fd, err;
 
-	err = make_run_dir(d->run_dir);
-	if (err) {
-		log_err("run dir %s: %s", d->run_dir, strerror(-err));
+	err = run_dir_prepare(d->run_dir);
+	if (err)
 		return err;
-	}
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", d->run_dir,
 			     ENID_SOCK_NAME) >= sizeof(sa.sun_path)) {
 		log_err("run dir %s: path too long for a unix socket", d->run_dir);
@@ -219,10 +244,17 @@ int ctl_open(struct enid *d)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	old = umask(0177);
+	/* the socket file takes the open socket's mode at bind: never a chmod by path */
+	if (fchmod(fd, 0600) < 0) {
+		err = -errno;
+		log_err("%s: fchmod: %s", sa.sun_path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	old = umask(0177); /* and the umask, for kernels that ignore the socket's mode */
 	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (err < 0 || chmod(sa.sun_path, 0600) < 0 || listen(fd, 16) < 0) {
+	if (err < 0 || listen(fd, 16) < 0) {
 		err = -errno;
 		log_err("%s: %s", sa.sun_path, strerror(-err));
 		close(fd);

@@ -269,7 +269,7 @@ static int cmd_monitor(bool json)
 	for (;;) {
 		ssize_t n = nl_recv(nl, buf, sizeof(buf));
 		const struct nlmsghdr *nlh;
-		int left;
+		struct nl_walk w;
 
 		if (n == -ENOBUFS) {
 			fprintf(stderr, "enictl: events lost (receive buffer overrun)\n");
@@ -279,9 +279,8 @@ static int cmd_monitor(bool json)
 			fprintf(stderr, "enictl: netlink: %s\n", strerror((int)-n));
 			break;
 		}
-		left = (int)n;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
+		nl_walk_init(&w, buf, (size_t)n);
+		while ((nlh = nl_walk_next(&w))) {
 			struct genl_family_info cf;
 			struct eni_event ev;
 
@@ -304,6 +303,10 @@ static int cmd_monitor(bool json)
 				last_seq = ev.seq;
 			print_event(&ev, json);
 		}
+		if (w.err)
+			fprintf(stderr,
+				"enictl: malformed netlink datagram: %s; its rest dropped\n",
+				strerror(-w.err));
 	}
 	mnl_socket_close(nl);
 	return 1;
@@ -334,17 +337,23 @@ static int cmd_ctl(const char *request)
 			close(fd);
 		return 1;
 	}
-	if (dprintf(fd, "%s\n", request) < 0) {
-		fprintf(stderr, "enictl: sending to enid: %m\n");
+	/* EPIPE: enid answered and closed before reading (it refuses when busy); read on */
+	len = (size_t)snprintf(buf, sizeof(buf), "%s\n", request);
+	if (len >= sizeof(buf) || (send(fd, buf, len, MSG_NOSIGNAL) < 0 && errno != EPIPE)) {
+		fprintf(stderr, "enictl: sending to enid: %s\n",
+			len >= sizeof(buf) ? "request too long" : strerror(errno));
 		close(fd);
 		return 1;
 	}
+	len = 0;
 	shutdown(fd, SHUT_WR);
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == ECONNRESET && len)
+			break; /* it closed with our request unread: the answer is complete */
 		if (n < 0) {
 			fprintf(stderr, "enictl: reading from enid: %m\n");
 			close(fd);

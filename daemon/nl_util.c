@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 
+#include "log.h"
 #include "nl_util.h"
 
 #ifndef NETLINK_GET_STRICT_CHK
@@ -113,15 +114,76 @@ int nl_done_code(const struct nlmsghdr *nlh)
 	return 0;
 }
 
+void nl_walk_init(struct nl_walk *w, const void *buf, size_t len)
+{
+	w->next = buf;
+	w->left = len;
+	w->err = 0;
+}
+
+const struct nlmsghdr *nl_walk_next(struct nl_walk *w)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)w->next;
+	size_t step;
+
+	if (!w->left)
+		return NULL;
+	if (w->left < sizeof(*nlh))
+		goto bad;
+	/* size_t arithmetic: NLMSG_ALIGN's unsigned int mask would wrap near 2^32 */
+	step = ((size_t)nlh->nlmsg_len + NLMSG_ALIGNTO - 1) & ~((size_t)NLMSG_ALIGNTO - 1);
+	/* the padding too: libmnl's attribute walks read up to the aligned end */
+	if (nlh->nlmsg_len < sizeof(*nlh) || step > w->left)
+		goto bad;
+	w->next += step;
+	w->left -= step;
+	return nlh;
+bad:
+	w->err = -EBADMSG;
+	w->left = 0;
+	return NULL;
+}
+
+static unsigned long foreign_dropped;
+
+unsigned long nl_foreign_dropped(void)
+{
+	return foreign_dropped;
+}
+
 ssize_t nl_recv(struct mnl_socket *nl, void *buf, size_t len)
 {
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, len);
+	int fd = mnl_socket_get_fd(nl);
 
-		if (n >= 0)
-			return n;
-		if (errno != EINTR)
+	for (;;) {
+		struct sockaddr_nl from;
+		struct iovec iov = {.iov_base = buf, .iov_len = len};
+		struct msghdr mh = {
+			.msg_name = &from,
+			.msg_namelen = sizeof(from),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+		};
+		ssize_t n = recvmsg(fd, &mh, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
 			return -errno;
+		}
+		if (mh.msg_namelen != sizeof(from) || from.nl_family != AF_NETLINK ||
+		    from.nl_pid != 0) {
+			/* another process (it needs CAP_NET_ADMIN) spoofing the kernel */
+			if (!foreign_dropped++)
+				log_warn(
+					"netlink: dropped a message from portid %u, not the kernel "
+					"(further ones are only counted)",
+					mh.msg_namelen == sizeof(from) ? from.nl_pid : 0);
+			continue;
+		}
+		if (mh.msg_flags & MSG_TRUNC)
+			return -ENOSPC;
+		return n;
 	}
 }
 
@@ -131,7 +193,7 @@ int nl_drain(struct mnl_socket *nl, void *buf, size_t len, nl_msg_fn msg, void (
 	for (;;) {
 		ssize_t n = nl_recv(nl, buf, len);
 		const struct nlmsghdr *nlh;
-		int left;
+		struct nl_walk w;
 
 		if (n == -EAGAIN)
 			return 0;
@@ -141,9 +203,11 @@ int nl_drain(struct mnl_socket *nl, void *buf, size_t len, nl_msg_fn msg, void (
 		}
 		if (n < 0)
 			return (int)n;
-		left = (int)n;
-		for (nlh = buf; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		nl_walk_init(&w, buf, (size_t)n);
+		while ((nlh = nl_walk_next(&w)))
 			msg(nlh, data);
+		if (w.err)
+			lost(data);
 	}
 }
 
@@ -161,13 +225,12 @@ int nl_transact(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *
 	for (;;) {
 		ssize_t n = nl_recv(nl, buf, sizeof(buf));
 		const struct nlmsghdr *nlh;
-		int left;
+		struct nl_walk w;
 
 		if (n < 0)
 			return (int)n;
-		left = (int)n;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
+		nl_walk_init(&w, buf, (size_t)n);
+		while ((nlh = nl_walk_next(&w))) {
 			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != portid)
 				continue; /* stray: a multicast event or an older request */
 			if (nlh->nlmsg_type == NLMSG_DONE)
@@ -185,6 +248,8 @@ int nl_transact(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *
 			if (cb && cb(nlh, data) < MNL_CB_OK)
 				return -EINTR;
 		}
+		if (w.err)
+			return w.err;
 		/* a plain (non-dump) request without NLM_F_ACK ends at its one reply */
 		if (!(req->nlmsg_flags & (NLM_F_DUMP | NLM_F_ACK)))
 			return 0;

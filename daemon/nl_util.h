@@ -27,14 +27,41 @@ int nl_error_code(const struct nlmsghdr *nlh);
 /* 0, or the -errno a dump ended with (NLMSG_DONE payload) (pure). */
 int nl_done_code(const struct nlmsghdr *nlh);
 
-/* mnl_socket_recvfrom, retried on EINTR: the byte count or -errno. */
+/*
+ * One received datagram, walked message by message. Each message must hold a whole
+ * header and fit, with its nlmsg_len aligned to 4 (the kernel always sends the padding),
+ * in the bytes left; the walk never steps outside the datagram nor stands still.
+ * libmnl's mnl_nlmsg_ok compares nlmsg_len as a signed int, so a length of 2^31 or more
+ * passes it and mnl_nlmsg_next then jumps out of the buffer or, once aligned to 0, loops
+ * forever: every receive loop here walks with nl_walk_next.
+ */
+struct nl_walk {
+	const char *next;
+	size_t left;
+	int err; /* -EBADMSG once a length did not fit: the rest of the datagram is dropped */
+};
+
+/* buf must be 4-byte aligned, as netlink messages are (pure). */
+void nl_walk_init(struct nl_walk *w, const void *buf, size_t len);
+/* The next whole message, or NULL at the end of the datagram or at a bad length, which
+ * sets w->err (pure). */
+const struct nlmsghdr *nl_walk_next(struct nl_walk *w);
+
+/*
+ * recvmsg retried on EINTR: the byte count or -errno (-ENOSPC when the datagram did not
+ * fit). Only the kernel (sender portid 0) is heard: a datagram from any other socket is
+ * dropped, counted, and the first one logged.
+ */
 ssize_t nl_recv(struct mnl_socket *nl, void *buf, size_t len);
+/* Datagrams nl_recv dropped because they did not come from the kernel. */
+unsigned long nl_foreign_dropped(void);
 
 typedef void (*nl_msg_fn)(const struct nlmsghdr *nlh, void *data);
 /*
  * Reads a non-blocking socket until it is empty (into buf), calling msg for each message
- * and lost on ENOBUFS (the kernel dropped messages: the caller resyncs). Returns 0 once
- * drained, or the -errno of any other read error.
+ * and lost on ENOBUFS (the kernel dropped messages: the caller resyncs) or when a
+ * datagram held a bad length (its rest is dropped, so messages were lost too). Returns 0
+ * once drained, or the -errno of any other read error.
  */
 int nl_drain(struct mnl_socket *nl, void *buf, size_t len, nl_msg_fn msg, void (*lost)(void *data),
 	     void *data);

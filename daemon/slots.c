@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "slots.h"
+#include "util.h"
 
 void slots_load(struct slots *sl, const char *run_dir)
 {
@@ -73,32 +72,21 @@ void slots_free(struct slots *sl, unsigned int slot)
 
 int slots_sync(struct slots *sl)
 {
-	char tmp[4096 + 8], mac[18];
-	FILE *f;
-	int fd, err;
+	struct sbuf b = {0};
+	char mac[18];
+	int err;
 
 	if (!sl->dirty)
 		return 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", sl->path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto err;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		goto err;
-	}
 	for (unsigned int i = 1; i <= ENID_MAX_SLOTS; i++)
 		if (sl->s[i].used)
-			fprintf(f, "%s %u\n", mac_format(sl->s[i].mac, mac), i);
-	if (fclose(f) != 0 || rename(tmp, sl->path) < 0)
-		goto err;
+			sbuf_printf(&b, "%s %u\n", mac_format(sl->s[i].mac, mac), i);
+	err = b.oom ? -ENOMEM : file_replace(sl->path, b.s ? b.s : "", b.len);
+	sbuf_free(&b);
+	if (err) {
+		log_err("saving slots to %s: %s", sl->path, strerror(-err));
+		return err;
+	}
 	sl->dirty = false;
 	return 0;
-err:
-	err = -errno;
-	log_err("saving slots to %s: %s", sl->path, strerror(-err));
-	unlink(tmp);
-	return err;
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -80,7 +82,7 @@ void sbuf_free(struct sbuf *b)
 
 int file_read_line(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
@@ -96,7 +98,7 @@ int file_read_line(const char *path, char *buf, size_t len)
 
 int file_write(const char *path, const char *val, int flags)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0600);
+	int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | flags, 0600);
 	ssize_t n;
 	int err = 0;
 
@@ -110,4 +112,57 @@ int file_write(const char *path, const char *val, int flags)
 	if (close(fd) < 0 && !err)
 		err = -errno;
 	return err;
+}
+
+/* Writes data to a fresh tmp file (a stale one is removed first). 0 or -errno. */
+static int tmp_write(const char *tmp, const char *data, size_t len)
+{
+	int fd, err = 0;
+
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -errno;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (len && !err) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			break;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	return err;
+}
+
+static int file_store(const char *path, const char *data, size_t len, bool replace)
+{
+	char tmp[PATH_MAX];
+	int err;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	err = tmp_write(tmp, data, len);
+	if (!err && (replace ? rename(tmp, path) : link(tmp, path)) < 0)
+		err = -errno;
+	/* after link() the tmp name is still there; after a failure, a partial file */
+	if (err || !replace)
+		unlink(tmp);
+	return err;
+}
+
+int file_replace(const char *path, const char *data, size_t len)
+{
+	return file_store(path, data, len, true);
+}
+
+int file_create(const char *path, const char *data, size_t len)
+{
+	return file_store(path, data, len, false);
 }

@@ -20,11 +20,21 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(pri
 void sbuf_json_str(struct sbuf *b, const char *s);
 void sbuf_free(struct sbuf *b);
 
-/* The first line of a small file (sysctl, state file) into buf, without its newline.
- * 0 or -errno. */
+/* The first line of a small file (sysctl, state file) into buf, without its newline;
+ * never through a symlink. 0 or -errno. */
 int file_read_line(const char *path, char *buf, size_t len);
-/* Writes val to path, opened O_WRONLY | flags (mode 0600 when created); a short write is
- * -EIO, a failing close is reported too. 0 or -errno. */
+/* Writes val to path, opened O_WRONLY | O_NOFOLLOW | flags (mode 0600 when created); a
+ * short write is -EIO, a failing close is reported too. 0 or -errno. */
 int file_write(const char *path, const char *val, int flags);
+
+/*
+ * State files under the run dir, written whole through "<path>.tmp": a stale tmp is
+ * removed, the new one opened O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC (mode 0600) and
+ * written, then moved into place, so a reader sees the old or the new file, never a part.
+ * file_replace renames over path; file_create links, and is -EEXIST when path exists.
+ * 0 or -errno.
+ */
+int file_replace(const char *path, const char *data, size_t len);
+int file_create(const char *path, const char *data, size_t len);
 
 #endif

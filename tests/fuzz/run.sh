@@ -1,75 +1,124 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Fuzz tier: builds the libFuzzer target over the metadata parsers
-# (tests/fuzz/metadata_fuzz.c + daemon/metadata.c + daemon/config.c) with clang
-# -fsanitize=fuzzer,address,undefined into build/fuzz/ and runs it for a bounded time.
-# Prints one TAP line:
-#   ok 1 fuzz metadata parsers (N execs, 0 crashes)
-#   not ok 1 fuzz metadata parsers (...)          crash, leak, timeout; artifact kept
-#   ok 1 fuzz metadata parsers # SKIP why         no clang or no libFuzzer runtime
-# Everything else is prefixed "# ". Exits 1 only when the target did not build.
-# Env: FUZZ_SECONDS (default 20). Usage: tests/fuzz/run.sh [FILE...] replays the
-# given inputs (e.g. a crash artifact) instead of fuzzing.
+# Fuzz tier: builds the libFuzzer targets with clang -fsanitize=fuzzer,address,undefined
+# into build/fuzz/ and runs each for a bounded time (and, for the walker, a bounded count):
+#   1 metadata  the metadata parsers: tests/fuzz/metadata_fuzz.c + daemon/metadata.c,
+#               daemon/config.c
+#   2 nl_walk   the netlink receive walker and what reads each message:
+#               tests/fuzz/nl_walk_fuzz.c + daemon/nl_util.c, eni_msg.c, genl_ctrl.c, log.c
+# Prints one TAP line per target:
+#   ok N fuzz <what> (N execs, 0 crashes)
+#   not ok N fuzz <what> (...)          crash, leak, timeout; artifact kept
+#   ok N fuzz <what> # SKIP why         no clang or no libFuzzer runtime
+# Everything else is prefixed "# ". Exits 1 only when a target did not build.
+# Env: FUZZ_SECONDS (default 20, per target), FUZZ_RUNS (default 500000, the walker's
+# run count). Usage: tests/fuzz/run.sh [TARGET [FILE...]] runs one target, or replays
+# the given inputs (e.g. a crash artifact) through it instead of fuzzing.
 set -u -o pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/fuzz
 secs=${FUZZ_SECONDS:-20}
-desc="fuzz metadata parsers"
-bin=$out/metadata_fuzz
+runs=${FUZZ_RUNS:-500000}
+targets=(metadata nl_walk)
+rc=0
 
 comment() { sed -u 's/^/# /'; }
 
+# target_setup NAME: desc, srcs (target first; .c files are compiled), libs, args
+target_setup() {
+	local d=$top/daemon
+	case $1 in
+	metadata)
+		desc="fuzz metadata parsers"
+		srcs=("$top/tests/fuzz/metadata_fuzz.c" "$d/metadata.c" "$d/metadata.h" "$d/config.c"
+			"$d/config.h" "$d/plan.h")
+		libs="json-c inih"
+		args=(-max_len=8192 -dict="$top/tests/fuzz/metadata.dict")
+		;;
+	nl_walk)
+		desc="fuzz netlink receive walker"
+		srcs=("$top/tests/fuzz/nl_walk_fuzz.c" "$d/nl_util.c" "$d/nl_util.h" "$d/eni_msg.c"
+			"$d/eni_msg.h" "$d/genl_ctrl.c" "$d/genl_ctrl.h" "$d/log.c")
+		libs="libmnl"
+		args=(-max_len=4096 -runs="$runs")
+		;;
+	*)
+		return 1
+		;;
+	esac
+}
+
+# fuzz_one N NAME [FILE...]
+fuzz_one() {
+	local n=$1 name=$2 bin log execs artifact frc stale=1 cfiles
+	shift 2
+	target_setup "$name" || { echo "not ok $n fuzz $name (no such target)"; rc=1; return; }
+	bin=$out/${name}_fuzz
+	cfiles=()
+	for f in "${srcs[@]}"; do [[ $f == *.c ]] && cfiles+=("$f"); done
+	[ -x "$bin" ] && [ -z "$(find "${srcs[@]}" "$0" -newer "$bin" 2>/dev/null)" ] && stale=0
+	# shellcheck disable=SC2046,SC2086 # pkg-config output is word lists
+	if [ $stale = 1 ] && ! "$cc" -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-isystem "$top/include/uapi" -I "$top/daemon" $(pkg-config --cflags $libs) \
+		-o "$bin" "${cfiles[@]}" $(pkg-config --libs $libs) 2>&1 | comment; then
+		echo "not ok $n $desc (build failed)"
+		rc=1
+		return
+	fi
+
+	if [ $# -gt 0 ]; then
+		"$bin" "$@" 2>&1 | comment
+		frc=$?
+		[ $frc -eq 0 ] && echo "ok $n $desc (replayed $# inputs)" ||
+			echo "not ok $n $desc (replay failed, exit $frc)"
+		return
+	fi
+
+	mkdir -p "$out/corpus/$name" "$out/$name"
+	rm -f "$out/$name"/crash-* "$out/$name"/leak-* "$out/$name"/timeout-* "$out/$name"/oom-*
+	log=$out/$name.log
+	# new inputs go to build/fuzz/corpus/NAME (kept between runs); the seeds are read only
+	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 "${args[@]}" \
+		-artifact_prefix="$out/$name/" -print_final_stats=1 \
+		"$out/corpus/$name" "$top/tests/fuzz/corpus/$name" >"$log" 2>&1
+	frc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+	[ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+	artifact=$(ls "$out/$name"/crash-* "$out/$name"/leak-* "$out/$name"/timeout-* \
+		"$out/$name"/oom-* 2>/dev/null | head -n 1)
+	if [ $frc -eq 0 ] && [ -z "$artifact" ]; then
+		echo "# $(grep -c . "$log") log lines in ${log#"$top"/}; corpus $(ls "$out/corpus/$name" | wc -l) inputs"
+		echo "ok $n $desc (${execs:-?} execs, 0 crashes)"
+	else
+		grep -E 'ERROR|SUMMARY|runtime error|Test unit written|==[0-9]+==' "$log" | head -n 20 | comment
+		echo "not ok $n $desc (exit $frc after ${execs:-?} execs; ${artifact:+artifact ${artifact#"$top"/}, }replay: tests/fuzz/run.sh $name ${artifact:-FILE})"
+	fi
+}
+
 cc=$(command -v clang || command -v clang-14 || true)
+if [ $# -gt 0 ]; then
+	targets=("$1")
+	shift
+fi
 if [ -z "$cc" ]; then
-	echo "ok 1 $desc # SKIP clang not installed (Debian: clang libclang-rt-14-dev)"
+	for i in "${!targets[@]}"; do
+		echo "ok $((i + 1)) fuzz ${targets[$i]} # SKIP clang not installed (Debian: clang libclang-rt-14-dev)"
+	done
 	exit 0
 fi
-mkdir -p "$out/corpus"
+mkdir -p "$out"
 if ! echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n)
 { (void)d; (void)n; return 0; }' |
 	"$cc" -fsanitize=fuzzer,address,undefined -x c -o "$out/probe" - >/dev/null 2>&1; then
-	echo "ok 1 $desc # SKIP $cc cannot link -fsanitize=fuzzer (Debian: libclang-rt-14-dev)"
+	for i in "${!targets[@]}"; do
+		echo "ok $((i + 1)) fuzz ${targets[$i]} # SKIP $cc cannot link -fsanitize=fuzzer (Debian: libclang-rt-14-dev)"
+	done
 	exit 0
 fi
 rm -f "$out/probe"
 
-srcs=("$top/tests/fuzz/metadata_fuzz.c" "$top/daemon/metadata.c" "$top/daemon/metadata.h"
-	"$top/daemon/config.c" "$top/daemon/config.h" "$top/daemon/plan.h" "$0")
-stale=1
-[ -x "$bin" ] && [ -z "$(find "${srcs[@]}" -newer "$bin" 2>/dev/null)" ] && stale=0
-# shellcheck disable=SC2046 # pkg-config output is word lists
-if [ $stale = 1 ] && ! "$cc" -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-isystem "$top/include/uapi" -I "$top/daemon" $(pkg-config --cflags json-c inih) \
-	-o "$bin" "$top/tests/fuzz/metadata_fuzz.c" "$top/daemon/metadata.c" \
-	"$top/daemon/config.c" $(pkg-config --libs json-c inih) 2>&1 | comment; then
-	echo "not ok 1 $desc (build failed)"
-	exit 1
-fi
-
-if [ $# -gt 0 ]; then
-	"$bin" "$@" 2>&1 | comment
-	rc=$?
-	[ $rc -eq 0 ] && echo "ok 1 $desc (replayed $# inputs)" ||
-		echo "not ok 1 $desc (replay failed, exit $rc)"
-	exit 0
-fi
-
-rm -f "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-*
-log=$out/fuzz.log
-# new inputs go to build/fuzz/corpus (kept between runs); the seeds are read only
-"$bin" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-	-dict="$top/tests/fuzz/metadata.dict" -artifact_prefix="$out/" -print_final_stats=1 \
-	"$out/corpus" "$top/tests/fuzz/corpus/metadata" >"$log" 2>&1
-rc=$?
-execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
-[ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -n 1)
-artifact=$(ls "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* 2>/dev/null | head -n 1)
-if [ $rc -eq 0 ] && [ -z "$artifact" ]; then
-	echo "# $(grep -c . "$log") log lines in ${log#"$top"/}; corpus $(ls "$out/corpus" | wc -l) inputs"
-	echo "ok 1 $desc (${execs:-?} execs, 0 crashes)"
-else
-	grep -E 'ERROR|SUMMARY|runtime error|Test unit written|==[0-9]+==' "$log" | head -n 20 | comment
-	echo "not ok 1 $desc (exit $rc after ${execs:-?} execs; ${artifact:+artifact ${artifact#"$top"/}, }replay: tests/fuzz/run.sh ${artifact:-FILE})"
-fi
-exit 0
+for i in "${!targets[@]}"; do
+	fuzz_one $((i + 1)) "${targets[$i]}" "$@"
+done
+exit $rc

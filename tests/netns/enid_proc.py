@@ -53,8 +53,7 @@ class Enid:
         self.run_dir = os.path.join(workdir, "run")
         self.log = os.path.join(workdir, "enid.log")
         self.enid, self.enictl_bin = find_bin("enid"), find_bin("enictl")
-        self.proc = None
-        os.makedirs(self.run_dir, exist_ok=True)
+        self.proc = None        # enid makes run_dir itself (0700) and refuses a loose one
 
     @property
     def pid(self):

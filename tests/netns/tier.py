@@ -14,6 +14,7 @@ sys.dont_write_bytecode = True     # no __pycache__ next to the sources
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cases import Tier                          # noqa: E402
+from cases_harden import c_ctl_clients, c_run_dir  # noqa: E402
 from cases_metadata import run as run_metadata  # noqa: E402
 from cases_own import run as run_own  # noqa: E402
 from enid_proc import TOP, find_bin             # noqa: E402
@@ -49,8 +50,10 @@ def main():
             return 1
         diag("namespaces %s, work dir %s" % (" ".join(nss.names), workdir))
         bad = tier.c_check_config()
-        steps = [lambda: tier.c_bad_start(bad), tier.c_start, tier.c_present_at_start,
-                 tier.c_untouched, tier.c_hotplug, tier.c_status, tier.c_ping, tier.c_arp_flux, tier.c_reload,
+        steps = [lambda: tier.c_bad_start(bad), lambda: c_run_dir(t, tier), tier.c_start,
+                 tier.c_present_at_start,
+                 tier.c_untouched, tier.c_hotplug, tier.c_status, lambda: c_ctl_clients(t, tier),
+                 tier.c_ping, tier.c_arp_flux, tier.c_reload,
                  tier.c_unplug_one, tier.c_kill9, tier.c_unplug_all, tier.c_cycles,
                  tier.c_foreign, lambda: run_own(t, workdir), lambda: run_metadata(t, workdir)]
         for step in steps:
