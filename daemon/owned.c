@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "owned.h"
+#include "util.h"
 
 static bool ip_equal(const struct enid_ip *a, const struct enid_ip *b)
 {
@@ -106,33 +105,22 @@ void owned_clear(struct owned *o, unsigned int slot)
 
 int owned_sync(struct owned *o)
 {
-	char tmp[4096 + 8], ip[ENID_IP_STRLEN];
-	FILE *f;
-	int fd, err;
+	char ip[ENID_IP_STRLEN];
+	struct sbuf b = {0};
+	int err;
 
 	if (!o->dirty || !o->path[0])
 		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", o->path);
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto err;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		goto err;
-	}
 	for (unsigned int s = 1; s <= ENID_MAX_SLOTS; s++)
 		for (unsigned int i = 0; i < o->s[s].n; i++)
-			fprintf(f, "%u %s\n", s,
-				enid_ip_format(&o->s[s].ips[i], true, ip, sizeof(ip)));
-	if (fclose(f) != 0 || rename(tmp, o->path) < 0)
-		goto err;
+			sbuf_printf(&b, "%u %s\n", s,
+				    enid_ip_format(&o->s[s].ips[i], true, ip, sizeof(ip)));
+	err = b.oom ? -ENOMEM : file_replace(o->path, b.s ? b.s : "", b.len);
+	sbuf_free(&b);
+	if (err) {
+		log_err("saving the address record to %s: %s", o->path, strerror(-err));
+		return err;
+	}
 	o->dirty = false;
 	return 0;
-err:
-	err = -errno;
-	log_err("saving the address record to %s: %s", o->path, strerror(-err));
-	unlink(tmp);
-	return err;
 }

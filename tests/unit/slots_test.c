@@ -56,13 +56,29 @@ static void slurp(const char *path, char *buf, size_t len)
 		close(fd);
 }
 
+static bool not_slot_1_or_3(unsigned int slot, void *ctx)
+{
+	(void)ctx;
+	return slot != 1 && slot != 3;
+}
+
+/* Slots held by another tool's entries are passed over; a MAC keeps the slot it has. */
+TEST_F(slots_file, unusable_slots_passed_over)
+{
+	ASSERT_EQ(2, slots_get(&self->sl, mac_a, not_slot_1_or_3, NULL));
+	ASSERT_EQ(4, slots_get(&self->sl, mac_b, not_slot_1_or_3, NULL));
+	ASSERT_EQ(2, slots_get(&self->sl, mac_a, not_slot_1_or_3, NULL));
+	slots_free(&self->sl, 2);
+	ASSERT_EQ(1, slots_get(&self->sl, mac_a, NULL, NULL));
+}
+
 TEST_F(slots_file, saved_and_reloaded)
 {
 	struct slots again;
 	struct stat st;
 
-	ASSERT_EQ(1, slots_get(&self->sl, mac_a));
-	ASSERT_EQ(2, slots_get(&self->sl, mac_b));
+	ASSERT_EQ(1, slots_get(&self->sl, mac_a, NULL, NULL));
+	ASSERT_EQ(2, slots_get(&self->sl, mac_b, NULL, NULL));
 	ASSERT_EQ(0, slots_sync(&self->sl));
 	ASSERT_EQ(0, lstat(self->path, &st));
 	EXPECT_TRUE(S_ISREG(st.st_mode));
@@ -81,7 +97,7 @@ TEST_F(slots_file, stale_tmp_replaced)
 	ASSERT_NE(NULL, f);
 	fputs("02:00:00:00:00:0b 7\ngarbage from a crash\n", f);
 	fclose(f);
-	ASSERT_EQ(1, slots_get(&self->sl, mac_a));
+	ASSERT_EQ(1, slots_get(&self->sl, mac_a, NULL, NULL));
 	ASSERT_EQ(0, slots_sync(&self->sl));
 	slurp(self->path, got, sizeof(got));
 	EXPECT_STREQ("02:00:00:00:00:0a 1\n", got);
@@ -97,7 +113,7 @@ TEST_F(slots_file, tmp_symlink_not_followed)
 	fputs("precious\n", f);
 	fclose(f);
 	ASSERT_EQ(0, symlink(self->victim, self->tmp));
-	ASSERT_EQ(1, slots_get(&self->sl, mac_a));
+	ASSERT_EQ(1, slots_get(&self->sl, mac_a, NULL, NULL));
 	ASSERT_EQ(0, slots_sync(&self->sl));
 	slurp(self->victim, got, sizeof(got));
 	EXPECT_STREQ("precious\n", got);
