@@ -169,7 +169,7 @@ static int check_prefixes(const struct addressing *a, const struct enid_prefix_l
 /* Rules 2 and 3 for the addresses and their subnets. */
 static int check_addrs(const struct addressing *a, struct bounds_verdict *v)
 {
-	char b[ENID_IP_STRLEN], c[ENID_IP_STRLEN];
+	char b[ENID_IP_STRLEN];
 
 	for (unsigned i = 0; i < a->n_addrs; i++) {
 		const struct enid_ip *ip = &a->addrs[i];
@@ -177,12 +177,6 @@ static int check_addrs(const struct addressing *a, struct bounds_verdict *v)
 		const struct reserved *r;
 
 		host.prefixlen = full_len(ip->family);
-		if (is_network(ip, &net))
-			return refuse(v, -EADDRNOTAVAIL, BOUNDS_ADDR, i, ip, false,
-				      "is the network address of %s", fmt_ip(&net, true, b));
-		if (is_broadcast4(ip, &net))
-			return refuse(v, -EADDRNOTAVAIL, BOUNDS_ADDR, i, ip, false,
-				      "is the broadcast address of %s", fmt_ip(&net, true, b));
 		r = reserved_hit(&host, false);
 		if (r) {
 			struct enid_ip rn = reserved_net(r);
@@ -190,12 +184,24 @@ static int check_addrs(const struct addressing *a, struct bounds_verdict *v)
 			return refuse(v, -EADDRNOTAVAIL, BOUNDS_ADDR, i, ip, false, "is %s (%s)",
 				      r->name, fmt_ip(&rn, true, b));
 		}
-		r = has_subnet(ip) ? reserved_hit(&net, false) : NULL;
+		if (is_network(ip, &net))
+			return refuse(v, -EADDRNOTAVAIL, BOUNDS_ADDR, i, ip, false,
+				      "is the network address of %s", fmt_ip(&net, true, b));
+		if (is_broadcast4(ip, &net))
+			return refuse(v, -EADDRNOTAVAIL, BOUNDS_ADDR, i, ip, false,
+				      "is the broadcast address of %s", fmt_ip(&net, true, b));
+	}
+	/* then the subnets: an address is the more precise finding */
+	for (unsigned i = 0; i < a->n_addrs; i++) {
+		const struct enid_ip *ip = &a->addrs[i];
+		struct enid_ip net = subnet_of(ip);
+		const struct reserved *r = has_subnet(ip) ? reserved_hit(&net, false) : NULL;
+
 		if (r) {
 			struct enid_ip rn = reserved_net(r);
 
 			return refuse(v, -EADDRNOTAVAIL, BOUNDS_SUBNET, i, &net, true,
-				      "overlaps %s %s", r->name, fmt_ip(&rn, true, c));
+				      "overlaps %s %s", r->name, fmt_ip(&rn, true, b));
 		}
 	}
 	return 0;

@@ -12,13 +12,13 @@
  *  1. prefix: every address's prefix length (its subnet's) within the family's limits
  *     (ipv4_prefix_min..max, ipv6_prefix_min..max). A host-length address (/32,
  *     /128) has no subnet (no subnet route is planned for it) and is exempt.
- *  2. inside its subnet as a host: not the subnet's network address, nor (IPv4, up
- *     to /30) its broadcast address.
- *  3. reserved: no address inside, and no subnet overlapping, "this network"
- *     0.0.0.0/8, loopback 127.0.0.0/8, link-local 169.254.0.0/16, the metadata
- *     service 100.100.100.200/32, multicast 224.0.0.0/4, reserved 240.0.0.0/4; for
- *     IPv6 ::/128, ::1/128, v4-mapped ::ffff:0:0/96, link-local fe80::/10,
- *     multicast ff00::/8.
+ *  2. reserved: no address inside "this network" 0.0.0.0/8, loopback 127.0.0.0/8,
+ *     link-local 169.254.0.0/16, the metadata service 100.100.100.200/32, multicast
+ *     224.0.0.0/4, reserved 240.0.0.0/4; for IPv6 ::/128, ::1/128, v4-mapped
+ *     ::ffff:0:0/96, link-local fe80::/10, multicast ff00::/8.
+ *  3. inside its subnet as a host: not the subnet's network address (IPv4 up to
+ *     /30, IPv6 up to /126), nor (IPv4 up to /30) its broadcast address. Then, once
+ *     every address passed 2 and 3: no subnet overlapping a block of rule 2.
  *  4. host: no address equal to one of the primary's or another ENI's; no subnet
  *     overlapping one of the primary's subnets unless equal to it (on ECS an ENI may
  *     sit in the primary's vSwitch; a strict sub- or supernet would steal part of
@@ -26,7 +26,7 @@
  *  5. gateways: gateway4 inside one of the ENI's IPv4 subnets and neither its
  *     network nor its broadcast address; gateway6 link-local or inside one of the
  *     ENI's IPv6 subnets; neither one an address of the ENI, the primary or another
- *     ENI, nor reserved (rule 3; IPv6 link-local excepted).
+ *     ENI, nor reserved (rule 2; IPv6 link-local excepted).
  */
 #ifndef ENID_BOUNDS_H
 #define ENID_BOUNDS_H
@@ -64,7 +64,7 @@ struct bounds_verdict {
 /*
  * Checks a against the rules above. Returns 0, or with *v filled:
  *   -ERANGE        a prefix length outside the limits (rule 1)
- *   -EADDRNOTAVAIL a network or broadcast address, or a reserved one (rules 2, 3)
+ *   -EADDRNOTAVAIL a reserved address or subnet, a network or broadcast address (2, 3)
  *   -EADDRINUSE    the primary's or another ENI's address or subnet (rule 4)
  *   -EINVAL        a gateway that breaks rule 5
  */

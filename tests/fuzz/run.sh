@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Fuzz tier: builds the libFuzzer target over the metadata parsers
-# (tests/fuzz/metadata_fuzz.c + daemon/metadata.c + daemon/config.c) with clang
+# (tests/fuzz/metadata_fuzz.c + daemon/metadata.c + daemon/config.c + daemon/bounds.c,
+# every built answer also bounds-checked) with clang
 # -fsanitize=fuzzer,address,undefined into build/fuzz/ and runs it for a bounded time.
 # Prints one TAP line:
 #   ok 1 fuzz metadata parsers (N execs, 0 crashes)
@@ -34,7 +35,8 @@ fi
 rm -f "$out/probe"
 
 srcs=("$top/tests/fuzz/metadata_fuzz.c" "$top/daemon/metadata.c" "$top/daemon/metadata.h"
-	"$top/daemon/config.c" "$top/daemon/config.h" "$top/daemon/plan.h" "$0")
+	"$top/daemon/config.c" "$top/daemon/config.h" "$top/daemon/plan.h" "$top/daemon/bounds.c"
+	"$top/daemon/bounds.h" "$0")
 stale=1
 [ -x "$bin" ] && [ -z "$(find "${srcs[@]}" -newer "$bin" 2>/dev/null)" ] && stale=0
 # shellcheck disable=SC2046 # pkg-config output is word lists
@@ -42,7 +44,8 @@ if [ $stale = 1 ] && ! "$cc" -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werr
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-isystem "$top/include/uapi" -I "$top/daemon" $(pkg-config --cflags json-c inih) \
 	-o "$bin" "$top/tests/fuzz/metadata_fuzz.c" "$top/daemon/metadata.c" \
-	"$top/daemon/config.c" $(pkg-config --libs json-c inih) 2>&1 | comment; then
+	"$top/daemon/config.c" "$top/daemon/bounds.c" $(pkg-config --libs json-c inih) 2>&1 |
+	comment; then
 	echo "not ok 1 $desc (build failed)"
 	exit 1
 fi
