@@ -49,6 +49,7 @@ struct link {
 	unsigned int attempts; /* consecutive failures */
 	uint64_t retry_at;     /* 0 = none */
 	char why[160];	       /* last problem, for status */
+	char refused[160];     /* why the newest addressing was refused (bounds.h), "" = none */
 };
 
 enum batch_kind { BATCH_APPLY, BATCH_CLEANUP, BATCH_ORPHANS };
