@@ -166,8 +166,8 @@ static unsigned primary_addrs(struct enid *d, struct enid_ip *ip)
 	}
 	for (unsigned i = 0; i < n_ifs && d->rtdump; i++) {
 		struct primary_dump p = {ifs[i], ip + n, 0};
-		struct nlmsghdr *q = rtnl_build_dump_addrs(req, sizeof(req), ++d->req_seq,
-							   AF_UNSPEC, ifs[i]);
+		struct nlmsghdr *q =
+			rtnl_build_dump_addrs(req, sizeof(req), ++d->req_seq, AF_UNSPEC, ifs[i]);
 		int err = q ? nl_transact(d->rtdump, q, primary_addr_cb, &p, NULL, 0) : -ENOSPC;
 
 		if (err)

@@ -310,7 +310,8 @@ static int check_gateway4(const struct addressing *a, const struct bounds_host *
 static int check_gateway6(const struct addressing *a, const struct bounds_host *h,
 			  struct bounds_verdict *v)
 {
-	static const struct enid_ip ll = {.family = AF_INET6, .prefixlen = 10, .bytes = {0xfe, 0x80}};
+	static const struct enid_ip ll = {
+		.family = AF_INET6, .prefixlen = 10, .bytes = {0xfe, 0x80}};
 	const struct enid_ip *gw = &a->gateway6;
 	char b[ENID_IP_STRLEN];
 	const struct reserved *r;

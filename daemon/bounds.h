@@ -56,9 +56,9 @@ enum bounds_attr {
 
 struct bounds_verdict {
 	enum bounds_attr attr;
-	unsigned index;			 /* addrs[] index for BOUNDS_ADDR and BOUNDS_SUBNET */
-	char value[ENID_IP_STRLEN];	 /* the refused value: "10.0.0.0/24", "100.100.100.200" */
-	char reason[BOUNDS_WHY_LEN];	 /* "prefix length /1 outside the IPv4 limits /8../30" */
+	unsigned index;		     /* addrs[] index for BOUNDS_ADDR and BOUNDS_SUBNET */
+	char value[ENID_IP_STRLEN];  /* the refused value: "10.0.0.0/24", "100.100.100.200" */
+	char reason[BOUNDS_WHY_LEN]; /* "has a prefix length /1 outside ..." */
 };
 
 /*

@@ -147,10 +147,10 @@ struct enid_eni_config {
 	struct enid_ip addrs[ENID_MAX_ADDRS]; /* in file order; [0] primary */
 	unsigned addr_line[ENID_MAX_ADDRS];   /* line of each address = */
 	unsigned n_addrs;
-	struct enid_ip gateway4; /* family 0 = none */
-	struct enid_ip gateway6; /* family 0 = none */
+	struct enid_ip gateway4;     /* family 0 = none */
+	struct enid_ip gateway6;     /* family 0 = none */
 	unsigned gw4_line, gw6_line; /* lines of gateway = / gateway6 = (0 = absent) */
-	unsigned mtu;		 /* 0 = keep the link's MTU */
+	unsigned mtu;		     /* 0 = keep the link's MTU */
 	bool unmanaged;
 	int default_route; /* -1 = as [global], 0 = no, 1 = yes */
 };
