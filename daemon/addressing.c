@@ -2,12 +2,19 @@
 /* Where each ENI's addressing comes from: the config or the metadata service (addressing.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <libmnl/libmnl.h>
 
 #include "addressing.h"
+#include "bounds.h"
 #include "enid.h"
 #include "log.h"
 #include "md_fetch.h"
+#include "metadata.h"
+#include "nl_util.h"
+#include "rtnl_msg.h"
 #include "util.h"
 
 const char *addr_source_name(enum addr_source s)
@@ -104,6 +111,171 @@ bool addressing_is_primary(struct enid *d, const uint8_t mac[6])
 	return md_instance_mac(d, inst) && !memcmp(inst, mac, 6);
 }
 
+/* ---- bounds (bounds.h): the runtime facts, the verdict, the last good answer ---- */
+
+#define PRIMARY_MAX_IFS	  4
+#define PRIMARY_MAX_ADDRS 128
+
+struct primary_dump {
+	int ifindex;
+	struct enid_ip *ip;
+	unsigned n;
+};
+
+static int primary_addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct primary_dump *p = data;
+	struct kaddr k;
+
+	if (rtnl_parse_addr(nlh, &k) || k.ifindex != p->ifindex || p->n == PRIMARY_MAX_ADDRS)
+		return MNL_CB_OK;
+	p->ip[p->n++] = k.a.ip;
+	return MNL_CB_OK;
+}
+
+static void add_ifindex(int *set, unsigned *n, int ifindex)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (set[i] == ifindex)
+			return;
+	if (ifindex > 0 && *n < PRIMARY_MAX_IFS)
+		set[(*n)++] = ifindex;
+}
+
+/*
+ * The primary's addresses with their prefix lengths, read from the kernel now: every
+ * link that is the primary by any of its three definitions (the instance mac of the
+ * metadata service, the main default route at start, primary = in the config).
+ */
+static unsigned primary_addrs(struct enid *d, struct enid_ip *ip)
+{
+	char req[RTNL_MSG_MAX] __attribute__((aligned(8)));
+	int ifs[PRIMARY_MAX_IFS];
+	unsigned n_ifs = 0, n = 0;
+
+	add_ifindex(ifs, &n_ifs, d->primary_ifindex);
+	if (d->cfg.primary_ifname[0])
+		add_ifindex(ifs, &n_ifs, (int)if_nametoindex(d->cfg.primary_ifname));
+	for (unsigned i = 0; i < d->n_links; i++) {
+		const struct link *x = d->links[i];
+
+		if (x->state != LINK_REMOVED &&
+		    (x->facts.is_primary || addressing_is_primary(d, x->facts.mac) ||
+		     config_names_primary(&d->cfg, x->facts.ifname, x->facts.mac)))
+			add_ifindex(ifs, &n_ifs, x->facts.ifindex);
+	}
+	for (unsigned i = 0; i < n_ifs && d->rtdump; i++) {
+		struct primary_dump p = {ifs[i], ip + n, 0};
+		struct nlmsghdr *q =
+			rtnl_build_dump_addrs(req, sizeof(req), ++d->req_seq, AF_UNSPEC, ifs[i]);
+		int err = q ? nl_transact(d->rtdump, q, primary_addr_cb, &p, NULL, 0) : -ENOSPC;
+
+		if (err)
+			log_debug("primary ifindex %d: address dump: %s", ifs[i], strerror(-err));
+		n += p.n;
+		if (n + PRIMARY_MAX_ADDRS > PRIMARY_MAX_IFS * PRIMARY_MAX_ADDRS)
+			break;
+	}
+	return n;
+}
+
+/* Every address applied to another managed ENI. malloc'd into *out; the count, or -ENOMEM. */
+static int other_eni_addrs(struct enid *d, const struct link *l, struct enid_ip **out)
+{
+	unsigned n = 0;
+
+	*out = NULL;
+	for (unsigned i = 0; i < d->n_links; i++) {
+		const struct link *x = d->links[i];
+
+		if (x != l && x->managed && x->state != LINK_REMOVED && x->addr)
+			n += x->addr->n_addrs;
+	}
+	if (!n)
+		return 0;
+	*out = malloc(n * sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	n = 0;
+	for (unsigned i = 0; i < d->n_links; i++) {
+		const struct link *x = d->links[i];
+
+		if (x != l && x->managed && x->state != LINK_REMOVED && x->addr) {
+			memcpy(*out + n, x->addr->addrs, x->addr->n_addrs * sizeof(**out));
+			n += x->addr->n_addrs;
+		}
+	}
+	return (int)n;
+}
+
+/* Copies a line, cut to fit len. */
+static void copy_line(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/*
+ * A candidate addressing for l against bounds.h with the host as it is now. Passes: 0.
+ * Refused: says why once (log and l->refused, with the metadata key and its URL path,
+ * or the [MAC] section's key) and keeps the last good addressing: *out becomes l->addr
+ * (0), or, with nothing applied yet, -EINVAL and l->why (nothing of it is applied).
+ */
+static int bounds_gate(struct enid *d, struct link *l, enum pick p, struct addressing *out)
+{
+	struct enid_ip *prim = malloc(PRIMARY_MAX_IFS * PRIMARY_MAX_ADDRS * sizeof(*prim));
+	struct bounds_host host = {prim, 0, NULL, 0};
+	struct enid_ip *others = NULL;
+	char mac[18], what[MD_PATH_LEN + 32], refused[384];
+	struct bounds_verdict v;
+	int n, err;
+
+	n = prim ? other_eni_addrs(d, l, &others) : -ENOMEM;
+	if (n < 0) {
+		free(prim);
+		snprintf(l->why, sizeof(l->why), "out of memory");
+		return -ENOMEM;
+	}
+	host.others = others;
+	host.n_others = (unsigned)n;
+	host.n_primary = primary_addrs(d, prim);
+	err = bounds_check(out, &d->cfg.prefix, &host, &v);
+	free(prim);
+	free(others);
+	if (!err) {
+		if (l->refused[0])
+			log_info("%s: addressing accepted again", l->facts.ifname);
+		l->refused[0] = '\0';
+		return 0;
+	}
+	mac_format(l->facts.mac, mac);
+	if (p == PICK_METADATA) {
+		enum md_key key = metadata_bounds_key(out, &v);
+
+		if (metadata_key_path(key, l->facts.mac, what, MD_PATH_LEN) < 0)
+			snprintf(what, sizeof(what), "%s", metadata_key_name(key));
+		snprintf(refused, sizeof(refused), "refused: metadata %s '%s' %s",
+			 metadata_key_name(key), v.value, v.reason);
+	} else {
+		snprintf(what, sizeof(what), "[%s] %s", mac, bounds_attr_name(v.attr));
+		snprintf(refused, sizeof(refused), "refused: [%s] %s '%s' %s", mac,
+			 bounds_attr_name(v.attr), v.value, v.reason);
+	}
+	if (strncmp(refused, l->refused, sizeof(l->refused) - 1))
+		log_warn("%s: mac %s: %s %s '%s' %s: refused; %s", l->facts.ifname, mac,
+			 p == PICK_METADATA ? "metadata" : "config", what, v.value, v.reason,
+			 l->addr ? "keeping the last good configuration" : "nothing applied");
+	copy_line(l->refused, sizeof(l->refused), refused);
+	if (l->addr) {
+		*out = *l->addr;
+		return 0;
+	}
+	copy_line(l->why, sizeof(l->why), refused);
+	return -EINVAL;
+}
+
 int addressing_resolve(struct enid *d, struct link *l, struct addressing *out)
 {
 	const struct enid_eni_config *eni = config_find_mac(&d->cfg, l->facts.mac);
@@ -121,7 +293,7 @@ int addressing_resolve(struct enid *d, struct link *l, struct addressing *out)
 		err = addressing_from_config(&d->cfg, l->facts.mac, out);
 		if (err == -ENOENT)
 			snprintf(l->why, sizeof(l->why), "no [%s] section in the config", mac);
-		return err;
+		return err ? err : bounds_gate(d, l, p, out);
 	case PICK_NONE:
 		l->addr_src = ADDR_SRC_NONE;
 		snprintf(l->why, sizeof(l->why),
@@ -154,7 +326,7 @@ int addressing_resolve(struct enid *d, struct link *l, struct addressing *out)
 		*out = *good;
 		if (eni && eni->mtu)
 			out->mtu = eni->mtu;
-		return 0;
+		return bounds_gate(d, l, p, out);
 	}
 	snprintf(l->why, sizeof(l->why), "metadata: %s (%u requests)", md_job_why(l->md),
 		 md_job_requests(l->md));

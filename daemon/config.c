@@ -21,6 +21,7 @@
 #include <net/if.h>
 #include <ini.h>
 
+#include "bounds.h"
 #include "config.h"
 
 _Static_assert(ENID_IFNAMSIZ == IFNAMSIZ, "ENID_IFNAMSIZ");
@@ -49,6 +50,7 @@ struct parser {
 	int eni;		 /* index in cfg->enis of the current [MAC] */
 	unsigned seen[MAX_KEYS]; /* line where each single-valued key was set */
 	unsigned gw4_line;
+	unsigned prefix_line[4]; /* ipv4_prefix_min, _max, ipv6_prefix_min, _max */
 };
 
 struct key {
@@ -562,6 +564,43 @@ static bool parse_metadata_refresh_interval(struct parser *p, const char *key, c
 	return false;
 }
 
+/* ipv4_prefix_min/max (1..32), ipv6_prefix_min/max (1..128); min <= max is checked
+ * once the file is read (check_prefix_limits). */
+static bool parse_prefix_limit(struct parser *p, const char *key, const char *v, unsigned which)
+{
+	struct enid_prefix_limits *l = &p->cfg->prefix;
+	unsigned *field[4] = {&l->v4_min, &l->v4_max, &l->v6_min, &l->v6_max};
+	uint32_t hi = which < 2 ? 32 : 128, n;
+
+	if (!parse_u32_range(v, 1, hi, &n)) {
+		errorf(p, p->line, "%s: \"%s\" is not in 1..%u", key, v, hi);
+		return false;
+	}
+	*field[which] = n;
+	p->prefix_line[which] = p->line;
+	return true;
+}
+
+static bool parse_ipv4_prefix_min(struct parser *p, const char *key, const char *v)
+{
+	return parse_prefix_limit(p, key, v, 0);
+}
+
+static bool parse_ipv4_prefix_max(struct parser *p, const char *key, const char *v)
+{
+	return parse_prefix_limit(p, key, v, 1);
+}
+
+static bool parse_ipv6_prefix_min(struct parser *p, const char *key, const char *v)
+{
+	return parse_prefix_limit(p, key, v, 2);
+}
+
+static bool parse_ipv6_prefix_max(struct parser *p, const char *key, const char *v)
+{
+	return parse_prefix_limit(p, key, v, 3);
+}
+
 /* ---- [MAC] keys ---- */
 
 static struct enid_eni_config *cur_eni(struct parser *p)
@@ -626,6 +665,7 @@ static bool parse_gateway(struct parser *p, const char *key, const char *v)
 		return false;
 	}
 	cur_eni(p)->gateway4 = ip;
+	cur_eni(p)->gw4_line = p->line;
 	p->gw4_line = p->line; /* subnet checked when the section ends */
 	return true;
 }
@@ -639,6 +679,7 @@ static bool parse_gateway6(struct parser *p, const char *key, const char *v)
 		return false;
 	}
 	cur_eni(p)->gateway6 = ip;
+	cur_eni(p)->gw6_line = p->line;
 	return true;
 }
 
@@ -694,6 +735,10 @@ static const struct key global_keys[] = {
 	{"metadata_token", parse_metadata_token, false},
 	{"metadata_token_ttl", parse_metadata_token_ttl, false},
 	{"metadata_refresh_interval", parse_metadata_refresh_interval, false},
+	{"ipv4_prefix_min", parse_ipv4_prefix_min, false},
+	{"ipv4_prefix_max", parse_ipv4_prefix_max, false},
+	{"ipv6_prefix_min", parse_ipv6_prefix_min, false},
+	{"ipv6_prefix_max", parse_ipv6_prefix_max, false},
 	{NULL, NULL, false},
 };
 
@@ -870,6 +915,87 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* min <= max per family; false (with an error at the later key's line) when not. */
+static bool check_prefix_limits(struct parser *p)
+{
+	const struct enid_prefix_limits *l = &p->cfg->prefix;
+	static const char *const names[4] = {"ipv4_prefix_min", "ipv4_prefix_max",
+					     "ipv6_prefix_min", "ipv6_prefix_max"};
+	unsigned min[2] = {l->v4_min, l->v6_min}, max[2] = {l->v4_max, l->v6_max};
+	bool ok = true;
+
+	for (unsigned f = 0; f < 2; f++) {
+		unsigned lo = p->prefix_line[2 * f], hi = p->prefix_line[2 * f + 1];
+
+		if (min[f] <= max[f])
+			continue;
+		ok = false;
+		errorf(p, lo > hi ? lo : hi, "%s = %u is above %s = %u", names[2 * f], min[f],
+		       names[2 * f + 1], max[f]);
+	}
+	return ok;
+}
+
+/*
+ * One [MAC] section against bounds.h (no runtime facts: no host). Every violation is
+ * reported at the line of its address or gateway: the offending item is dropped and
+ * the rest checked again. A gateway outside every subnet was reported by section_end().
+ */
+static void check_eni_bounds(struct parser *p, const struct enid_eni_config *eni)
+{
+	unsigned line[ENID_MAX_ADDRS];
+	struct bounds_verdict v;
+	struct addressing a;
+	char ip[ENID_IP_STRLEN];
+	bool inside = false;
+
+	memset(&a, 0, sizeof(a));
+	memcpy(a.addrs, eni->addrs, eni->n_addrs * sizeof(eni->addrs[0]));
+	memcpy(line, eni->addr_line, eni->n_addrs * sizeof(line[0]));
+	a.n_addrs = eni->n_addrs;
+	a.gateway4 = eni->gateway4;
+	a.gateway6 = eni->gateway6;
+	for (unsigned i = 0; i < a.n_addrs; i++)
+		inside |= enid_ip_in_subnet(&a.gateway4, &a.addrs[i]);
+	if (!inside)
+		a.gateway4.family = 0;
+	while (bounds_check(&a, &p->cfg->prefix, NULL, &v)) {
+		switch (v.attr) {
+		case BOUNDS_ADDR:
+		case BOUNDS_SUBNET:
+			enid_ip_format(&a.addrs[v.index], true, ip, sizeof(ip));
+			if (v.attr == BOUNDS_ADDR)
+				errorf(p, line[v.index], "address: \"%s\" %s", ip, v.reason);
+			else
+				errorf(p, line[v.index], "address: \"%s\": subnet %s %s", ip,
+				       v.value, v.reason);
+			a.n_addrs--;
+			memmove(&a.addrs[v.index], &a.addrs[v.index + 1],
+				(a.n_addrs - v.index) * sizeof(a.addrs[0]));
+			memmove(&line[v.index], &line[v.index + 1],
+				(a.n_addrs - v.index) * sizeof(line[0]));
+			break;
+		case BOUNDS_GATEWAY4:
+			errorf(p, eni->gw4_line, "gateway: \"%s\" %s", v.value, v.reason);
+			a.gateway4.family = 0;
+			break;
+		case BOUNDS_GATEWAY6:
+			errorf(p, eni->gw6_line, "gateway6: \"%s\" %s", v.value, v.reason);
+			a.gateway6.family = 0;
+			break;
+		}
+	}
+}
+
+static void check_enis(struct parser *p)
+{
+	if (!check_prefix_limits(p))
+		return;
+	for (unsigned e = 0; e < p->cfg->n_enis; e++)
+		if (!p->cfg->enis[e].unmanaged)
+			check_eni_bounds(p, &p->cfg->enis[e]);
+}
+
 static void parser_rewind(struct parser *p)
 {
 	p->pos = 0;
@@ -902,6 +1028,8 @@ static int parse_text(struct parser *p)
 	p->collect = true;
 	r = ini_parse_stream(read_line, p, handle_key, p);
 	section_end(p);
+	if (r >= 0 && !p->oom)
+		check_enis(p);
 	if (r < 0 || p->oom)
 		return -ENOMEM;
 	return 0;
@@ -929,6 +1057,10 @@ void config_defaults(struct enid_config *cfg)
 	cfg->metadata_token = ENID_MD_TOKEN_AUTO;
 	cfg->metadata_token_ttl = ENID_DEF_MD_TOKEN_TTL;
 	cfg->metadata_refresh_interval = 0;
+	cfg->prefix.v4_min = ENID_DEF_PREFIX4_MIN;
+	cfg->prefix.v4_max = ENID_DEF_PREFIX4_MAX;
+	cfg->prefix.v6_min = ENID_DEF_PREFIX6_MIN;
+	cfg->prefix.v6_max = ENID_DEF_PREFIX6_MAX;
 }
 
 int config_load_string(const char *name, const char *text, struct enid_config *cfg,

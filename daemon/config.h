@@ -28,6 +28,10 @@
  *   metadata_token = auto|required|off   hardened mode (token PUT)
  *   metadata_token_ttl = 21600       seconds, 1..21600
  *   metadata_refresh_interval = 0    s between metadata re-reads (0 = off, 10..604800)
+ *   ipv4_prefix_min = 8              subnet prefix lengths accepted from the metadata
+ *   ipv4_prefix_max = 30             service or a [MAC] section (1..32; min <= max)
+ *   ipv6_prefix_min = 48             likewise for IPv6 (1..128); a host-length
+ *   ipv6_prefix_max = 128            address (/32, /128) has no subnet: exempt
  *
  *   [00:16:3e:aa:bb:cc]              one section per ENI MAC (any case)
  *   address = 10.0.0.10/24           repeatable; first = primary address
@@ -39,6 +43,9 @@
  *
  * Pure: no I/O except config_load() reading the file. Every problem is
  * collected as "file:line: message" (all of them, not just the first).
+ * Each [MAC] section's addressing also passes bounds.h's checks that need no
+ * runtime facts (prefix limits, network/broadcast, reserved ranges, gateways),
+ * reported at the line of the offending address or gateway.
  */
 #ifndef ENID_CONFIG_H
 #define ENID_CONFIG_H
@@ -83,6 +90,13 @@
 #define ENID_DEF_MD_DEADLINE_S 60U
 #define ENID_DEF_MD_TOKEN_TTL  21600U
 
+/* Prefix lengths an ENI's subnets may have (bounds.h): a metadata answer or a [MAC]
+ * section outside them is refused. */
+#define ENID_DEF_PREFIX4_MIN 8U
+#define ENID_DEF_PREFIX4_MAX 30U
+#define ENID_DEF_PREFIX6_MIN 48U
+#define ENID_DEF_PREFIX6_MAX 128U
+
 enum enid_source {
 	ENID_SOURCE_AUTO, /* genl when the eni_notify family exists, else rtnl */
 	ENID_SOURCE_GENL,
@@ -120,6 +134,12 @@ struct enid_ip {
 	};
 };
 
+/* ipv4_prefix_min.. / ipv6_prefix_min..: the subnet prefix lengths accepted. */
+struct enid_prefix_limits {
+	unsigned v4_min, v4_max; /* 1..32 */
+	unsigned v6_min, v6_max; /* 1..128 */
+};
+
 /* One [MAC] section. */
 struct enid_eni_config {
 	uint8_t mac[6];
@@ -127,9 +147,10 @@ struct enid_eni_config {
 	struct enid_ip addrs[ENID_MAX_ADDRS]; /* in file order; [0] primary */
 	unsigned addr_line[ENID_MAX_ADDRS];   /* line of each address = */
 	unsigned n_addrs;
-	struct enid_ip gateway4; /* family 0 = none */
-	struct enid_ip gateway6; /* family 0 = none */
-	unsigned mtu;		 /* 0 = keep the link's MTU */
+	struct enid_ip gateway4;     /* family 0 = none */
+	struct enid_ip gateway6;     /* family 0 = none */
+	unsigned gw4_line, gw6_line; /* lines of gateway = / gateway6 = (0 = absent) */
+	unsigned mtu;		     /* 0 = keep the link's MTU */
 	bool unmanaged;
 	int default_route; /* -1 = as [global], 0 = no, 1 = yes */
 };
@@ -157,6 +178,7 @@ struct enid_config {
 	enum enid_md_token metadata_token;
 	unsigned metadata_token_ttl;
 	unsigned metadata_refresh_interval; /* s, 0 = off */
+	struct enid_prefix_limits prefix;   /* subnet prefix lengths accepted */
 	struct enid_eni_config *enis;	    /* malloc'd; config_free() */
 	unsigned n_enis;
 };

@@ -48,6 +48,25 @@ int metadata_key_path(enum md_key key, const uint8_t mac[6], char *buf, size_t l
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
+enum md_key metadata_bounds_key(const struct addressing *a, const struct bounds_verdict *v)
+{
+	bool v6 = v->index < a->n_addrs && a->addrs[v->index].family == AF_INET6;
+
+	switch (v->attr) {
+	case BOUNDS_GATEWAY4:
+		return MD_KEY_GATEWAY;
+	case BOUNDS_GATEWAY6:
+		return MD_KEY_IPV6_GATEWAY;
+	case BOUNDS_SUBNET:
+		return v6 ? MD_KEY_VSWITCH_IPV6_CIDR : MD_KEY_VSWITCH_CIDR;
+	case BOUNDS_ADDR:
+		break;
+	}
+	if (v6)
+		return MD_KEY_IPV6S;
+	return v->index ? MD_KEY_PRIVATE_IPV4S : MD_KEY_PRIMARY_IP;
+}
+
 /* ---- reasons ---- */
 
 static int fail(char *why, size_t whylen, int err, const char *fmt, ...)

@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "plan.h"
 
@@ -125,6 +126,15 @@ struct md_answer {
  */
 int metadata_build(const struct md_answer ans[MD_KEY_COUNT], struct addressing *out, char *why,
 		   size_t whylen);
+
+/*
+ * The key a bounds.h verdict on metadata_build()'s result names: addrs[0] is
+ * primary-ip-address, the other IPv4 addresses private-ipv4s, IPv6 ones ipv6s; an
+ * IPv4 subnet vswitch-cidr-block, an IPv6 one vswitch-ipv6-cidr-block; gateway4
+ * gateway, gateway6 ipv6-gateway. For the log line and enictl status of a refused
+ * answer (bounds are checked by the caller, which knows the primary and the other ENIs).
+ */
+enum md_key metadata_bounds_key(const struct addressing *a, const struct bounds_verdict *v);
 
 /* Dotted netmask -> prefix length 1..32; contiguous masks only. 0 or -EBADMSG ("netmask: ..."). */
 int metadata_parse_netmask(const char *body, size_t len, unsigned *prefix, char *why,

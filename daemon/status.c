@@ -38,6 +38,13 @@ static void put_timeline(struct sbuf *b, bool json, const struct link *l)
 	put_rel(b, json, "configured_us", rel(l, l->t_conf));
 }
 
+/* The link's problem: the current one, else why its newest addressing was refused
+ * (it keeps the last good one meanwhile). */
+static const char *link_error(const struct link *l)
+{
+	return l->why[0] ? l->why : l->refused;
+}
+
 static void link_json(struct enid *d, const struct link *l, struct sbuf *b)
 {
 	char mac[18], ip[ENID_IP_STRLEN];
@@ -63,8 +70,8 @@ static void link_json(struct enid *d, const struct link *l, struct sbuf *b)
 		    l->attempts, addr_source_name((enum addr_source)l->addr_src),
 		    l->md ? md_job_requests(l->md) : 0);
 	sbuf_printf(b, ",\"error\":");
-	if (l->why[0])
-		sbuf_json_str(b, l->why);
+	if (link_error(l)[0])
+		sbuf_json_str(b, link_error(l));
 	else
 		sbuf_printf(b, "null");
 	sbuf_printf(b, ",\"heals\":%u,\"undone_by\":", l->heal.total);
@@ -101,8 +108,8 @@ static void link_text(struct enid *d, const struct link *l, struct sbuf *b)
 	sbuf_printf(b, " addressing %s", addr_source_name((enum addr_source)l->addr_src));
 	if (l->md)
 		sbuf_printf(b, " requests %u", md_job_requests(l->md));
-	if (l->why[0])
-		sbuf_printf(b, " error \"%s\"", l->why);
+	if (link_error(l)[0])
+		sbuf_printf(b, " error \"%s\"", link_error(l));
 	if (l->slot_note[0])
 		sbuf_printf(b, " slot_note \"%s\"", l->slot_note);
 	if (l->heal.total)

@@ -7,8 +7,9 @@
  *   8 instance mac  9 macs/ listing  10 token PUT body
  * A part "!404" is a 404, "!503" a 503, "!0" a timeout, "!none" no answer; missing
  * parts are 404s. The answers go through metadata_build() and, request by request,
- * through a whole fetch (up to three rounds); the results must keep the API's
- * promises (checked below, abort() otherwise).
+ * through a whole fetch (up to three rounds); every complete answer also through
+ * bounds_check() against a fixed host. The results must keep the APIs' promises
+ * (checked below, abort() otherwise).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "plan.h"
 #include "metadata.h"
@@ -79,6 +81,30 @@ static void check_result(int r, const struct addressing *a, const struct address
 		for (unsigned j = 0; j < i; j++)
 			check(!enid_ip_same_addr(x, &a->addrs[j]));
 	}
+}
+
+/* bounds_check()'s promises: 0, or one of its errors with a reason, a value, an index
+ * into the addresses, and a metadata key to name in the log. */
+static void check_bounds(const struct addressing *a)
+{
+	static const struct enid_prefix_limits lim = {8, 30, 48, 128};
+	struct enid_ip prim[2], other;
+	struct bounds_host host = {prim, 2, &other, 1};
+	struct bounds_verdict v;
+	int r;
+
+	check(enid_ip_parse("172.16.5.2/20", true, &prim[0]));
+	check(enid_ip_parse("2001:db8:0:1::2/64", true, &prim[1]));
+	check(enid_ip_parse("10.0.0.11", false, &other));
+	r = bounds_check(a, &lim, &host, &v);
+	if (!r)
+		return;
+	check(r == -ERANGE || r == -EADDRNOTAVAIL || r == -EADDRINUSE || r == -EINVAL);
+	check(v.reason[0] && v.value[0]);
+	check(strnlen(v.reason, sizeof(v.reason)) < sizeof(v.reason));
+	if (v.attr == BOUNDS_ADDR || v.attr == BOUNDS_SUBNET)
+		check(v.index < a->n_addrs);
+	check(metadata_bounds_key(a, &v) < MD_KEY_COUNT);
 }
 
 static long http_of(const struct part *x)
@@ -162,6 +188,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	why[0] = '\0';
 	r = metadata_build(ans, &out, why, sizeof(why));
 	check_result(r, &out, &before, why);
+	if (!r)
+		check_bounds(&out);
 
 	if (parts[MD_KEY_NETMASK].present) {
 		why[0] = '\0';

@@ -563,13 +563,127 @@ class MdTier:
         self.enid.enictl("refresh")
         self.result_converged("metadata garbage: good answers again, both ENIs exact", enis, 10)
 
-    def c_bench(self, n=50):
+    def c_bounds(self):
+        """Answers that would reroute the host are refused (bounds.h): issue 9 item 4."""
         sc = load_scenario("normal")
-        if not self.start("normal", "bench"):
+        mac2, mac4 = "00:16:3e:00:00:02", "00:16:3e:00:00:04"
+        good2 = sc["enis"][mac2]
+        # a [MAC] section with the primary's own address: fine at load time, refused
+        # at run time (only then is the primary known)
+        section = "\n[%s]\naddress = %s/24\ngateway = %s\n" % (STATIC_MAC, Vpc.PRIM4, Vpc.GW4)
+        if not self.start("normal", "bounds", sections=section):
+            return
+        enis = {"e2": md_eni("e2", mac2, good2)}
+        self.plug([("e3", STATIC_MAC)])
+        self.refused_nothing_applied(
+            "bounds: static [%s] address = %s/24 (the primary's): refused at run time, nothing "
+            "applied to e3, status says why" % (STATIC_MAC, Vpc.PRIM4), "e3",
+            r"refused: \[%s\] address '%s' is an address of the primary interface" % (
+                STATIC_MAC, re.escape(Vpc.PRIM4)), {})
+        self.unplug("e3")                # whatever the verdict, the cases below start clean
+        wait_until(lambda: (not K.ours(K.rules(self.g)) and not K.ours(K.routes(self.g)),
+                            None), 5)
+        self.plug([("e2", mac2)])
+        if not self.result_converged("bounds: e2 configured exact from a good answer", enis, 5):
+            return
+        bad = [
+            ("vswitch-cidr-block 0.0.0.0/1 (would beat the primary's default route)",
+             {"private-ipv4s": ["10.1.0.5"], "primary-ip-address": "10.1.0.5",
+              "vswitch-cidr-block": "0.0.0.0/1", "gateway": "10.1.0.253"},
+             "vswitch-cidr-block", "0.0.0.0/1", r"has a prefix length /1 outside"),
+            ("private-ipv4s with 100.100.100.200 (would cut the host off the service)",
+             {"private-ipv4s": ["100.100.100.20", "100.100.100.200"],
+              "primary-ip-address": "100.100.100.20", "vswitch-cidr-block": "100.100.100.0/24",
+              "gateway": "100.100.100.253"},
+             "private-ipv4s", "100.100.100.200", r"is the metadata service"),
+            ("primary-ip-address equal to the primary's %s" % Vpc.PRIM4,
+             {"private-ipv4s": [Vpc.PRIM4], "primary-ip-address": Vpc.PRIM4,
+              "vswitch-cidr-block": "10.99.0.0/24", "gateway": Vpc.GW4},
+             "primary-ip-address", Vpc.PRIM4, r"is an address of the primary interface"),
+        ]
+        for i, (what, answer, key, value, reason) in enumerate(bad):
+            off = self.enid.log_size()
+            self.imds.ctl("/_control/eni", dict(answer, mac=mac2))
+            p = self.enid.enictl("refresh", "e2")
+            pattern = r"refused: metadata %s '%s' %s" % (key, re.escape(value), reason)
+
+            def refused():
+                l = self.status().get("e2", {})
+                return bool(re.search(pattern, l.get("error") or "")), l
+            done, l = wait_until(refused, 5)
+            time.sleep(0.3)              # anything applied after the verdict would show now
+            exact, lines = self.check(enis)
+            found = [a for a in K.addrs(self.g, "e2") if a.local in answer["private-ipv4s"]]
+            found += [K.fmt(r) for r in K.routes(self.g)
+                      if r.dst == answer["vswitch-cidr-block"] and r.dev == "e2"]
+            log = self.enid.log_since(off)
+            path = "/latest/meta-data/network/interfaces/macs/%s/%s '%s'" % (mac2, key, value)
+            n_lines = sum(1 for x in log.splitlines() if path in x and "refused" in x)
+            if i == 0:                   # the same answer again: no second line
+                self.enid.enictl("refresh", "e2")
+                time.sleep(0.5)
+                log = self.enid.log_since(off)
+                n_lines = sum(1 for x in log.splitlines() if path in x and "refused" in x)
+            self.t.result(p.returncode == 0 and done and exact and not found and
+                          l.get("state") == "configured" and n_lines == 1,
+                          "bounds: metadata %s: refused, nothing of it in the kernel, e2 keeps "
+                          "its last good configuration (configured, exact), status error says "
+                          "why, one log line naming the MAC, the key and the value" % what,
+                          lines + ["state %r error %r" % (l.get("state"), l.get("error")),
+                                   "in the kernel: %s" % found, "log lines %d" % n_lines]
+                          + ["--- enid log since"] + log.splitlines()[-8:])
+        self.imds.ctl("/_control/eni", dict(good2, mac=mac2))
+        self.enid.enictl("refresh", "e2")
+        done, _ = wait_until(lambda: (not self.status().get("e2", {}).get("error"), None), 5)
+        exact, lines = self.check(enis)
+        self.t.result(done and exact, "bounds: a good answer again: accepted, the reason "
+                      "cleared, nothing changed", lines)
+        # a new ENI whose first answer holds e2's address: refused, nothing applied
+        self.imds.ctl("/_control/eni", {"mac": mac4, "private-ipv4s": ["172.16.1.40",
+                                                                       good2["primary-ip-address"]],
+                                        "primary-ip-address": "172.16.1.40",
+                                        "vswitch-cidr-block": "172.16.1.0/24",
+                                        "gateway": "172.16.1.253"})
+        self.plug([("e4", mac4)])
+        self.refused_nothing_applied(
+            "bounds: a new ENI whose first answer holds another ENI's address (%s): refused, "
+            "nothing applied, e2 untouched, status says why" % good2["primary-ip-address"], "e4",
+            r"refused: metadata private-ipv4s '%s' is an address of another ENI" % re.escape(
+                good2["primary-ip-address"]), enis)
+        self.stop_enid()
+
+    def refused_nothing_applied(self, desc, name, pattern, present, hold=1.0):
+        """name's addressing refused: no address on it, the kernel exactly as present's
+        plans, name resolving or failed with pattern in its error, enid alive."""
+        time.sleep(hold)
+        l = self.status().get(name) or {}
+        on = K.addrs(self.g, name)
+        exact, lines = self.check(present) if present else (True, [])
+        if not present:
+            lines = [K.fmt(x) for x in K.ours(K.rules(self.g)) + K.ours(K.routes(self.g))]
+            exact = not lines
+        ok = (self.enid.alive() and exact and not on and l.get("state") in ("resolving", "failed")
+              and re.search(pattern, l.get("error") or ""))
+        if ok:
+            diag("%s: %s %s" % (desc.split(":")[0], l.get("state"), l.get("error")))
+        return self.t.result(ok, desc, lines + ["addresses on %s: %s" % (name, on),
+                                                "state %r error %r" % (l.get("state"),
+                                                                       l.get("error"))]
+                             + ["--- enid log"] + self.enid.log_tail(10))
+
+    def c_bench(self, n=50):
+        # auto ENIs in a vSwitch of their own: normal.json's 10.99.0.0/16 contains prim0's
+        # 10.99.0.0/24, a supernet of the primary's subnet that enid refuses (bounds.h)
+        sc = load_scenario("normal")
+        sc["auto_enis"] = dict(sc["auto_enis"], base="10.96.0.0/16", gateway="10.96.255.253")
+        path = os.path.join(self.dir, "bench.json")
+        with open(path, "w") as f:
+            json.dump(sc, f)
+        if not self.start(path, "bench"):
             return
         present, conf_us, wall, bad = {}, [], [], []
         for i in range(1, n + 1):
-            # 10.99.1.i and 10.99.65.i: clear of prim0's 10.99.0.2
+            # 10.96.1.i and 10.96.65.i
             name, mac = "b%d" % i, "00:16:3e:7f:01:%02x" % i
             present[name] = md_eni(name, mac, auto_eni(sc, mac))
             t0 = time.monotonic()
@@ -620,7 +734,7 @@ def run(t, workdir):
     try:
         for step in (tier.c_normal, tier.c_mac_lag, tier.c_key_404, tier.c_burst_503,
                      tier.c_token_required, tier.c_token_expiry, tier.c_slow, tier.c_garbage,
-                     tier.c_bench, tier.c_cleanup):
+                     tier.c_bounds, tier.c_bench, tier.c_cleanup):
             try:
                 step()
             except Exception:

@@ -93,6 +93,10 @@ static void expect_defaults(struct __test_metadata *_metadata, const struct enid
 	EXPECT_EQ(ENID_MD_TOKEN_AUTO, cfg->metadata_token);
 	EXPECT_EQ(21600, cfg->metadata_token_ttl);
 	EXPECT_EQ(0, cfg->metadata_refresh_interval);
+	EXPECT_EQ(8, cfg->prefix.v4_min);
+	EXPECT_EQ(30, cfg->prefix.v4_max);
+	EXPECT_EQ(48, cfg->prefix.v6_min);
+	EXPECT_EQ(128, cfg->prefix.v6_max);
 }
 
 TEST(empty_file_gives_defaults)
@@ -268,7 +272,8 @@ TEST(example_file)
 	static const char *const keys[] = { "source", "addressing", "drivers", "table_base",
 		"rule_pref_base", "metric_base", "primary", "arp_ignore", "arp_announce",
 		"default_route", "udev", "metadata_url", "metadata_timeout_ms", "metadata_deadline_s",
-		"metadata_token", "metadata_token_ttl", "metadata_refresh_interval", "gratuitous_arp", "host_arp_filter", "address", "gateway", "gateway6", "mtu", "unmanaged" };
+		"metadata_token", "metadata_token_ttl", "metadata_refresh_interval", "gratuitous_arp", "host_arp_filter", "ipv4_prefix_min",
+		"ipv4_prefix_max", "ipv6_prefix_min", "ipv6_prefix_max", "address", "gateway", "gateway6", "mtu", "unmanaged" };
 	struct enid_config cfg;
 	struct config_errors errs;
 	char *text, *out, *line, *save;
@@ -818,6 +823,181 @@ TEST(error_cap)
 	EXPECT_STREQ("enid.conf: 50 more errors", errs.msg[ENID_MAX_ERRORS]);
 	config_errors_free(&errs);
 	free(text);
+}
+
+/* ---- bounds on the static addressing (bounds.h) ---- */
+
+TEST(prefix_limit_keys)
+{
+	static const char text[] = "[global]\n"
+				   "ipv4_prefix_min = 16\n"
+				   "ipv4_prefix_max = 32\n"
+				   "ipv6_prefix_min = 1\n"
+				   "ipv6_prefix_max = 64\n";
+	struct enid_config cfg;
+	struct config_errors errs;
+
+	ASSERT_EQ(0, load(text, &cfg, &errs)) print_errors(&errs);
+	EXPECT_EQ(16, cfg.prefix.v4_min);
+	EXPECT_EQ(32, cfg.prefix.v4_max);
+	EXPECT_EQ(1, cfg.prefix.v6_min);
+	EXPECT_EQ(64, cfg.prefix.v6_max);
+	config_free(&cfg);
+}
+
+TEST(bad_prefix_limits)
+{
+	static const char text[] = "[global]\n"
+				   "ipv4_prefix_min = 0\n"
+				   "ipv4_prefix_max = 33\n"
+				   "ipv6_prefix_min = 129\n"
+				   "ipv6_prefix_max = x\n";
+	static const char *const want[] = {
+		"enid.conf:2: ipv4_prefix_min: \"0\" is not in 1..32",
+		"enid.conf:3: ipv4_prefix_max: \"33\" is not in 1..32",
+		"enid.conf:4: ipv6_prefix_min: \"129\" is not in 1..128",
+		"enid.conf:5: ipv6_prefix_max: \"x\" is not in 1..128",
+		NULL,
+	};
+	static const char inverted[] = "[global]\n"
+				       "ipv4_prefix_max = 20\n"
+				       "ipv4_prefix_min = 24\n"
+				       "ipv6_prefix_max = 100\n"
+				       "[00:16:3e:aa:bb:cc]\n"
+				       "address = 10.0.0.10/31\n"
+				       "[global2]\n";
+	static const char *const want_inverted[] = {
+		"enid.conf:3: ipv4_prefix_min = 24 is above ipv4_prefix_max = 20",
+		"enid.conf:7: unknown section [global2]: expected [global] or [<MAC address>]",
+		NULL,
+	};
+	static const char inverted6[] = "[global]\n"
+					"ipv6_prefix_min = 64\n"
+					"ipv6_prefix_max = 60\n";
+	static const char *const want_inverted6[] = {
+		"enid.conf:3: ipv6_prefix_min = 64 is above ipv6_prefix_max = 60",
+		NULL,
+	};
+
+	check_errors(_metadata, text, want);
+	check_errors(_metadata, inverted, want_inverted);
+	check_errors(_metadata, inverted6, want_inverted6);
+}
+
+/* The accept edges of every rule that needs no runtime facts. */
+TEST(static_bounds_edges_accepted)
+{
+	static const char text[] = "[00:16:3e:aa:bb:cc]\n"
+				   "address = 11.1.2.3/8\n"
+				   "address = 172.16.1.5/30\n"
+				   "address = 172.16.2.1/24\n"
+				   "address = 172.16.2.254/24\n"
+				   "address = 10.0.0.10/32\n"
+				   "address = 100.100.100.198/30\n"
+				   "address = 2001:db8:5::1/48\n"
+				   "address = 2001:db8:6::1/128\n"
+				   "gateway = 172.16.1.6\n"
+				   "gateway6 = 2001:db8:5::fffd\n"
+				   "[00:16:3e:00:00:02]\n"
+				   "address = 172.16.3.5/24\n"
+				   "gateway = 172.16.3.1\n"
+				   "gateway6 = fe80::1\n"
+				   "[00:16:3e:00:00:03]\n"
+				   "address = 172.16.4.5/24\n"
+				   "gateway = 172.16.4.254\n";
+	struct enid_config cfg;
+	struct config_errors errs;
+
+	ASSERT_EQ(0, load(text, &cfg, &errs)) print_errors(&errs);
+	EXPECT_EQ(8, cfg.enis[0].n_addrs);
+	config_free(&cfg);
+}
+
+/* Every violation reported at its own line, all of them, in line order. */
+TEST(static_bounds_rejected)
+{
+	static const char text[] =
+		"[00:16:3e:aa:bb:cc]\n"
+		"address = 172.16.1.21/24\n"
+		"address = 10.1.2.3/7\n"
+		"address = 10.1.2.4/1\n"
+		"address = 172.16.5.4/31\n"
+		"address = 2001:db8:4::1/47\n"
+		"address = 172.16.1.0/24\n"
+		"address = 172.16.1.255/24\n"
+		"address = 100.100.100.200/24\n"
+		"address = 100.100.1.5/16\n"
+		"address = 169.254.3.4/16\n"
+		"address = fe80::5/64\n"
+		"address = 2001:db8:5::/64\n"
+		"gateway = 172.16.1.0\n"
+		"gateway6 = 2001:db8:6::1\n"
+		"[00:16:3e:00:00:02]\n"
+		"address = 172.16.2.5/24\n"
+		"gateway = 172.16.2.255\n"
+		"[00:16:3e:00:00:03]\n"
+		"address = 172.16.3.5/24\n"
+		"gateway = 172.16.3.5\n"
+		"[00:16:3e:00:00:04]\n"
+		"address = 100.100.100.100/24\n"
+		"gateway = 100.100.100.200\n"
+		"[00:16:3e:00:00:05]\n"
+		"unmanaged = yes\n"
+		"address = 10.1.2.5/7\n";
+	static const char *const want[] = {
+		"enid.conf:3: address: \"10.1.2.3/7\": subnet 10.0.0.0/7 has a prefix length /7 "
+		"outside the IPv4 limits /8../30",
+		"enid.conf:4: address: \"10.1.2.4/1\": subnet 0.0.0.0/1 has a prefix length /1 "
+		"outside the IPv4 limits /8../30",
+		"enid.conf:5: address: \"172.16.5.4/31\": subnet 172.16.5.4/31 has a prefix length "
+		"/31 outside the IPv4 limits /8../30",
+		"enid.conf:6: address: \"2001:db8:4::1/47\": subnet 2001:db8:4::/47 has a prefix "
+		"length /47 outside the IPv6 limits /48../128",
+		"enid.conf:7: address: \"172.16.1.0/24\" is the network address of 172.16.1.0/24",
+		"enid.conf:8: address: \"172.16.1.255/24\" is the broadcast address of 172.16.1.0/24",
+		"enid.conf:9: address: \"100.100.100.200/24\" is the metadata service "
+		"(100.100.100.200/32)",
+		"enid.conf:10: address: \"100.100.1.5/16\": subnet 100.100.0.0/16 overlaps the "
+		"metadata service 100.100.100.200/32",
+		"enid.conf:11: address: \"169.254.3.4/16\" is link-local (169.254.0.0/16)",
+		"enid.conf:12: address: \"fe80::5/64\" is link-local (fe80::/10)",
+		"enid.conf:13: address: \"2001:db8:5::/64\" is the network address of 2001:db8:5::/64",
+		"enid.conf:14: gateway: \"172.16.1.0\" is the network address of 172.16.1.0/24",
+		"enid.conf:15: gateway6: \"2001:db8:6::1\" is neither link-local nor inside any IPv6 "
+		"subnet of the ENI",
+		"enid.conf:18: gateway: \"172.16.2.255\" is the broadcast address of 172.16.2.0/24",
+		"enid.conf:21: gateway: \"172.16.3.5\" is an address of the ENI",
+		"enid.conf:23: address: \"100.100.100.100/24\": subnet 100.100.100.0/24 overlaps "
+		"the metadata service 100.100.100.200/32",
+		"enid.conf:24: gateway: \"100.100.100.200\" is the metadata service "
+		"(100.100.100.200/32)",
+		NULL,
+	};
+
+	check_errors(_metadata, text, want);
+}
+
+/* The limits apply wherever [global] stands, and they are configurable. */
+TEST(static_bounds_configured_limits)
+{
+	static const char text[] = "[00:16:3e:aa:bb:cc]\n"
+				   "address = 172.16.5.4/31\n"
+				   "address = 10.1.2.3/16\n"
+				   "[global]\n"
+				   "ipv4_prefix_min = 20\n"
+				   "ipv4_prefix_max = 31\n";
+	static const char *const want[] = {
+		"enid.conf:3: address: \"10.1.2.3/16\": subnet 10.1.0.0/16 has a prefix length /16 "
+		"outside the IPv4 limits /20../31",
+		NULL,
+	};
+	struct enid_config cfg;
+	struct config_errors errs;
+
+	check_errors(_metadata, text, want);
+	ASSERT_EQ(0, load("[global]\nipv4_prefix_max = 31\n[00:16:3e:aa:bb:cc]\n"
+			  "address = 172.16.5.4/31\n", &cfg, &errs)) print_errors(&errs);
+	config_free(&cfg);
 }
 
 TEST(ip_helpers)

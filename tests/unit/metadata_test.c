@@ -274,6 +274,161 @@ TEST(good_cidr_host_bits_cleared)
 
 /* ---- missing answers: -EAGAIN, never "no addresses" ---- */
 
+/* ---- the answers of issue 9 against bounds.h, and the key each verdict names ---- */
+
+static const struct enid_prefix_limits md_limits = {8, 30, 48, 128};
+
+/* Builds v (must succeed: the parser alone lets these through), then bounds-checks it
+ * with the primary at 172.16.5.2/20 and another ENI at 172.16.5.30. */
+static void expect_refused(struct __test_metadata *_metadata, const char *const v[MD_KEY_COUNT],
+			   int err, enum md_key key, const char *value, const char *reason)
+{
+	struct enid_ip prim, other;
+	struct bounds_host host = {&prim, 1, &other, 1};
+	struct bounds_verdict vd;
+	struct addressing a;
+	char why[MD_WHY_LEN] = "";
+
+	ASSERT_TRUE(enid_ip_parse("172.16.5.2/20", true, &prim));
+	ASSERT_TRUE(enid_ip_parse("172.16.5.30", false, &other));
+	ASSERT_EQ(0, build(v, &a, why)) TH_LOG("why: %s", why);
+	EXPECT_EQ(err, bounds_check(&a, &md_limits, &host, &vd));
+	EXPECT_STREQ(metadata_key_name(key), metadata_key_name(metadata_bounds_key(&a, &vd)));
+	EXPECT_STREQ(value, vd.value);
+	EXPECT_STREQ(reason, vd.reason);
+}
+
+TEST(bounds_vswitch_block_0_0_0_0_slash_1_refused)
+{
+	const char *v[MD_KEY_COUNT];
+
+	base_v4(v);
+	v[MD_KEY_PRIVATE_IPV4S] = "[\"10.0.5.20\"]";
+	v[MD_KEY_PRIMARY_IP] = "10.0.5.20";
+	v[MD_KEY_GATEWAY] = "10.0.15.253";
+	v[MD_KEY_VSWITCH_CIDR] = "0.0.0.0/1";
+	expect_refused(_metadata, v, -ERANGE, MD_KEY_VSWITCH_CIDR, "0.0.0.0/1",
+		       "has a prefix length /1 outside the IPv4 limits /8../30");
+}
+
+TEST(bounds_vswitch_block_edges)
+{
+	const char *v[MD_KEY_COUNT];
+	struct bounds_verdict vd;
+	struct addressing a;
+	char why[MD_WHY_LEN] = "";
+
+	base_v4(v);
+	v[MD_KEY_VSWITCH_CIDR] = "172.0.0.0/8";
+	ASSERT_EQ(0, build(v, &a, why));
+	EXPECT_EQ(0, bounds_check(&a, &md_limits, NULL, &vd)) TH_LOG("%s", vd.reason);
+	v[MD_KEY_VSWITCH_CIDR] = "172.16.15.252/30";
+	v[MD_KEY_PRIVATE_IPV4S] = "[\"172.16.15.254\"]";
+	v[MD_KEY_PRIMARY_IP] = "172.16.15.254";
+	ASSERT_EQ(0, build(v, &a, why));
+	EXPECT_EQ(0, bounds_check(&a, &md_limits, NULL, &vd)) TH_LOG("%s", vd.reason);
+	v[MD_KEY_VSWITCH_CIDR] = "172.16.15.252/31";
+	v[MD_KEY_PRIVATE_IPV4S] = "[\"172.16.15.252\"]";
+	v[MD_KEY_PRIMARY_IP] = "172.16.15.252";
+	v[MD_KEY_GATEWAY] = "172.16.15.253";
+	expect_refused(_metadata, v, -ERANGE, MD_KEY_VSWITCH_CIDR, "172.16.15.252/31",
+		       "has a prefix length /31 outside the IPv4 limits /8../30");
+	base_v4(v);
+	v[MD_KEY_VSWITCH_CIDR] = "172.0.0.0/7";
+	expect_refused(_metadata, v, -ERANGE, MD_KEY_VSWITCH_CIDR, "172.0.0.0/7",
+		       "has a prefix length /7 outside the IPv4 limits /8../30");
+}
+
+TEST(bounds_metadata_service_address_refused)
+{
+	const char *v[MD_KEY_COUNT];
+
+	base_v4(v);
+	v[MD_KEY_PRIVATE_IPV4S] = "[\"100.100.100.201\",\"100.100.100.200\"]";
+	v[MD_KEY_PRIMARY_IP] = "100.100.100.201";
+	v[MD_KEY_VSWITCH_CIDR] = "100.100.100.200/29";
+	v[MD_KEY_GATEWAY] = "100.100.100.206";
+	expect_refused(_metadata, v, -EADDRNOTAVAIL, MD_KEY_PRIVATE_IPV4S, "100.100.100.200",
+		       "is the metadata service (100.100.100.200/32)");
+}
+
+TEST(bounds_primary_address_refused)
+{
+	const char *v[MD_KEY_COUNT];
+
+	base_v4(v);
+	v[MD_KEY_PRIVATE_IPV4S] = "[\"172.16.5.2\"]";
+	v[MD_KEY_PRIMARY_IP] = "172.16.5.2";
+	expect_refused(_metadata, v, -EADDRINUSE, MD_KEY_PRIMARY_IP, "172.16.5.2",
+		       "is an address of the primary interface (172.16.5.2/20)");
+	v[MD_KEY_PRIVATE_IPV4S] = "[\"172.16.5.20\",\"172.16.5.30\"]";
+	v[MD_KEY_PRIMARY_IP] = "172.16.5.20";
+	expect_refused(_metadata, v, -EADDRINUSE, MD_KEY_PRIVATE_IPV4S, "172.16.5.30",
+		       "is an address of another ENI");
+}
+
+TEST(bounds_network_broadcast_and_gateways_refused)
+{
+	const char *v[MD_KEY_COUNT];
+
+	base_v4(v);
+	v[MD_KEY_PRIVATE_IPV4S] = "[\"172.16.5.20\",\"172.16.15.255\"]";
+	expect_refused(_metadata, v, -EADDRNOTAVAIL, MD_KEY_PRIVATE_IPV4S, "172.16.15.255",
+		       "is the broadcast address of 172.16.0.0/20");
+	base_v4(v);
+	v[MD_KEY_GATEWAY] = "172.16.0.0";
+	expect_refused(_metadata, v, -EINVAL, MD_KEY_GATEWAY, "172.16.0.0",
+		       "is the network address of 172.16.0.0/20");
+	v[MD_KEY_GATEWAY] = "172.16.15.255";
+	expect_refused(_metadata, v, -EINVAL, MD_KEY_GATEWAY, "172.16.15.255",
+		       "is the broadcast address of 172.16.0.0/20");
+	v[MD_KEY_GATEWAY] = "172.16.5.2";
+	expect_refused(_metadata, v, -EINVAL, MD_KEY_GATEWAY, "172.16.5.2",
+		       "is an address of the primary interface");
+}
+
+TEST(bounds_ipv6_keys)
+{
+	const char *v[MD_KEY_COUNT];
+
+	base_answers(v);
+	v[MD_KEY_VSWITCH_IPV6_CIDR] = "2001:db8::/47";
+	v[MD_KEY_PRIVATE_IPV4S] = "[\"172.16.5.20\"]";
+	v[MD_KEY_PRIMARY_IP] = "172.16.5.20";
+	v[MD_KEY_VSWITCH_CIDR] = "172.16.0.0/20";
+	v[MD_KEY_GATEWAY] = "172.16.15.253";
+	expect_refused(_metadata, v, -ERANGE, MD_KEY_VSWITCH_IPV6_CIDR, "2001:db8::/47",
+		       "has a prefix length /47 outside the IPv6 limits /48../128");
+	v[MD_KEY_VSWITCH_IPV6_CIDR] = "2001:db8:0:1::/64";
+	v[MD_KEY_IPV6S] = "[2001:db8:0:1::10,2001:db8:0:1::]";
+	expect_refused(_metadata, v, -EADDRNOTAVAIL, MD_KEY_IPV6S, "2001:db8:0:1::",
+		       "is the network address of 2001:db8:0:1::/64");
+	v[MD_KEY_IPV6S] = "[2001:db8:0:1::10]";
+	v[MD_KEY_IPV6_GATEWAY] = "2001:db8:0:1::10";
+	/* the parser already refuses a gateway that is an ENI address */
+	{
+		struct addressing a;
+		char why[MD_WHY_LEN] = "";
+
+		EXPECT_EQ(-EINVAL, build(v, &a, why));
+	}
+}
+
+TEST(bounds_good_answers_pass)
+{
+	const char *v[MD_KEY_COUNT];
+	struct bounds_verdict vd;
+	struct addressing a;
+	char why[MD_WHY_LEN] = "";
+
+	base_answers(v);
+	ASSERT_EQ(0, build(v, &a, why));
+	EXPECT_EQ(0, bounds_check(&a, &md_limits, NULL, &vd)) TH_LOG("%s", vd.reason);
+	base_v4(v);
+	ASSERT_EQ(0, build(v, &a, why));
+	EXPECT_EQ(0, bounds_check(&a, &md_limits, NULL, &vd)) TH_LOG("%s", vd.reason);
+}
+
 TEST(missing_required_keys)
 {
 	static const struct {
