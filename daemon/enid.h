@@ -107,6 +107,11 @@ struct enid {
 	uint32_t genl_dump_seq; /* 0 = no dump running */
 	bool genl_switch_dump;	/* the running dump follows a switch from rtnetlink */
 
+	/* genetlink: a failed dump is tried again (src_genl.c) */
+	struct watch genl_retry_w;    /* timerfd: the retry, or the running dump's deadline */
+	unsigned int genl_dump_fails; /* failed dumps in a row */
+	bool genl_lost;		      /* ENOBUFS: resync once the socket is drained */
+
 	/* rtnetlink: link events and link dumps */
 	struct mnl_socket *rtev;
 	struct watch rtev_w;

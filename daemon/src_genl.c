@@ -6,7 +6,10 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/timerfd.h>
 #include <linux/genetlink.h>
 #include <libmnl/libmnl.h>
 
@@ -18,8 +21,78 @@
 #include "util.h"
 
 #define EVENT_RCVBUF (4 * 1024 * 1024)
+/* A failed dump is tried again after 50 ms, doubling up to 5 s, with jitter. */
+#define DUMP_RETRY_BASE_US 50000u
+#define DUMP_RETRY_MAX_US  5000000u
+/* A dump not answered by then is taken as failed (an error ACK can be dropped). */
+#define DUMP_DEADLINE_US 5000000u
 
 static uint64_t dump_max_seq;
+
+static uint64_t dump_retry_delay_us(unsigned int fails)
+{
+	uint64_t delay = DUMP_RETRY_BASE_US;
+
+	while (fails-- > 1 && delay < DUMP_RETRY_MAX_US)
+		delay *= 2;
+	if (delay > DUMP_RETRY_MAX_US)
+		delay = DUMP_RETRY_MAX_US;
+	/* anywhere in the upper half, so daemons that failed together do not retry in step */
+	return delay / 2 + (uint64_t)random() % (delay / 2 + 1);
+}
+
+/* One timer: while a dump runs, its deadline; after a failed one, the retry. 0 disarms. */
+static void dump_timer_set(struct enid *d, uint64_t delay_us)
+{
+	struct itimerspec its = {0};
+
+	if (!d->genl_retry_w.fn)
+		return;
+	its.it_value.tv_sec = (time_t)(delay_us / 1000000u);
+	its.it_value.tv_nsec = (long)(delay_us % 1000000u) * 1000;
+	if (timerfd_settime(d->genl_retry_w.fd, 0, &its, NULL) < 0)
+		log_err("eni_notify dump timer: %m");
+}
+
+/* A dump failed: the links stay unreconciled until one succeeds, so try again later. */
+static void dump_failed(struct enid *d, int err, const char *detail)
+{
+	uint64_t delay;
+
+	d->genl_dump_fails++;
+	delay = dump_retry_delay_us(d->genl_dump_fails);
+	log_warn("eni_notify dump failed: %s%s%s; retry %u in %llu ms", strerror(-err),
+		 detail ? ": " : "", detail ? detail : "", d->genl_dump_fails,
+		 (unsigned long long)(delay / 1000));
+	dump_timer_set(d, delay);
+}
+
+static void dump_succeeded(struct enid *d)
+{
+	if (d->genl_dump_fails)
+		log_info("eni_notify dump done after %u failed attempts", d->genl_dump_fails);
+	d->genl_dump_fails = 0;
+	dump_timer_set(d, 0);
+}
+
+static void dump_timer_fire(struct watch *w, uint32_t events)
+{
+	struct enid *d = w->data;
+	uint64_t ticks;
+
+	(void)events;
+	if (read(w->fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		log_debug("eni_notify dump timer: %m");
+	if (d->mode != MODE_GENL || !d->fam_id)
+		return; /* the family went: its return dumps anew */
+	if (d->genl_dump_seq) {
+		d->genl_dump_seq = 0; /* abandoned: late replies are ignored */
+		dump_failed(d, -ETIMEDOUT, "no answer");
+		return;
+	}
+	log_info("eni_notify dump: retry %u", d->genl_dump_fails);
+	genl_source_start_dump(d); /* a failure schedules the next retry */
+}
 
 static void family_up(struct enid *d, uint16_t id, uint32_t grp)
 {
@@ -52,6 +125,9 @@ static void family_down(struct enid *d)
 	d->fam_id = 0;
 	d->fam_joined = false; /* the kernel dropped the membership with the group */
 	d->genl_dump_seq = 0;
+	d->genl_lost = false;
+	d->genl_dump_fails = 0;
+	dump_timer_set(d, 0);
 	if (d->source_opt == ENID_SOURCE_AUTO)
 		enid_set_mode(d, MODE_RTNL);
 	else if (d->mode == MODE_GENL)
@@ -123,7 +199,7 @@ static void handle_eni(struct enid *d, const struct nlmsghdr *nlh, bool from_dum
 		links_gone(d, f.ifindex);
 		break;
 	}
-	if (gap)
+	if (gap && !d->genl_lost) /* after ENOBUFS the resync waits for the drain */
 		enid_resync(d, "eni_notify sequence gap");
 }
 
@@ -138,9 +214,14 @@ static void genl_msg(const struct nlmsghdr *nlh, void *data)
 			return;
 		d->genl_dump_seq = 0;
 		if (nlh->nlmsg_type == NLMSG_ERROR && nl_error_code(nlh)) {
-			log_warn("eni_notify dump failed: %s", strerror(-nl_error_code(nlh)));
+			dump_failed(d, nl_error_code(nlh), nl_extack_msg(nlh));
 			return;
 		}
+		if (nlh->nlmsg_type == NLMSG_DONE && nl_done_code(nlh)) {
+			dump_failed(d, nl_done_code(nlh), "the dump ended early");
+			return;
+		}
+		dump_succeeded(d);
 		if (dump_max_seq > d->last_seq)
 			d->last_seq = dump_max_seq;
 		/*
@@ -165,9 +246,8 @@ static void genl_msg(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Messages were dropped, nlctrl's family notifications perhaps among them: ask again. */
-static void genl_lost(void *data)
+static void genl_resync_lost(struct enid *d)
 {
-	struct enid *d = data;
 	enum enid_mode was = d->mode;
 	struct genl_family_info fi;
 	uint32_t grp = 0;
@@ -185,6 +265,17 @@ static void genl_lost(void *data)
 		enid_resync(d, "eni_notify events lost (ENOBUFS)");
 }
 
+/*
+ * Not at once: until the socket is drained the kernel drops what it sends there (an error
+ * ACK included), and a dump of ours still paused in the kernel would refuse a new one.
+ */
+static void genl_lost(void *data)
+{
+	struct enid *d = data;
+
+	d->genl_lost = true;
+}
+
 static void genl_read(struct watch *w, uint32_t events)
 {
 	static char buf[NL_BUF_SIZE] __attribute__((aligned(8)));
@@ -195,17 +286,30 @@ static void genl_read(struct watch *w, uint32_t events)
 	err = nl_drain(d->genl, buf, sizeof(buf), genl_msg, genl_lost, d);
 	if (err)
 		log_err("genetlink socket: %s", strerror(-err));
+	if (d->genl_lost) {
+		d->genl_lost = false;
+		genl_resync_lost(d);
+	}
 }
 
 int genl_source_open(struct enid *d)
 {
 	struct genl_family_info fi;
 	uint32_t grp;
-	int err;
+	int err, fd;
 
 	d->genl = nl_open(NETLINK_GENERIC, 0, EVENT_RCVBUF);
 	if (!d->genl)
 		return -errno;
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	err = loop_watch(&d->loop, &d->genl_retry_w, fd, dump_timer_fire, d);
+	if (err) {
+		close(fd);
+		d->genl_retry_w.fn = NULL;
+		return err;
+	}
 	err = genl_ctrl_resolve("nlctrl", &fi);
 	if (err) {
 		log_err("resolving nlctrl: %s", strerror(-err));
@@ -251,6 +355,11 @@ void genl_source_close(struct enid *d)
 {
 	if (!d->genl)
 		return;
+	if (d->genl_retry_w.fn) {
+		loop_del(&d->loop, &d->genl_retry_w);
+		close(d->genl_retry_w.fd);
+		d->genl_retry_w.fn = NULL;
+	}
 	loop_del(&d->loop, &d->genl_w);
 	mnl_socket_close(d->genl);
 	d->genl = NULL;
@@ -271,7 +380,9 @@ int genl_source_start_dump(struct enid *d)
 		int err = nlh ? -errno : -EINVAL;
 
 		d->genl_dump_seq = 0;
+		dump_failed(d, err, "request not sent");
 		return err;
 	}
+	dump_timer_set(d, DUMP_DEADLINE_US);
 	return 0;
 }

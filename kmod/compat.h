@@ -33,6 +33,8 @@
  * - Any 5.10: on top, events are only delivered to sockets that were opened
  *   with CAP_NET_ADMIN (netlink_broadcast_filtered()), so an older 5.10 that
  *   cannot refuse the join still sends nothing to unprivileged listeners.
+ * - 5.11+ without GENL_MCAST_CAP_NET_ADMIN: neither; any user can join and
+ *   receive (ENI_COMPAT_MCGRP_OPEN below, warned about at load).
  */
 #if defined(GENL_MCAST_CAP_NET_ADMIN)
 #define ENI_COMPAT_MCGRP_FLAGS	.flags = GENL_MCAST_CAP_NET_ADMIN,
@@ -48,6 +50,17 @@
 #define ENI_COMPAT_MCAST_FILTER	1
 #else
 #define ENI_COMPAT_MCAST_FILTER	0
+#endif
+
+/*
+ * 5.11+ without GENL_MCAST_CAP_NET_ADMIN: the core lets any user join the
+ * group and delivery cannot be filtered here; eni_genl_init() says so.
+ */
+#if !defined(GENL_MCAST_CAP_NET_ADMIN) && \
+	KERNEL_VERSION(5, 11, 0) <= LINUX_VERSION_CODE
+#define ENI_COMPAT_MCGRP_OPEN	1
+#else
+#define ENI_COMPAT_MCGRP_OPEN	0
 #endif
 
 #if ENI_COMPAT_MCAST_FILTER

@@ -43,6 +43,7 @@ int eni_notify_start(void);
 void eni_notify_stop(void);
 int eni_links_get(struct net *net, u32 ifindex, struct eni_msg *m);
 int eni_links_next(struct net *net, u32 from_ifindex, struct eni_msg *m);
+u32 eni_links_gen(struct net *net);
 
 /* genl.c: the generic netlink family */
 int eni_genl_init(void);

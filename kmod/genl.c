@@ -43,9 +43,10 @@ static size_t eni_link_msg_size(void)
 	       + nla_total_size(sizeof(u32));		/* CHANGE */
 }
 
-/* The one fill function for events and GET replies. */
+/* The one fill function for events and GET replies; @cb only for dumps. */
 static int eni_fill_link(struct sk_buff *skb, const struct eni_msg *m,
-			 u32 portid, u32 seq, int flags)
+			 u32 portid, u32 seq, int flags,
+			 struct netlink_callback *cb)
 {
 	const struct eni_link_info *li = &m->link;
 	void *hdr;
@@ -70,6 +71,8 @@ static int eni_fill_link(struct sk_buff *skb, const struct eni_msg *m,
 	     nla_put_u32(skb, ENI_NOTIFY_A_CHANGE, m->change)))
 		goto nla_put_failure;
 
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	genlmsg_end(skb, hdr);
 	return 0;
 
@@ -91,7 +94,7 @@ void eni_genl_event(struct net *net, const struct eni_msg *m)
 	skb = genlmsg_new(eni_link_msg_size(), GFP_KERNEL);
 	if (!skb)
 		goto err;
-	if (eni_fill_link(skb, m, 0, 0, 0)) {
+	if (eni_fill_link(skb, m, 0, 0, 0, NULL)) {
 		nlmsg_free(skb);
 		goto err;
 	}
@@ -122,7 +125,8 @@ static int eni_get_doit(struct sk_buff *skb, struct genl_info *info)
 	reply = genlmsg_new(eni_link_msg_size(), GFP_KERNEL);
 	if (!reply)
 		return -ENOMEM;
-	err = eni_fill_link(reply, &m, info->snd_portid, info->snd_seq, 0);
+	err = eni_fill_link(reply, &m, info->snd_portid, info->snd_seq, 0,
+			    NULL);
 	if (err) {
 		nlmsg_free(reply);
 		return err;
@@ -130,8 +134,21 @@ static int eni_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(reply, info);
 }
 
+/* Where a GET dump resumes; kept in cb->ctx between calls. */
+struct eni_dump_ctx {
+	u32 next_ifindex;	/* the lowest ifindex not yet sent */
+	bool checked;		/* the request was validated */
+};
+
+static struct eni_dump_ctx *eni_dump_ctx(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct eni_dump_ctx) > sizeof(cb->ctx));
+	return (struct eni_dump_ctx *)cb->ctx;
+}
+
 static int eni_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	struct eni_dump_ctx *ctx = eni_dump_ctx(cb);
 	struct net *net = sock_net(cb->skb->sk);
 	struct eni_msg m;
 	int err;
@@ -140,19 +157,21 @@ static int eni_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	 * The dump takes no attributes: a filter it ignored would mislead.
 	 * Checked here, not in .start: before 6.x .start has no extack.
 	 */
-	if (!cb->args[1]) {
+	if (!ctx->checked) {
 		if (nlmsg_attrlen(cb->nlh, GENL_HDRLEN)) {
 			NL_SET_ERR_MSG(cb->extack, "GET dump takes no attributes");
 			return -EINVAL;
 		}
-		cb->args[1] = 1;
+		ctx->checked = true;
 	}
-	while (!eni_links_next(net, cb->args[0], &m)) {
+	/* A link added, removed or changed since the last part: DUMP_INTR. */
+	cb->seq = eni_links_gen(net);
+	while (!eni_links_next(net, ctx->next_ifindex, &m)) {
 		err = eni_fill_link(skb, &m, NETLINK_CB(cb->skb).portid,
-				    cb->nlh->nlmsg_seq, NLM_F_MULTI);
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
 		if (err)
 			return skb->len ? skb->len : err;
-		cb->args[0] = (long)m.link.ifindex + 1;	/* next ifindex */
+		ctx->next_ifindex = m.link.ifindex + 1;
 	}
 	return skb->len;
 }
@@ -187,6 +206,9 @@ int eni_genl_init(void)
 	err = genl_register_family(&eni_family);
 	if (err)
 		return err;
+	if (ENI_COMPAT_MCGRP_OPEN)
+		pr_warn("this kernel cannot restrict group \"%s\" to CAP_NET_ADMIN: any user can subscribe to link events\n",
+			ENI_NOTIFY_MCGRP_EVENTS);
 	rtnl_lock();
 	eni_genl_live = true;
 	rtnl_unlock();

@@ -44,6 +44,7 @@ struct eni_link {
 /* Per namespace: listeners only see their namespace, so they count in it. */
 struct eni_net {
 	u64 seq;	/* last sequence number issued; the first event gets 1 */
+	u32 dump_gen;	/* never 0: the dump's cb->seq (0 there means unset) */
 };
 
 static unsigned int eni_net_id __read_mostly;
@@ -177,6 +178,9 @@ static u64 eni_next_seq(struct net *net)
 	struct eni_net *en = net_generic(net, eni_net_id);
 
 	lockdep_assert_held(&eni_links_lock);
+	/* Every event changes what a dump would show: running dumps see it. */
+	if (!++en->dump_gen)
+		en->dump_gen = 1;
 	return ++en->seq;
 }
 
@@ -432,7 +436,16 @@ static struct notifier_block eni_netdev_nb = {
 	.notifier_call = eni_netdev_event,
 };
 
+static int __net_init eni_net_init(struct net *net)
+{
+	struct eni_net *en = net_generic(net, eni_net_id);
+
+	en->dump_gen = 1;
+	return 0;
+}
+
 static struct pernet_operations eni_net_ops = {
+	.init = eni_net_init,
 	.id = &eni_net_id,
 	.size = sizeof(struct eni_net),
 };
@@ -475,6 +488,18 @@ int eni_links_get(struct net *net, u32 ifindex, struct eni_msg *m)
 	}
 	mutex_unlock(&eni_links_lock);
 	return err;
+}
+
+/* Generation of @net's tracked links, for NLM_F_DUMP_INTR; never 0. */
+u32 eni_links_gen(struct net *net)
+{
+	struct eni_net *en = net_generic(net, eni_net_id);
+	u32 gen;
+
+	mutex_lock(&eni_links_lock);
+	gen = en->dump_gen;
+	mutex_unlock(&eni_links_lock);
+	return gen;
 }
 
 /* Dump: the tracked link of @net with the lowest ifindex >= @from_ifindex. */

@@ -3,8 +3,14 @@
  * eni_notify: network-interface hot-plug events over generic netlink.
  *
  * Family ENI_NOTIFY_FAMILY_NAME ("eni_notify"), version 1, one multicast
- * group ENI_NOTIFY_MCGRP_EVENTS ("events"). Joining the group and every
- * command need CAP_NET_ADMIN in the network namespace's user namespace.
+ * group ENI_NOTIFY_MCGRP_EVENTS ("events"). Every command needs CAP_NET_ADMIN
+ * in the network namespace's user namespace. So does receiving events, where
+ * the kernel lets the module say so: kernels with GENL_MCAST_CAP_NET_ADMIN
+ * (mainline since the end of 2023, and stable backports such as Debian's 6.1
+ * and 6.12) refuse the join; 5.10 refuses it from 5.10.204 on and, on any
+ * 5.10, delivers events only to sockets opened with CAP_NET_ADMIN. Other
+ * kernels from 5.11 on let any user join and receive; the module says so in
+ * dmesg when it loads.
  * Events and replies only describe devices whose driver is listed in the
  * module's drivers= parameter, and only in the namespace they live in.
  *
@@ -35,7 +41,11 @@
  *                               errors:  -ENODEV when the ifindex is not a
  *                                        matching device in the caller's netns
  *                               with NLM_F_DUMP: no attributes; one
- *                               ENI_NOTIFY_CMD_GET reply per matching device
+ *                               ENI_NOTIFY_CMD_GET reply per matching device;
+ *                               a link added, removed or changed while the
+ *                               dump ran sets NLM_F_DUMP_INTR on the next
+ *                               message built (a reply, else NLMSG_DONE):
+ *                               seen on any message, the dump may be stale
  *   ENI_NOTIFY_CMD_LINK_ADD     event: a matching device appeared (registered,
  *                               or moved into this namespace); link attributes
  *   ENI_NOTIFY_CMD_LINK_DEL     event: it went away (unregistered, or moved out

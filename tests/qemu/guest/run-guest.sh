@@ -3,7 +3,7 @@
 # Runs the in-guest test programs in order (stdout is the host's ttyS1).
 # Each prints kselftest TAP; exits non-zero when any program failed.
 bindir=${ENI_BIN:-/opt/eni/bin}
-tests=${ENI_TESTS:-"parse events present badreq perms unload hotplug enid"}
+tests=${ENI_TESTS:-"parse events present badreq perms unload hotplug enid dumpintr"}
 rc=0
 for t in $tests; do
 	if [ ! -x "$bindir/$t" ]; then
