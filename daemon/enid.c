@@ -144,6 +144,8 @@ void enid_timer_rearm(struct enid *d)
 	}
 	if (!d->notified_ready && d->ready_by && (!at || d->ready_by < at))
 		at = d->ready_by;
+	if (d->rtnl_retry_at && (!at || d->rtnl_retry_at < at))
+		at = d->rtnl_retry_at;
 	if (at == d->timer_at)
 		return;
 	d->timer_at = at;
@@ -164,6 +166,7 @@ static void on_timer(struct watch *w, uint32_t events)
 		log_debug("timerfd: %m");
 	d->timer_at = 0;
 	links_timer(d, now);
+	rtnl_source_timer(d, now);
 	enid_timer_rearm(d);
 }
 

@@ -117,6 +117,9 @@ struct enid {
 	struct watch rtev_w;
 	bool rtev_joined;
 	uint32_t rtnl_dump_seq;
+	bool rtnl_lost;		     /* ENOBUFS: resync once the socket is read empty */
+	unsigned int rtnl_dump_fails; /* consecutive failed link dumps */
+	uint64_t rtnl_retry_at;	     /* the next link dump after a failure (0 = none) */
 
 	/* rtnetlink: the applier's requests and ACKs */
 	struct mnl_socket *rtreq;
@@ -201,6 +204,8 @@ int genl_source_start_dump(struct enid *d);
 int rtnl_source_open(struct enid *d);
 void rtnl_source_close(struct enid *d);
 int rtnl_source_start(struct enid *d);
+/* The retry timer of a failed link dump is due. */
+void rtnl_source_timer(struct enid *d, uint64_t now);
 void rtnl_source_stop(struct enid *d);
 /* src_udev.c */
 int udev_source_open(struct enid *d);

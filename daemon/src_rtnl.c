@@ -21,6 +21,8 @@
 #include "util.h"
 
 #define EVENT_RCVBUF (4 * 1024 * 1024)
+#define DUMP_RETRY_BASE_US 50000u
+#define DUMP_RETRY_MAX_US  5000000u
 
 /* The parent device's driver ("virtio_net"), or "" when it has none. */
 static void sysfs_driver(const char *ifname, char *out, size_t len)
@@ -69,9 +71,41 @@ static void handle_link(struct enid *d, const struct nlmsghdr *nlh, uint64_t t)
 	links_seen(d, &f, NULL, t);
 }
 
+/* A failed link dump leaves the links unreconciled: again later, backed off and jittered. */
+static void dump_failed(struct enid *d, int err)
+{
+	uint64_t delay = DUMP_RETRY_BASE_US;
+
+	d->rtnl_dump_fails++;
+	for (unsigned int i = 1; i < d->rtnl_dump_fails && delay < DUMP_RETRY_MAX_US; i++)
+		delay *= 2;
+	if (delay > DUMP_RETRY_MAX_US)
+		delay = DUMP_RETRY_MAX_US;
+	delay = delay / 2 + (uint64_t)random() % (delay / 2 + 1);
+	log_warn("link dump failed: %s; retry %u in %llu ms", strerror(-err), d->rtnl_dump_fails,
+		 (unsigned long long)(delay / 1000));
+	d->rtnl_retry_at = now_us() + delay;
+	enid_timer_rearm(d);
+}
+
+void rtnl_source_timer(struct enid *d, uint64_t now)
+{
+	int err;
+
+	if (!d->rtnl_retry_at || d->rtnl_retry_at > now)
+		return;
+	d->rtnl_retry_at = 0;
+	if (d->mode != MODE_RTNL)
+		return;
+	err = rtnl_source_start(d);
+	if (err)
+		dump_failed(d, err);
+}
+
 static void rtev_msg(const struct nlmsghdr *nlh, void *data)
 {
 	struct enid *d = data;
+	int err;
 	/* our dump's replies; events may carry another requester's seq */
 	bool mine = nlh->nlmsg_pid == mnl_socket_get_portid(d->rtev);
 	bool ours = mine && d->rtnl_dump_seq && nlh->nlmsg_seq == d->rtnl_dump_seq;
@@ -80,11 +114,12 @@ static void rtev_msg(const struct nlmsghdr *nlh, void *data)
 		if (!ours)
 			return;
 		d->rtnl_dump_seq = 0;
-		if (nlh->nlmsg_type == NLMSG_ERROR && nl_error_code(nlh)) {
-			log_warn("link dump failed: %s", strerror(-nl_error_code(nlh)));
-			enid_resync(d, "link dump failed");
+		err = nlh->nlmsg_type == NLMSG_ERROR ? nl_error_code(nlh) : nl_done_code(nlh);
+		if (err) {
+			dump_failed(d, err);
 			return;
 		}
+		d->rtnl_dump_fails = 0;
 		if (d->mode == MODE_RTNL)
 			links_dump_done(d, true);
 		return;
@@ -100,9 +135,12 @@ static void rtev_msg(const struct nlmsghdr *nlh, void *data)
 	handle_link(d, nlh, now_us());
 }
 
+/* The kernel drops to this socket until it is read empty: resync after the drain. */
 static void rtev_lost(void *data)
 {
-	enid_resync(data, "rtnetlink events lost (ENOBUFS)");
+	struct enid *d = data;
+
+	d->rtnl_lost = true;
 }
 
 static void rtev_read(struct watch *w, uint32_t events)
@@ -115,6 +153,10 @@ static void rtev_read(struct watch *w, uint32_t events)
 	err = nl_drain(d->rtev, buf, sizeof(buf), rtev_msg, rtev_lost, d);
 	if (err)
 		log_err("rtnetlink event socket: %s", strerror(-err));
+	if (d->rtnl_lost) {
+		d->rtnl_lost = false;
+		enid_resync(d, "rtnetlink events lost (ENOBUFS)");
+	}
 }
 
 int rtnl_source_open(struct enid *d)
