@@ -311,6 +311,7 @@ static void batch_done(struct enid *d, struct batch *b)
 	if (done.eexist) {
 		/* something was there already: ours and equal, or not (apply_round) */
 		l->verify = true;
+		l->verify_sent = done.sent;
 		return;
 	}
 	link_configured(d, l, done.sent);
@@ -645,7 +646,7 @@ static void verify_link(struct enid *d, struct link *l)
 		return;
 	}
 	if (kstate_has_plan(&d->ks, p, why, sizeof(why))) {
-		link_configured(d, l, 0);
+		link_configured(d, l, l->verify_sent);
 		return;
 	}
 	if (kstate_slot_foreign(&d->ks, &d->cfg, l->slot, why, sizeof(why))) {

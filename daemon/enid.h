@@ -42,6 +42,7 @@ struct link {
 	bool cleanup_inflight;
 	bool waiting_addr; /* its addressing source has not answered yet */
 	bool verify;   /* an add met EEXIST: compare the kernel's objects with the plan */
+	unsigned int verify_sent; /* the requests of the batch being verified */
 	bool move;     /* its slot holds foreign entries: clean up, then take another */
 	unsigned char announce_left; /* announcement rounds still to send (arp.c) */
 	uint64_t announce_at;	     /* the next one, CLOCK_MONOTONIC us (0 = at once) */
