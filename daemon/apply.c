@@ -599,7 +599,7 @@ static bool slot_usable(unsigned int slot, void *ctx)
 	struct enid *d = ctx;
 	char why[160];
 
-	if (!kstate_slot_foreign(&d->ks, &d->cfg, slot, why, sizeof(why)))
+	if (!kstate_slot_foreign(&d->kwatch.foreign, &d->cfg, slot, why, sizeof(why)))
 		return true;
 	log_info("slot %u passed over: %s", slot, why);
 	return false;
@@ -624,7 +624,8 @@ static void assign_slot(struct enid *d, struct link *l)
 	if (strstr(l->slot_note, " left: ")) /* a move: that says more */
 		return;
 	for (unsigned int s = 1; s < l->slot; s++)
-		if (!d->slots.s[s].used && kstate_slot_foreign(&d->ks, &d->cfg, s, why, sizeof(why))) {
+		if (!d->slots.s[s].used &&
+		    kstate_slot_foreign(&d->kwatch.foreign, &d->cfg, s, why, sizeof(why))) {
 			snprintf(l->slot_note, sizeof(l->slot_note), "slot %u passed over: %s", s,
 				 why);
 			log_info("%s (%s): slot %u, %s", l->facts.ifname,
@@ -669,13 +670,15 @@ static bool link_due(const struct link *l, uint64_t now)
 
 static bool apply_ready(const struct link *l, uint64_t now, bool have_snapshot)
 {
-	return l->pending && !l->cleanup && l->managed && link_due(l, now) && have_snapshot;
+	return l->pending && !l->cleanup && l->managed && link_due(l, now) &&
+	       (!l->dirty || have_snapshot);
 }
 
 /* One round; returns true when it queued anything. */
 static bool apply_round(struct enid *d)
 {
-	bool need_snapshot = d->orphans_pending, have_snapshot = false, did = false;
+	bool need_snapshot = d->orphans_pending || d->kwatch.stale, have_snapshot = false;
+	bool did = false;
 	uint64_t now = now_us();
 
 	for (unsigned int i = 0; i < d->n_links && !need_snapshot; i++) {
@@ -683,9 +686,8 @@ static bool apply_round(struct enid *d)
 
 		if (!link_due(l, now))
 			continue;
-		/* every apply: the slot must hold nothing foreign; EEXIST: compare */
-		if ((l->cleanup && !l->cleanup_inflight) || l->verify ||
-		    (l->pending && !l->cleanup && l->managed))
+		/* a fresh slot holds nothing of ours (kwatch knows the foreign occupants) */
+		if ((l->cleanup && !l->cleanup_inflight) || l->verify || (l->pending && l->dirty))
 			need_snapshot = true;
 	}
 	if (need_snapshot) {
@@ -699,6 +701,7 @@ static bool apply_round(struct enid *d)
 			return false;
 		}
 		have_snapshot = true;
+		kwatch_sync(d);
 	}
 	if (d->orphans_pending && have_snapshot) {
 		d->orphans_pending = false;

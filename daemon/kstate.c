@@ -94,6 +94,68 @@ bool kstate_slot_foreign(const struct kstate *ks, const struct enid_config *cfg,
 	return false;
 }
 
+static bool ip_eq_or_any(const struct enid_ip *a, const struct enid_ip *b);
+
+static bool route_key_same(const struct plan_route *a, const struct plan_route *b)
+{
+	struct enid_ip ad = a->dst, bd = b->dst;
+
+	ad.family = bd.family = a->family;
+	return a->family == b->family && a->table == b->table && a->metric == b->metric &&
+	       ip_eq_or_any(&ad, &bd);
+}
+
+int kstate_foreign_rule(struct kstate *ks, const struct enid_config *cfg, const struct krule *r,
+			bool present)
+{
+	size_t i;
+
+	if (r->r.protocol == ENID_RTPROT || !slot_for_pref(cfg, r->r.pref))
+		return 0;
+	for (i = 0; i < ks->n_rules && !rule_same(&ks->rules[i].r, &r->r); i++)
+		;
+	if (!present) {
+		if (i < ks->n_rules)
+			ks->rules[i] = ks->rules[--ks->n_rules];
+		return 0;
+	}
+	return i < ks->n_rules ? 0 : kstate_add_rule(ks, cfg, r);
+}
+
+int kstate_foreign_route(struct kstate *ks, const struct enid_config *cfg, const struct kroute *r,
+			 bool present)
+{
+	size_t i;
+
+	if (!slot_for_table(cfg, r->r.table))
+		return 0;
+	for (i = 0; i < ks->n_routes && !route_key_same(&ks->routes[i].r, &r->r); i++)
+		;
+	if (i < ks->n_routes && (!present || r->r.protocol == ENID_RTPROT)) {
+		ks->routes[i] = ks->routes[--ks->n_routes]; /* gone, or replaced by ours */
+		return 0;
+	}
+	if (!present || r->r.protocol == ENID_RTPROT)
+		return 0;
+	if (i < ks->n_routes) {
+		ks->routes[i] = *r;
+		return 0;
+	}
+	return kstate_add_route(ks, cfg, r);
+}
+
+int kstate_foreign_copy(struct kstate *ks, const struct enid_config *cfg, const struct kstate *from)
+{
+	kstate_reset(ks);
+	for (size_t i = 0; i < from->n_rules; i++)
+		if (kstate_foreign_rule(ks, cfg, &from->rules[i], true))
+			return -ENOMEM;
+	for (size_t i = 0; i < from->n_routes; i++)
+		if (kstate_foreign_route(ks, cfg, &from->routes[i], true))
+			return -ENOMEM;
+	return 0;
+}
+
 enum kroute_class kroute_classify(const struct enid_config *cfg, const struct kroute *r,
 				  unsigned int *slot)
 {

@@ -34,6 +34,19 @@ int kstate_add_route(struct kstate *ks, const struct enid_config *cfg, const str
 int kstate_add_addr(struct kstate *ks, const struct kaddr *a);
 
 /*
+ * The foreign occupants of our ranges, kept up to date from notifications (kwatch.c):
+ * a rule by all it is; a route by family, table, destination and metric, as the kernel
+ * tells routes apart (a replace overwrites). Only what another protocol holds inside a
+ * slot's pref range or table is kept; the rest is ignored. 0 or -ENOMEM.
+ */
+int kstate_foreign_rule(struct kstate *ks, const struct enid_config *cfg, const struct krule *r,
+			bool present);
+int kstate_foreign_route(struct kstate *ks, const struct enid_config *cfg, const struct kroute *r,
+			 bool present);
+/* Copies the foreign occupants of from into ks (after a full snapshot). 0 or -ENOMEM. */
+int kstate_foreign_copy(struct kstate *ks, const struct enid_config *cfg, const struct kstate *from);
+
+/*
  * True when the slot's table or rule prefs hold something that is not ours (another
  * protocol): the slot is not used; why names the first such entry.
  */

@@ -71,6 +71,30 @@ static bool addr_planned(const struct link *l, const struct enid_ip *ip)
 	return false;
 }
 
+/* Every rule and route notification, anyone's: the foreign occupants of our ranges. */
+static void track_foreign(struct enid *d, const struct nlmsghdr *nlh)
+{
+	bool present = nlh->nlmsg_type == RTM_NEWRULE || nlh->nlmsg_type == RTM_NEWROUTE;
+	struct kroute rt;
+	struct krule r;
+	int err = 0;
+
+	if (nlh->nlmsg_type == RTM_NEWRULE || nlh->nlmsg_type == RTM_DELRULE) {
+		if (rtnl_parse_rule(nlh, &r) == 0)
+			err = kstate_foreign_rule(&d->kwatch.foreign, &d->cfg, &r, present);
+	} else if (nlh->nlmsg_type == RTM_NEWROUTE || nlh->nlmsg_type == RTM_DELROUTE) {
+		if (rtnl_parse_route(nlh, &rt) == 0)
+			err = kstate_foreign_route(&d->kwatch.foreign, &d->cfg, &rt, present);
+	}
+	if (err)
+		d->kwatch.stale = true;
+}
+
+void kwatch_sync(struct enid *d)
+{
+	d->kwatch.stale = kstate_foreign_copy(&d->kwatch.foreign, &d->cfg, &d->ks) != 0;
+}
+
 static void kwatch_msg(const struct nlmsghdr *nlh, void *data)
 {
 	struct enid *d = data;
@@ -81,6 +105,7 @@ static void kwatch_msg(const struct nlmsghdr *nlh, void *data)
 	struct kroute rt;
 	struct kaddr a;
 
+	track_foreign(d, nlh);
 	/*
 	 * Our own deletions (stale state, cleanups) come back too; port 0 is the kernel
 	 * dropping a device's state as it goes down or away, which the link events report.
@@ -123,6 +148,7 @@ static void kwatch_lost(void *data)
 	struct enid *d = data;
 
 	log_warn("rule/route/address notifications lost (ENOBUFS): applying every ENI again");
+	d->kwatch.stale = true;
 	for (unsigned int i = 0; i < d->n_links; i++) {
 		struct link *l = d->links[i];
 
@@ -173,4 +199,5 @@ void kwatch_close(struct enid *d)
 	loop_del(&d->loop, &d->kwatch.w);
 	mnl_socket_close(d->kwatch.nl);
 	d->kwatch.nl = NULL;
+	kstate_free(&d->kwatch.foreign);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "heal.h"
+#include "kstate.h"
 #include "loop.h"
 
 struct mnl_socket;
@@ -22,9 +23,14 @@ struct kwatch {
 	struct mnl_socket *nl;
 	struct watch w;
 	unsigned long long events; /* notifications about our state seen */
+	/* anyone else's rules and routes inside our ranges, for choosing a slot without a dump */
+	struct kstate foreign;
+	bool stale; /* notifications lost: rebuild foreign from the next full snapshot */
 };
 
 int kwatch_open(struct enid *d);
 void kwatch_close(struct enid *d);
+/* After a full snapshot (d->ks): foreign occupants as the kernel has them. */
+void kwatch_sync(struct enid *d);
 
 #endif

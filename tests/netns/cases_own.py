@@ -331,7 +331,6 @@ class OwnTier:
             with open(cfg, "w") as f:
                 f.write("[global]\nsource = rtnl\naddressing = metadata\ndrivers = veth\n"
                         "udev = no\nmetadata_deadline_s = 20\n")
-            os.makedirs(os.path.join(self.dir, "ready"), exist_ok=True)
             enid = Enid(self.g, os.path.join(self.dir, "ready"), cfg)
             os.environ["NOTIFY_SOCKET"] = notify.path
             t0 = time.monotonic()

@@ -54,6 +54,7 @@ class Enid:
         self.log = os.path.join(workdir, "enid.log")
         self.enid, self.enictl_bin = find_bin("enid"), find_bin("enictl")
         self.proc = None        # enid makes run_dir itself (0700) and refuses a loose one
+        os.makedirs(workdir, exist_ok=True)
 
     @property
     def pid(self):
