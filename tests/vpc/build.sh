@@ -45,7 +45,12 @@ make -C "$top/daemon" >>"$log" 2>&1 || fail "make -C daemon failed"
 src=$out/src
 ko=$src/kmod/eni_notify.ko
 qko=$top/build/qemu/$kver/src/kmod/eni_notify.ko
-if [ -e "$qko" ] && [ -z "$(find "$top/kmod" "$top/include" -newer "$qko" -type f 2>/dev/null)" ]; then
+fresh() { # ko: built after every source of kmod/ and include/ changed
+	[ -e "$1" ] && [ -z "$(find "$top/kmod" "$top/include" -newer "$1" -type f 2>/dev/null)" ]
+}
+if fresh "$ko"; then
+	echo "eni_notify.ko for $kver: $ko, built after the last change" >>"$log"
+elif fresh "$qko"; then
 	ko=$qko
 	echo "eni_notify.ko for $kver: the qemu tier's $qko" >>"$log"
 else
