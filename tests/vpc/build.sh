@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # Builds what the virtual ECS boots, under OUT (default build/vpc): enid and enictl
 # (make -C daemon), eni_notify.ko for the guest kernel (from a private copy of kmod/, so
-# parallel builds never clobber each other), the kernel's ELF vmlinux (PVH boot: about 5 s
-# faster under TCG), the guest's enid configs and the initramfs (mkimage.sh).
-# The guest kernel is Debian 12's 6.1 ($ENI_VPC_KVER, default: the installed
-# linux-image-6.1.*-amd64). Prints `# ` lines; logs in OUT/build.log; exit 1 on failure.
+# parallel builds never clobber each other; the qemu tier's build for the same kernel is
+# reused when it is newer than every source), the kernel's ELF vmlinux (PVH boot: about 5 s
+# faster under TCG; the qemu tier's is reused too), notify-listen (the guest's sd_notify
+# socket), the guest's enid configs and the initramfs (mkimage.sh).
+# The guest kernel is $ENI_VPC_KVER, any kernel of scripts/kernels.sh's matrix (default:
+# Debian 12's installed linux-image-6.1.*-amd64). Prints `# ` lines; logs in OUT/build.log;
+# exit 1 on failure.
 # Usage: tests/vpc/build.sh [OUT]
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,31 +27,58 @@ fail() {
 kver=${ENI_VPC_KVER:-$(ls /boot/vmlinuz-6.1.*-amd64 2>/dev/null | sed 's|.*/vmlinuz-||' |
 	sort -V | tail -n1)}
 [ -n "$kver" ] || fail "no Debian 6.1 kernel image in /boot (apt-get install linux-image-amd64)"
-kdir=/usr/src/linux-headers-$kver
-[ -d "$kdir" ] || fail "no headers for $kver in $kdir"
-[ -d "/lib/modules/$kver/kernel" ] || fail "no modules for $kver in /lib/modules"
-# mkinitramfs.sh reads the kernel's make.env (written by scripts/kernels.sh).
-if [ ! -e "$top/build/kernels/$kver/make.env" ]; then
+# The kernel's make.env (written by scripts/kernels.sh; mkinitramfs.sh reads it too).
+env=$top/build/kernels/$kver/make.env
+if [ ! -e "$env" ]; then
 	"$top/scripts/kernels.sh" fetch "$kver" >>"$log" 2>&1 || fail "scripts/kernels.sh fetch $kver"
 fi
+KDIR='' KMAKEVARS='' KLIBPATH='' VMLINUZ='' MODDIR=''
+# shellcheck disable=SC1090
+. "$env"
+[ -d "$KDIR" ] || fail "no headers for $kver in $KDIR"
+[ -d "$MODDIR/kernel" ] || fail "no modules for $kver in $MODDIR"
 
 make -C "$top/daemon" >>"$log" 2>&1 || fail "make -C daemon failed"
 [ -x "$top/build/daemon/enid" ] && [ -x "$top/build/daemon/enictl" ] ||
 	fail "make -C daemon built no build/daemon/enid, enictl"
 
 src=$out/src
-rm -rf "$src"
-mkdir -p "$src/kmod"
-cp -a "$top/include" "$src/"
-find "$top/kmod" -maxdepth 1 -type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
-	-exec cp {} "$src/kmod/" \;
-make -C "$src/kmod" KDIR="$kdir" >>"$log" 2>&1 && [ -e "$src/kmod/eni_notify.ko" ] ||
-	fail "eni_notify.ko does not build for $kver"
-
-if [ ! "$out/vmlinux" -nt "/boot/vmlinuz-$kver" ]; then
-	python3 "$top/tests/qemu/vmlinux.py" "/boot/vmlinuz-$kver" "$out/vmlinux" >>"$log" 2>&1 ||
-		cp "/boot/vmlinuz-$kver" "$out/vmlinux"
+ko=$src/kmod/eni_notify.ko
+qko=$top/build/qemu/$kver/src/kmod/eni_notify.ko
+fresh() { # ko: built after every source of kmod/ and include/ changed
+	[ -e "$1" ] && [ -z "$(find "$top/kmod" "$top/include" -newer "$1" -type f 2>/dev/null)" ]
+}
+if fresh "$ko"; then
+	echo "eni_notify.ko for $kver: $ko, built after the last change" >>"$log"
+elif fresh "$qko"; then
+	ko=$qko
+	echo "eni_notify.ko for $kver: the qemu tier's $qko" >>"$log"
+else
+	rm -rf "$src"
+	mkdir -p "$src/kmod"
+	cp -a "$top/include" "$src/"
+	find "$top/kmod" -maxdepth 1 -type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
+		-exec cp {} "$src/kmod/" \;
+	# shellcheck disable=SC2086
+	LD_LIBRARY_PATH=$KLIBPATH${KLIBPATH:+${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}} \
+		make -C "$src/kmod" KDIR="$KDIR" $KMAKEVARS >>"$log" 2>&1 && [ -e "$ko" ] ||
+		fail "eni_notify.ko does not build for $kver"
 fi
+
+qvm=$top/build/qemu/$kver/vmlinux
+if [ "$out/vmlinux" -nt "$VMLINUZ" ]; then
+	:
+elif [ "$qvm" -nt "$VMLINUZ" ]; then
+	cp "$qvm" "$out/vmlinux"
+else
+	python3 "$top/tests/qemu/vmlinux.py" "$VMLINUZ" "$out/vmlinux" >>"$log" 2>&1 ||
+		cp "$VMLINUZ" "$out/vmlinux"
+fi
+
+# The guest's sd_notify socket (the busybox guest has no systemd, no python).
+notify=$out/notify-listen
+gcc -static -O2 -Wall -Wextra -Werror -o "$notify" "$here/guest/notify-listen.c" >>"$log" 2>&1 ||
+	fail "guest/notify-listen.c does not build statically (libc6-dev)"
 
 # enid's configs for the guest: static addresses from the layout, and metadata addressing
 # when this enid has it (its parser accepts it); OUT/addressing says
@@ -66,7 +96,7 @@ if "$top/build/daemon/enid" --check-config --config "$out/enid-metadata.conf" >>
 	echo "static metadata" >"$out/addressing"
 fi
 
-"$here/mkimage.sh" "$kver" "$src/kmod/eni_notify.ko" "$top/build/daemon/enid" \
+ENI_VPC_NOTIFY_LISTEN=$notify "$here/mkimage.sh" "$kver" "$ko" "$top/build/daemon/enid" \
 	"$top/build/daemon/enictl" "$conf" "$out/initramfs.cpio.gz" >>"$log" 2>&1 ||
 	fail "the initramfs does not build"
 echo "$kver" >"$out/kver"

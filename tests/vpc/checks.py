@@ -2,7 +2,9 @@
 """What the guest's state must look like (pure): each function takes parsed JSON
 (`enictl status --json`, `ip -j rule`, `ip -j route`) and returns a list of problems,
 empty when all is well. The routing scheme is DAEMON.md's."""
+import datetime
 import ipaddress
+import re
 
 RTPROT = "222"
 TABLE_BASE = 1000
@@ -139,3 +141,16 @@ def arp_flux(counts, eni, taps, ips):
                 p.append("%d ARP replies for %s left through %s (%d echo requests to it came "
                          "in there)" % (n, ip, tap, m))
     return p
+
+
+def rule_events(lines, ips):
+    """(deletion times, addition times) in s of `ip -ts monitor rule` lines for rules from
+    these addresses; additions count only after the first deletion."""
+    deleted, added = [], []
+    for line in lines:
+        m = re.match(r"^\[(\S+)\] (Deleted )?\d+:\s+from (\S+) ", line)
+        if not m or m.group(3) not in ips:
+            continue
+        t = datetime.datetime.fromisoformat(m.group(1)).timestamp()
+        (deleted if m.group(2) else added).append(t)
+    return deleted, [t for t in added if deleted and t >= min(deleted)]

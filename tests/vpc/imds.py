@@ -3,7 +3,7 @@
 """The metadata "console" of the virtual ECS, on top of tests/fake-imds/fake_imds.py:
 the scenario it starts with (the instance and its primary NIC, no ENI) and the control
 calls the harness makes when it binds or unbinds an ENI, delays its appearance, or assigns
-another secondary IP. The harness runs in the vpc namespace, where the service listens.
+or drops a secondary IP. The harness runs in the vpc namespace, where the service listens.
 Usage: imds.py scenario FILE     (writes the starting scenario)
 """
 import json
@@ -68,6 +68,10 @@ def detach(mac):
 
 def assign(mac, ip):
     control("assign", {"mac": mac, "ip": ip})
+
+
+def unassign(mac, ip):
+    control("unassign", {"mac": mac, "ip": ip})
 
 
 def clear_faults():

@@ -27,10 +27,11 @@ VSWITCH_ID = "vsw-eni0test"
 
 
 class Eni:
-    def __init__(self, n):
+    def __init__(self, n, ips=None):
         self.n = n
         self.mac = "00:16:3e:00:01:%02x" % n
-        self.ips = ["172.31.0.%d" % (100 + 2 * n), "172.31.0.%d" % (101 + 2 * n)]
+        self.ips = list(ips) if ips else ["172.31.0.%d" % (100 + 2 * n),
+                                          "172.31.0.%d" % (101 + 2 * n)]
         self.dev = "eni%d" % n           # QEMU device id
         self.netdev = "net-eni%d" % n    # QEMU netdev id
         self.tap = "tap-eni%d" % n       # host end, on the bridge
@@ -40,7 +41,10 @@ class Eni:
         return "ENI %d (%s)" % (self.n, self.mac)
 
 
-ENIS = [Eni(n) for n in range(1, 7)]
+# ENIs 1..6 have two IPs each (172.31.0.102..113); ENI 7 has 40 (172.31.0.120..159), as
+# many as the metadata service lists for a large ENI.
+ENIS = [Eni(n) for n in range(1, 7)] + [Eni(7, ["172.31.0.%d" % i for i in range(120, 160)])]
+BIG = ENIS[6]
 PRIMARY_TAP = "tap-primary"
 BRIDGE = "br-vsw"
 

@@ -5,7 +5,8 @@
 # overlay archive (the kernel unpacks concatenated archives in order) holding what a cloud
 # image adds: systemd-udevd and udevadm with Debian's rules and .link files, enid and enictl
 # with their shared libraries, enid's configs (CONFDIR/enid-*.conf to /etc/enid/; the boot
-# links enid.conf to one), the DHCP script and the guest agent.
+# links enid.conf to one), the DHCP script, the guest agent and, when built, notify-listen
+# ($ENI_VPC_NOTIFY_LISTEN: a static binary, the guest's sd_notify socket).
 # Usage: tests/vpc/mkimage.sh KVER KO ENID ENICTL CONFDIR OUT.cpio.gz
 set -eu -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,6 +53,9 @@ python3 -c "import sys; sys.path.insert(0, '$here'); import layout; print(layout
 cp "$here/guest/udhcpc.sh" "$stage/etc/eni/udhcpc.sh"
 cp "$here/guest/agent.sh" "$stage/opt/eni/agent.sh"
 cp "$here/guest/enid-start" "$here/guest/clk" "$stage/sbin/"
+if [ -n "${ENI_VPC_NOTIFY_LISTEN:-}" ]; then
+	cp "$ENI_VPC_NOTIFY_LISTEN" "$stage/sbin/notify-listen"
+fi
 chmod +x "$stage/etc/eni/udhcpc.sh" "$stage/opt/eni/agent.sh" "$stage/sbin/enid-start" \
 	"$stage/sbin/clk"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 \

@@ -106,6 +106,24 @@ class Checks(unittest.TestCase):
         self.assertTrue(checks.through_eni(counts, ENI, taps, ENI.ips))
         self.assertTrue(checks.arp_flux(counts, ENI, taps, ENI.ips[:1]))
 
+    def test_rule_events(self):
+        lines = ["[2026-12-02T02:23:17.700000] 10003:\tfrom 172.31.0.102 lookup 1001 proto 222",
+                 "[2026-12-02T02:23:17.800000] Deleted 10003:\tfrom 172.31.0.102 lookup 1001 "
+                 "proto 222",
+                 "[2026-12-02T02:23:17.801000] Deleted 10004:\tfrom 172.31.0.9 lookup main",
+                 "[2026-12-02T02:23:17.850000] 10003:\tfrom 172.31.0.102 lookup 1001 proto 222",
+                 "del-rc 0"]
+        d, a = checks.rule_events(lines, ENI.ips)
+        self.assertEqual(len(d), 1)
+        self.assertEqual(len(a), 1)
+        self.assertAlmostEqual(a[0] - d[0], 0.05, places=4)
+        self.assertEqual(checks.rule_events(lines[:1], ENI.ips), ([], []))
+
+    def test_layout_big_eni(self):
+        self.assertEqual(len(layout.BIG.ips), 40)
+        every = [ip for e in layout.ENIS for ip in e.ips]
+        self.assertEqual(len(every), len(set(every)))
+
 
 if __name__ == "__main__":
     unittest.main()

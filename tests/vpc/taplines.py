@@ -11,14 +11,16 @@ def diag(*lines):
 
 
 class Tap:
-    def __init__(self):
+    def __init__(self, prefix=""):
         self.n = 0
         self.failed = 0
+        self.prefix = prefix        # e.g. "[5.10.0-46-amd64] ": which guest kernel
 
     def result(self, passed, desc, why=()):
         """One result line; on failure the why lines follow as diagnostics."""
         self.n += 1
-        print(("ok %d %s" if passed else "not ok %d %s") % (self.n, " ".join(desc.split())))
+        print(("ok %d %s%s" if passed else "not ok %d %s%s") % (self.n, self.prefix,
+                                                               " ".join(desc.split())))
         if not passed:
             self.failed += 1
             diag(*why)
@@ -31,5 +33,5 @@ class Tap:
 
     def skip(self, desc, why):
         self.n += 1
-        print("ok %d %s # SKIP %s" % (self.n, " ".join(desc.split()), why))
+        print("ok %d %s%s # SKIP %s" % (self.n, self.prefix, " ".join(desc.split()), why))
         sys.stdout.flush()
