@@ -528,6 +528,7 @@ static void queue_apply(struct enid *d, struct link *l, bool have_snapshot)
 	int err;
 
 	l->pending = false;
+	l->heal_queued = false;
 	/* a fresh slot (freed slots were cleaned, orphans swept) holds nothing of ours */
 	if (!l->slot)
 		return;

@@ -58,6 +58,7 @@ struct link {
 	char why[160];	       /* last problem, for status */
 	char slot_note[160];   /* why a slot was passed over, for status */
 	struct heal heal;      /* its state undone by others and applied again (kwatch.c) */
+	bool heal_queued;      /* a heal counted, its apply not sent yet */
 	char refused[160];     /* why the newest addressing was refused (bounds.h), "" = none */
 };
 

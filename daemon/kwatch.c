@@ -30,6 +30,12 @@ static void who(uint32_t portid, char *out, size_t len)
 		snprintf(out, len, "netlink port %u", portid);
 }
 
+/*
+ * One heal per apply: what one process deletes in a burst (networkd flushing its foreign
+ * rules, an ip -batch) is counted and answered once. The plan is sent again as it is;
+ * what still exists answers EEXIST and is compared after (verify), so nothing waits for
+ * a dump before the missing pieces go back.
+ */
 static void heal(struct enid *d, struct link *l, const struct nlmsghdr *nlh, const char *what)
 {
 	uint64_t now = now_us(), delay;
@@ -37,15 +43,15 @@ static void heal(struct enid *d, struct link *l, const struct nlmsghdr *nlh, con
 	if (l->state != LINK_CONFIGURED && l->state != LINK_CONFIGURING)
 		return;
 	who(nlh->nlmsg_pid, l->heal.by, sizeof(l->heal.by));
+	if (l->heal_queued)
+		return;
+	l->heal_queued = true;
 	delay = heal_delay(&l->heal, now);
 	l->pending = true;
-	l->dirty = true;
 	if (!delay) {
 		log_info("%s: %s deleted by %s: applying again", l->facts.ifname, what, l->heal.by);
 		return;
 	}
-	if (l->retry_at && l->retry_at <= now + delay)
-		return; /* already waiting */
 	log_warn("%s: %s deleted by %s again (%u times in %llu s): applying again in %llu ms",
 		 l->facts.ifname, what, l->heal.by, l->heal.in_window,
 		 HEAL_WINDOW_US / 1000000ULL, (unsigned long long)(delay / 1000));

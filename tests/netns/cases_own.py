@@ -291,7 +291,22 @@ class OwnTier:
         self.t.result(not why, "self-healing: a rule, a table route and an address deleted by "
                       "hand are each restored within %d ms; status counts the heals and who "
                       "undid it" % HEAL_MS, why + lines[-12:] + self.enid.log_tail(10))
+        self.c_burst(slot, pref)
         self.c_fight(slot, pref)
+
+    def c_burst(self, slot, pref):
+        """All six rules deleted in one ip -batch (networkd flushing): one heal, not six."""
+        before = (self.status(A.ifname) or {}).get("heals") or 0
+        batch = "".join("rule del pref %d from %s\n" % (pref + k, a.split("/")[0])
+                        for a in A.addrs for k in range(3))
+        subprocess.run(["ip", "-n", self.g, "-batch", "-"], input=batch, text=True,
+                       capture_output=True)
+        done, lines = wait_until(lambda: (lambda l: (not l, l))(self.exact(A, slot)), 2, 0.01)
+        after = (self.status(A.ifname) or {}).get("heals") or 0
+        self.t.result(done and 1 <= after - before <= 2,
+                      "self-healing: six rules deleted in one batch are restored and counted as "
+                      "one heal (two at most, if enid woke mid-batch): %d" % (after - before),
+                      lines + self.enid.log_tail(8))
 
     def c_fight(self, slot, pref):
         """Another manager deleting the rule as soon as it is back, for 3 s."""
