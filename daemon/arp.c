@@ -131,9 +131,8 @@ void arp_announce_idle(struct enid *d)
 	uint64_t now;
 	bool later = false;
 
-	for (unsigned int i = 0; i < d->n_batches; i++)
-		if (!d->batches[i].finished)
-			return;
+	if (rtreq_busy(&d->rtreq))
+		return;
 	for (unsigned int i = 0; i < d->n_links; i++)
 		if (d->links[i]->pending && d->links[i]->managed)
 			return;

@@ -286,8 +286,7 @@ static void on_acks(struct watch *w, uint32_t events)
 	struct enid *d = w->data;
 
 	(void)events;
-	apply_read_acks(d);
-	apply_compact(d);
+	rtreq_read(&d->rtreq);
 }
 
 /*
@@ -358,13 +357,14 @@ static int open_timer(struct enid *d)
 
 static int open_rtnl_sockets(struct enid *d)
 {
-	d->rtreq = nl_open(NETLINK_ROUTE, NL_STRICT, REQ_RCVBUF);
-	if (!d->rtreq)
-		return -errno;
+	int err = apply_open(d, REQ_RCVBUF);
+
+	if (err)
+		return err;
 	d->rtdump = nl_open(NETLINK_ROUTE, NL_STRICT, 0);
 	if (!d->rtdump)
 		return -errno;
-	return loop_watch(&d->loop, &d->rtreq_w, mnl_socket_get_fd(d->rtreq), on_acks, d);
+	return loop_watch(&d->loop, &d->rtreq_w, rtreq_fd(&d->rtreq), on_acks, d);
 }
 
 static int start_sources(struct enid *d)
@@ -404,8 +404,7 @@ static void teardown(struct enid *d)
 	genl_source_close(d);
 	rtnl_source_close(d);
 	kwatch_close(d);
-	if (d->rtreq)
-		mnl_socket_close(d->rtreq);
+	apply_close(d);
 	if (d->rtdump)
 		mnl_socket_close(d->rtdump);
 	if (d->sig_w.fd >= 0)
@@ -417,7 +416,6 @@ static void teardown(struct enid *d)
 	addressing_close(d);
 	kstate_free(&d->ks);
 	owned_free(&d->owned);
-	free(d->batches);
 	config_free(&d->cfg);
 	loop_fini(&d->loop);
 }

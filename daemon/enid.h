@@ -13,6 +13,7 @@
 #include "loop.h"
 #include "owned.h"
 #include "plan.h"
+#include "rtreq.h"
 #include "slots.h"
 
 #define ENID_VERSION   "0.1"
@@ -62,23 +63,6 @@ struct link {
 	char refused[160];     /* why the newest addressing was refused (bounds.h), "" = none */
 };
 
-enum batch_kind { BATCH_APPLY, BATCH_CLEANUP, BATCH_ORPHANS };
-
-/* One link's (or the orphan sweep's) requests in flight, by seq range. */
-struct batch {
-	uint32_t lo, hi;
-	int ifindex;
-	enum batch_kind kind;
-	bool closed;   /* all its requests are queued */
-	bool finished; /* completion handled; compacted away later */
-	unsigned int sent;
-	unsigned int outstanding;
-	unsigned int errors;
-	unsigned int eexist;   /* adds answered EEXIST: verified before CONFIGURED */
-	unsigned int addr_gen; /* the link's addr_gen when queued */
-	char first_err[160];
-};
-
 enum enid_mode { MODE_NONE, MODE_GENL, MODE_RTNL };
 
 struct udev;
@@ -123,12 +107,10 @@ struct enid {
 	unsigned int rtnl_dump_fails; /* consecutive failed link dumps */
 	uint64_t rtnl_retry_at;	     /* the next link dump after a failure (0 = none) */
 
-	/* rtnetlink: the applier's requests and ACKs */
-	struct mnl_socket *rtreq;
+	/* rtnetlink: the applier's requests and ACKs (rtreq.c) */
+	struct rtreq rtreq;
 	struct watch rtreq_w;
-	uint32_t req_seq;
-	struct batch *batches;
-	unsigned int n_batches, cap_batches;
+	uint32_t req_seq; /* the dump sockets' sequence numbers */
 
 	/* rtnetlink: synchronous dumps (kernel state, primary) */
 	struct mnl_socket *rtdump;
@@ -192,10 +174,10 @@ const char *link_state_name(enum link_state s);
 /* Configured, failed, or waiting on nothing enid can hurry: what READY=1 waits for. */
 bool link_settled(const struct link *l);
 
-/* apply.c: the applier (one pass per loop turn) */
+/* apply.c: the applier (one pass per loop turn); its requests go through d->rtreq */
+int apply_open(struct enid *d, int rcvbuf);
+void apply_close(struct enid *d);
 void apply_pass(struct enid *d);
-void apply_read_acks(struct enid *d);
-void apply_compact(struct enid *d);
 int apply_find_primary(struct enid *d);
 
 /* src_genl.c */

@@ -116,7 +116,7 @@ static void kwatch_msg(const struct nlmsghdr *nlh, void *data)
 	 * Our own deletions (stale state, cleanups) come back too; port 0 is the kernel
 	 * dropping a device's state as it goes down or away, which the link events report.
 	 */
-	if (!nlh->nlmsg_pid || (d->rtreq && nlh->nlmsg_pid == mnl_socket_get_portid(d->rtreq)))
+	if (!nlh->nlmsg_pid || nlh->nlmsg_pid == rtreq_portid(&d->rtreq))
 		return;
 	switch (nlh->nlmsg_type) {
 	case RTM_DELRULE:

@@ -207,6 +207,28 @@ struct nlmsghdr *rtnl_build_dump_rules(void *buf, size_t len, uint32_t seq, int 
 	return nlh;
 }
 
+const char *rtnl_type_name(uint16_t type)
+{
+	switch (type) {
+	case RTM_NEWLINK:
+		return "set link";
+	case RTM_NEWADDR:
+		return "add address";
+	case RTM_DELADDR:
+		return "delete address";
+	case RTM_NEWROUTE:
+		return "add route";
+	case RTM_DELROUTE:
+		return "delete route";
+	case RTM_NEWRULE:
+		return "add rule";
+	case RTM_DELRULE:
+		return "delete rule";
+	default:
+		return "request";
+	}
+}
+
 /* Parsing. */
 
 static bool get_ip(const struct nlattr *a, int family, unsigned int prefixlen, struct enid_ip *ip)

@@ -53,6 +53,9 @@ struct krule {
 	bool other_selectors; /* dst, iif, oif, fwmark, ...: not a shape we add */
 };
 
+/* "add route", "delete rule", ... for an RTM_* request type (logs). */
+const char *rtnl_type_name(uint16_t type);
+
 /* Requests. */
 struct nlmsghdr *rtnl_build_setlink(void *buf, size_t len, uint32_t seq, int ifindex, bool up,
 				    unsigned int mtu);

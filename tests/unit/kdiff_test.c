@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kdiff (daemon/kdiff.c): the exact requests, their order, and what enid may delete. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/rtnetlink.h>
+
+#include "kselftest_harness.h"
+#include "kdiff.h"
+
+static struct enid_ip ip(const char *s)
+{
+	struct enid_ip out;
+
+	memset(&out, 0, sizeof(out));
+	if (!enid_ip_parse(s, strchr(s, '/') != NULL, &out))
+		abort();
+	return out;
+}
+
+/* One ENI (ifindex 7, slot 2): two v4 addresses and one v6, a v4 gateway. */
+static void make_plan(struct enid_config *cfg, struct plan *p)
+{
+	struct link_facts f = {.ifindex = 7, .ifname = "eni1", .mac = {2, 0, 0, 0, 0, 0x0a}};
+	struct addressing a = {.n_addrs = 3, .nodad = true};
+
+	config_defaults(cfg);
+	a.addrs[0] = ip("10.0.0.10/24");
+	a.addrs[1] = ip("10.0.0.11/24");
+	a.addrs[2] = ip("2001:db8::10/64");
+	a.gateway4 = ip("10.0.0.253");
+	if (link_plan(cfg, &f, &a, 2, p))
+		abort();
+}
+
+static int count(const struct kreqs *q, enum kreq_op op)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < q->n; i++)
+		n += q->v[i].op == op;
+	return n;
+}
+
+/* An address is never usable before its rules and table routes: the order of a batch. */
+TEST(apply_order_rules_table_addresses_main)
+{
+	struct enid_config cfg;
+	static struct plan p;
+	struct kreqs q = {0};
+	static struct owned own;
+	size_t last_rule = 0, last_table = 0, first_addr = SIZE_MAX, last_addr = 0;
+	size_t first_main = SIZE_MAX;
+
+	make_plan(&cfg, &p);
+	kdiff_apply(&cfg, &p, NULL, &own, &q);
+	ASSERT_FALSE(q.oom);
+	ASSERT_EQ(KREQ_SETLINK, q.v[0].op);
+	EXPECT_EQ(7, q.v[0].ifindex);
+	EXPECT_TRUE(q.v[0].up);
+	EXPECT_EQ((int)p.n_rules, count(&q, KREQ_NEWRULE));
+	EXPECT_EQ((int)p.n_routes, count(&q, KREQ_NEWROUTE));
+	EXPECT_EQ((int)p.n_addrs, count(&q, KREQ_NEWADDR));
+	EXPECT_EQ(0, count(&q, KREQ_DELRULE) + count(&q, KREQ_DELROUTE) + count(&q, KREQ_DELADDR));
+	for (size_t i = 0; i < q.n; i++) {
+		const struct kreq *r = &q.v[i];
+
+		if (r->op == KREQ_NEWRULE)
+			last_rule = i;
+		if (r->op == KREQ_NEWROUTE && r->route.table != RT_TABLE_MAIN)
+			last_table = i;
+		if (r->op == KREQ_NEWROUTE && r->route.table == RT_TABLE_MAIN && i < first_main)
+			first_main = i;
+		if (r->op == KREQ_NEWADDR) {
+			if (i < first_addr)
+				first_addr = i;
+			last_addr = i;
+			/* no table route names an address: it may go in first */
+		}
+		if (r->op == KREQ_NEWROUTE && r->route.table != RT_TABLE_MAIN)
+			EXPECT_EQ(0, r->route.prefsrc.family);
+	}
+	EXPECT_LT(last_rule, first_addr);
+	EXPECT_LT(last_table, first_addr);
+	EXPECT_LT(last_addr, first_main);
+	kreqs_free(&q);
+	config_free(&cfg);
+}
+
+/* A re-apply against a snapshot deletes only what is ours in the slot and unplanned. */
+TEST(stale_only_ours)
+{
+	struct enid_config cfg;
+	static struct plan p;
+	static struct owned own;
+	struct kstate ks = {0};
+	struct kreqs q = {0};
+	struct krule r = {.r = {.family = AF_INET, .pref = 10006, .table = 1002,
+				.suppress_prefixlength = 0, .protocol = ENID_RTPROT}};
+	struct kroute rt = {.r = {.family = AF_INET, .table = RT_TABLE_MAIN, .oif = 7,
+				  .metric = 100, .protocol = ENID_RTPROT}};
+	struct kaddr stale_a = {.ifindex = 7, .a = {.ip = ip("10.0.0.99/24")}};
+	struct kaddr user_a = {.ifindex = 7, .a = {.ip = ip("10.0.0.77/24")}};
+
+	make_plan(&cfg, &p);
+	r.r.src = ip("10.0.0.99/32"); /* ours, no longer planned */
+	ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &r));
+	r.r.src = ip("10.0.0.98/32");
+	r.r.protocol = RTPROT_BOOT; /* someone else's at our pref */
+	ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &r));
+	ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &(struct krule){.r = p.rules[0]})); /* planned */
+	rt.r.dst = ip("192.0.2.0/24"); /* protocol 222 on the link, another metric: not ours */
+	ASSERT_EQ(0, kstate_add_route(&ks, &cfg, &rt));
+	ASSERT_EQ(0, kstate_add_addr(&ks, &stale_a));
+	ASSERT_EQ(0, kstate_add_addr(&ks, &user_a)); /* added by hand: not in the record */
+	ASSERT_EQ(0, owned_add(&own, 2, &stale_a.a.ip));
+
+	kdiff_apply(&cfg, &p, &ks, &own, &q);
+	EXPECT_EQ(1, count(&q, KREQ_DELRULE));
+	EXPECT_EQ(0, count(&q, KREQ_DELROUTE));
+	EXPECT_EQ(1, count(&q, KREQ_DELADDR));
+	for (size_t i = 0; i < q.n; i++) {
+		if (q.v[i].op == KREQ_DELRULE)
+			EXPECT_TRUE(enid_ip_same_addr(&q.v[i].rule.src, &stale_a.a.ip));
+		if (q.v[i].op == KREQ_DELADDR)
+			EXPECT_TRUE(enid_ip_same_addr(&q.v[i].addr.ip, &stale_a.a.ip));
+	}
+	/* deletes come before any add */
+	EXPECT_EQ(KREQ_SETLINK, q.v[0].op);
+	EXPECT_TRUE(kreq_is_delete(q.v[1].op));
+	kreqs_free(&q);
+	kstate_free(&ks);
+	owned_free(&own);
+	config_free(&cfg);
+}
+
+/* Cleanup: the slot's rules and table, and recorded addresses on a live link. */
+TEST(cleanup_live_and_gone)
+{
+	struct enid_config cfg;
+	static struct plan p;
+	static struct owned own;
+	struct kstate ks = {0};
+	struct kreqs q = {0};
+	struct krule other = {.r = {.family = AF_INET, .pref = 10009, .table = 1003,
+				    .protocol = ENID_RTPROT}};
+
+	make_plan(&cfg, &p);
+	for (unsigned int i = 0; i < p.n_rules; i++)
+		ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &(struct krule){.r = p.rules[i]}));
+	for (unsigned int i = 0; i < p.n_routes; i++)
+		ASSERT_EQ(0, kstate_add_route(&ks, &cfg, &(struct kroute){.r = p.routes[i]}));
+	for (unsigned int i = 0; i < p.n_addrs; i++) {
+		ASSERT_EQ(0, kstate_add_addr(&ks, &(struct kaddr){.ifindex = 7, .a = p.addrs[i]}));
+		if (i) /* the first address is not in the record */
+			ASSERT_EQ(0, owned_add(&own, 2, &p.addrs[i].ip));
+	}
+	other.r.src = ip("10.0.0.50/32"); /* slot 3's */
+	ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &other));
+
+	kdiff_cleanup(&cfg, &ks, 2, 7, &own, &q);
+	EXPECT_EQ((int)p.n_rules, count(&q, KREQ_DELRULE));
+	EXPECT_EQ((int)p.n_routes, count(&q, KREQ_DELROUTE));
+	EXPECT_EQ((int)p.n_addrs - 1, count(&q, KREQ_DELADDR));
+	kreqs_reset(&q);
+	/* the link is gone: its addresses and main routes went with it */
+	kdiff_cleanup(&cfg, &ks, 2, 0, &own, &q);
+	EXPECT_EQ((int)p.n_rules, count(&q, KREQ_DELRULE));
+	EXPECT_EQ(0, count(&q, KREQ_DELADDR));
+	for (size_t i = 0; i < q.n; i++)
+		if (q.v[i].op == KREQ_DELROUTE)
+			EXPECT_EQ(1002, q.v[i].kroute.r.table);
+	kreqs_free(&q);
+	kstate_free(&ks);
+	owned_free(&own);
+	config_free(&cfg);
+}
+
+static bool had_slot_9_on_7(int oif, unsigned int slot, const void *ctx)
+{
+	(void)ctx;
+	return oif == 7 && slot == 9;
+}
+
+/* The orphan sweep: protocol 222 inside an unheld slot's ranges, and nothing else. */
+TEST(orphans_exactly)
+{
+	struct enid_config cfg;
+	struct kstate ks = {0};
+	struct kreqs q = {0};
+	bool held[ENID_MAX_SLOTS + 1] = {false};
+	static const struct {
+		uint32_t pref;
+		uint8_t proto;
+		bool deleted;
+	} rules[] = {
+		{500, ENID_RTPROT, false},   /* outside the range */
+		{10003, ENID_RTPROT, false}, /* slot 1: held */
+		{10027, ENID_RTPROT, true},  /* slot 8: nobody's */
+		{10028, RTPROT_BOOT, false}, /* someone else's in slot 9's range */
+	};
+	static const struct {
+		uint32_t table, metric;
+		int oif;
+		uint8_t proto;
+		bool deleted;
+	} routes[] = {
+		{5, 0, 3, ENID_RTPROT, false},		       /* table outside the range */
+		{1009, 0, 3, ENID_RTPROT, true},	       /* slot 9's table */
+		{1001, 0, 3, ENID_RTPROT, false},	       /* held */
+		{1009, 0, 3, RTPROT_STATIC, false},	       /* someone else's in our table */
+		{RT_TABLE_MAIN, 2009, 7, ENID_RTPROT, true},   /* slot 9's link */
+		{RT_TABLE_MAIN, 2009, 8, ENID_RTPROT, false},  /* never slot 9's link */
+		{RT_TABLE_MAIN, 0, 7, ENID_RTPROT, false},     /* metric outside the range */
+		{RT_TABLE_MAIN, 2001, 7, ENID_RTPROT, false},  /* held */
+	};
+	int want_rules = 0, want_routes = 0;
+
+	config_defaults(&cfg);
+	held[1] = true;
+	for (unsigned int i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		struct krule r = {.r = {.family = AF_INET, .pref = rules[i].pref, .table = 1,
+					.protocol = rules[i].proto, .suppress_prefixlength = -1}};
+
+		ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &r));
+		want_rules += rules[i].deleted;
+	}
+	for (unsigned int i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		struct kroute r = {.r = {.family = AF_INET, .table = routes[i].table,
+					 .metric = routes[i].metric, .oif = routes[i].oif,
+					 .protocol = routes[i].proto}};
+
+		r.r.dst = ip("198.51.100.0/24");
+		r.r.dst.prefixlen = 20 + i; /* tell them apart */
+		ASSERT_EQ(0, kstate_add_route(&ks, &cfg, &r));
+		want_routes += routes[i].deleted;
+	}
+	kdiff_orphans(&cfg, &ks, held, had_slot_9_on_7, NULL, &q);
+	EXPECT_EQ(want_rules, count(&q, KREQ_DELRULE));
+	EXPECT_EQ(want_routes, count(&q, KREQ_DELROUTE));
+	for (size_t i = 0; i < q.n; i++) {
+		if (q.v[i].op == KREQ_DELRULE)
+			EXPECT_EQ(10027, q.v[i].rule.pref);
+		if (q.v[i].op == KREQ_DELROUTE) {
+			unsigned int k = q.v[i].kroute.r.dst.prefixlen - 20;
+
+			EXPECT_TRUE(routes[k].deleted) TH_LOG("route %u deleted", k);
+		}
+	}
+	EXPECT_EQ(0, count(&q, KREQ_NEWRULE) + count(&q, KREQ_NEWROUTE));
+	kreqs_free(&q);
+	kstate_free(&ks);
+	config_free(&cfg);
+}
+
+/* Every request builds into the message its op names. */
+TEST(build_each_op)
+{
+	static const uint16_t type[] = {
+		[KREQ_SETLINK] = RTM_NEWLINK,	[KREQ_NEWADDR] = RTM_NEWADDR,
+		[KREQ_DELADDR] = RTM_DELADDR,	[KREQ_NEWROUTE] = RTM_NEWROUTE,
+		[KREQ_DELROUTE] = RTM_DELROUTE, [KREQ_NEWRULE] = RTM_NEWRULE,
+		[KREQ_DELRULE] = RTM_DELRULE,
+	};
+	struct enid_config cfg;
+	static struct plan p;
+	char buf[RTNL_MSG_MAX] __attribute__((aligned(8)));
+
+	make_plan(&cfg, &p);
+	for (int op = KREQ_SETLINK; op <= KREQ_DELRULE; op++) {
+		struct kreq r = {.op = (enum kreq_op)op, .ifindex = 7, .up = true};
+		struct nlmsghdr *nlh;
+
+		if (op == KREQ_NEWADDR || op == KREQ_DELADDR)
+			r.addr = p.addrs[0];
+		else if (op == KREQ_NEWROUTE)
+			r.route = p.routes[0];
+		else if (op == KREQ_DELROUTE)
+			r.kroute.r = p.routes[0];
+		else if (op == KREQ_NEWRULE || op == KREQ_DELRULE)
+			r.rule = p.rules[0];
+		nlh = kreq_build(buf, sizeof(buf), 42, &r);
+		ASSERT_NE(NULL, nlh) TH_LOG("%s", kreq_op_name(r.op));
+		EXPECT_EQ(type[op], nlh->nlmsg_type);
+		EXPECT_EQ(42, nlh->nlmsg_seq);
+		EXPECT_EQ(kreq_is_delete(r.op), op == KREQ_DELADDR || op == KREQ_DELROUTE ||
+							op == KREQ_DELRULE);
+	}
+	config_free(&cfg);
+}
+
+TEST_HARNESS_MAIN
