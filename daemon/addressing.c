@@ -159,7 +159,7 @@ static unsigned primary_addrs(struct enid *d, struct enid_ip *ip)
 	for (unsigned i = 0; i < d->n_links; i++) {
 		const struct link *x = d->links[i];
 
-		if (x->state != LINK_REMOVED &&
+		if (x->sm.state != LINK_REMOVED &&
 		    (x->facts.is_primary || addressing_is_primary(d, x->facts.mac) ||
 		     config_names_primary(&d->cfg, x->facts.ifname, x->facts.mac)))
 			add_ifindex(ifs, &n_ifs, x->facts.ifindex);
@@ -188,7 +188,7 @@ static int other_eni_addrs(struct enid *d, const struct link *l, struct enid_ip 
 	for (unsigned i = 0; i < d->n_links; i++) {
 		const struct link *x = d->links[i];
 
-		if (x != l && x->managed && x->state != LINK_REMOVED && x->addr)
+		if (x != l && x->sm.managed && x->sm.state != LINK_REMOVED && x->addr)
 			n += x->addr->n_addrs;
 	}
 	if (!n)
@@ -200,7 +200,7 @@ static int other_eni_addrs(struct enid *d, const struct link *l, struct enid_ip 
 	for (unsigned i = 0; i < d->n_links; i++) {
 		const struct link *x = d->links[i];
 
-		if (x != l && x->managed && x->state != LINK_REMOVED && x->addr) {
+		if (x != l && x->sm.managed && x->sm.state != LINK_REMOVED && x->addr) {
 			memcpy(*out + n, x->addr->addrs, x->addr->n_addrs * sizeof(**out));
 			n += x->addr->n_addrs;
 		}
@@ -359,7 +359,7 @@ void addressing_md_update(struct enid *d, struct md_job *j)
 
 	if (!l || l->md != j)
 		return;
-	if (!l->managed || l->state == LINK_REMOVED) {
+	if (!l->sm.managed || l->sm.state == LINK_REMOVED) {
 		addressing_link_gone(d, l);
 		return;
 	}
@@ -371,8 +371,8 @@ void addressing_md_update(struct enid *d, struct md_job *j)
 		}
 		snprintf(l->why, sizeof(l->why), "metadata: %s (%u requests)", md_job_why(j),
 			 md_job_requests(j));
-		if (md_job_overdue(j) && l->state == LINK_RESOLVING) {
-			l->state = LINK_FAILED;
+		if (md_job_overdue(j) && l->sm.state == LINK_RESOLVING) {
+			link_event(d, l, LEV_ADDR_LATE);
 			log_warn("%s: no complete metadata answer in %u s: %s; still asking",
 				 l->facts.ifname, d->cfg.metadata_deadline_s, l->why);
 		}
@@ -380,7 +380,7 @@ void addressing_md_update(struct enid *d, struct md_job *j)
 	}
 	if (!good)
 		return;
-	switch (l->state) {
+	switch (l->sm.state) {
 	case LINK_NEW:
 	case LINK_WAIT_UDEV:
 		return; /* taken when udev is done with the link */
@@ -435,7 +435,7 @@ int addressing_refresh(struct enid *d, const char *what, struct sbuf *out)
 	for (unsigned i = 0; i < d->n_links; i++) {
 		struct link *l = d->links[i];
 
-		if (!l->managed || l->state == LINK_REMOVED || (!all && !link_matches(l, what)))
+		if (!l->sm.managed || l->sm.state == LINK_REMOVED || (!all && !link_matches(l, what)))
 			continue;
 		matched = true;
 		if (!l->md) {

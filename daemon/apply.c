@@ -35,19 +35,13 @@ static void cleanup_done(struct enid *d, struct link *l)
 {
 	slots_free(&d->slots, l->slot);
 	owned_clear(&d->owned, l->slot);
-	l->move = false;
 	log_debug("%s: slot %u freed", l->facts.ifname, l->slot);
 	l->slot = 0;
 	l->cleanup = false;
 	l->attempts = 0;
 	l->retry_at = 0;
-	if (l->state == LINK_REMOVED) {
-		link_destroy(d, l);
-		return;
-	}
-	/* a live link (MAC changed, config changed): plan it afresh */
-	if (l->managed && l->state == LINK_NEW)
-		links_seen(d, &l->facts, l->bus_info, l->t_event);
+	/* removed: forgotten; live and managed (MAC or slot changed): planned afresh */
+	link_event(d, l, LEV_CLEANED);
 }
 
 static bool addr_in_addressing(const struct enid_ip *ip, const void *ctx)
@@ -60,8 +54,6 @@ static bool addr_in_addressing(const struct enid_ip *ip, const void *ctx)
 			return true;
 	return false;
 }
-
-static void link_configured(struct enid *d, struct link *l, unsigned int sent);
 
 /* rtreq's done(): a batch of ours is answered. */
 static void batch_done(void *ctx, const struct batch_result *done)
@@ -92,7 +84,7 @@ static void batch_done(void *ctx, const struct batch_result *done)
 		cleanup_done(d, l);
 		return;
 	}
-	if (l->state != LINK_CONFIGURING)
+	if (l->sm.state != LINK_CONFIGURING)
 		return;
 	if (done->errors) {
 		link_failed(d, l, "%u of %u requests failed, first: %s", done->errors, done->sent,
@@ -102,35 +94,11 @@ static void batch_done(void *ctx, const struct batch_result *done)
 	/* the stale addresses went: the record is what was planned */
 	if (done->tag == l->addr_gen && l->addr)
 		owned_filter(&d->owned, l->slot, addr_in_addressing, l->addr);
-	if (done->eexist) {
-		/* something was there already: ours and equal, or not (apply_round) */
-		l->verify = true;
-		l->verify_sent = done->sent;
-		return;
-	}
-	link_configured(d, l, done->sent);
+	l->verify_sent = done->sent;
+	/* EEXIST: something was there already, ours and equal or not (verify_link) */
+	link_event(d, l, done->eexist ? LEV_EEXIST : LEV_APPLIED);
 }
 
-static void link_configured(struct enid *d, struct link *l, unsigned int sent)
-{
-	l->verify = false;
-	l->state = LINK_CONFIGURED;
-	/* once the burst's requests are answered: arp_announce_idle() */
-	l->announce_left = ARP_ANNOUNCE_NUM;
-	l->announce_at = 0;
-	l->attempts = 0;
-	l->dirty = false;
-	l->why[0] = '\0';
-	if (!l->t_conf) {
-		l->t_conf = now_us();
-		log_info("%s: configured: slot %u table %u, %u addresses, in %llu us",
-			 l->facts.ifname, l->slot, table_for_slot(&d->cfg, l->slot),
-			 l->addr ? l->addr->n_addrs : 0,
-			 (unsigned long long)(l->t_conf - l->t_event));
-	} else {
-		log_info("%s: reconfigured (%u requests)", l->facts.ifname, sent);
-	}
-}
 
 /* Kernel state. */
 
@@ -234,7 +202,7 @@ static void queue_orphans(struct enid *d)
 
 static void queue_cleanup(struct enid *d, struct link *l)
 {
-	int oif = l->state == LINK_REMOVED ? 0 : l->facts.ifindex;
+	int oif = l->sm.state == LINK_REMOVED ? 0 : l->facts.ifindex;
 
 	kreqs_reset(&scratch_reqs);
 	kdiff_cleanup(&d->cfg, &d->ks, l->slot, oif, &d->owned, &scratch_reqs);
@@ -260,9 +228,7 @@ static void queue_apply(struct enid *d, struct link *l, bool have_snapshot)
 	if (err == -EPERM || err == -ENODATA) {
 		log_info("%s (%s): %s", l->facts.ifname, mac_format(l->facts.mac, mac), p->why);
 		snprintf(l->why, sizeof(l->why), "%s", p->why);
-		if (err == -EPERM)
-			l->managed = false;
-		l->cleanup = true;
+		link_event(d, l, err == -EPERM ? LEV_UNMANAGED : LEV_ADDR_NONE);
 		return;
 	}
 	if (err) {
@@ -289,7 +255,7 @@ static void queue_apply(struct enid *d, struct link *l, bool have_snapshot)
 	}
 	kreqs_reset(&scratch_reqs);
 	kdiff_apply(&d->cfg, p, l->dirty && have_snapshot ? &d->ks : NULL, &d->owned, &scratch_reqs);
-	l->state = LINK_CONFIGURING;
+	link_event(d, l, LEV_QUEUED);
 	l->verify = false;
 	if (rtreq_submit(&d->rtreq, BATCH_APPLY, l->facts.ifindex, l->addr_gen, &scratch_reqs))
 		link_failed(d, l, "out of memory");
@@ -348,17 +314,14 @@ static void verify_link(struct enid *d, struct link *l)
 		return;
 	}
 	if (kstate_has_plan(&d->ks, p, why, sizeof(why))) {
-		link_configured(d, l, l->verify_sent);
+		link_event(d, l, LEV_APPLIED);
 		return;
 	}
 	if (kstate_slot_foreign(&d->ks, &d->cfg, l->slot, why, sizeof(why))) {
 		/* another tool's entries collide with the plan: clean ours, take another slot */
 		snprintf(l->slot_note, sizeof(l->slot_note), "slot %u left: %s", l->slot, why);
 		log_warn("%s: %s", l->facts.ifname, l->slot_note);
-		l->move = true;
-		l->cleanup = true;
-		l->pending = false;
-		l->state = LINK_NEW;
+		link_event(d, l, LEV_MOVE);
 		return;
 	}
 	link_failed(d, l, "after EEXIST: %s", why);
@@ -371,7 +334,7 @@ static bool link_due(const struct link *l, uint64_t now)
 
 static bool apply_ready(const struct link *l, uint64_t now, bool have_snapshot)
 {
-	return l->pending && !l->cleanup && l->managed && link_due(l, now) &&
+	return l->pending && !l->cleanup && l->sm.managed && link_due(l, now) &&
 	       (!l->dirty || have_snapshot);
 }
 
@@ -402,7 +365,7 @@ static bool apply_round(struct enid *d)
 			return false;
 		}
 		have_snapshot = true;
-		kwatch_sync(d);
+		kwatch_sync(&d->kwatch, &d->ks);
 	}
 	if (d->orphans_pending && have_snapshot) {
 		d->orphans_pending = false;
@@ -424,7 +387,7 @@ static bool apply_round(struct enid *d)
 	for (unsigned int i = 0; have_snapshot && i < d->n_links; i++) {
 		struct link *l = d->links[i];
 
-		if (l->verify && l->state == LINK_CONFIGURING && !l->pending && !l->cleanup)
+		if (l->verify && l->sm.state == LINK_CONFIGURING && !l->pending && !l->cleanup)
 			verify_link(d, l);
 	}
 	/* slots first, saved once, so the file names every slot before the kernel uses it */

@@ -126,6 +126,12 @@ static void announce_link(struct enid *d, const struct link *l)
 	}
 }
 
+void arp_announce_link(struct link *l)
+{
+	l->announce_left = ARP_ANNOUNCE_NUM;
+	l->announce_at = 0;
+}
+
 void arp_announce_idle(struct enid *d)
 {
 	uint64_t now;
@@ -134,7 +140,7 @@ void arp_announce_idle(struct enid *d)
 	if (rtreq_busy(&d->rtreq))
 		return;
 	for (unsigned int i = 0; i < d->n_links; i++)
-		if (d->links[i]->pending && d->links[i]->managed)
+		if (d->links[i]->pending && d->links[i]->sm.managed)
 			return;
 	now = now_us();
 	for (unsigned int i = 0; i < d->n_links; i++) {
@@ -142,7 +148,7 @@ void arp_announce_idle(struct enid *d)
 
 		if (!l->announce_left || l->announce_at > now)
 			continue;
-		if (!d->cfg.gratuitous_arp || l->state != LINK_CONFIGURED) {
+		if (!d->cfg.gratuitous_arp || l->sm.state != LINK_CONFIGURED) {
 			l->announce_left = 0;
 			continue;
 		}

@@ -29,6 +29,8 @@ struct link;
 #define ARP_ANNOUNCE_NUM	 2	    /* rounds per configured link */
 #define ARP_ANNOUNCE_INTERVAL_US 2000000ULL /* between them */
 
+/* The link is configured: announce its addresses once the burst's requests are answered. */
+void arp_announce_link(struct link *l);
 void arp_announce_idle(struct enid *d);
 void host_arp_filter_sync(struct enid *d);
 void arp_close(struct enid *d);

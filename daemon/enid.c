@@ -138,6 +138,9 @@ void enid_timer_rearm(struct enid *d)
 
 		if (t && (!at || t < at))
 			at = t;
+		t = l->udev_deadline;
+		if (t && (!at || t < at))
+			at = t;
 		t = l->announce_left ? l->announce_at : 0;
 		if (t && (!at || t < at))
 			at = t;
@@ -302,8 +305,8 @@ static void maybe_ready(struct enid *d)
 	for (unsigned int i = 0; i < d->n_links; i++) {
 		const struct link *l = d->links[i];
 
-		managed += l->managed;
-		configured += l->managed && l->state == LINK_CONFIGURED;
+		managed += l->sm.managed;
+		configured += l->sm.managed && l->sm.state == LINK_CONFIGURED;
 		waiting += !link_settled(l);
 	}
 	if (waiting && now < d->ready_by) {
@@ -327,6 +330,11 @@ static void on_idle(struct loop *l, void *data)
 	if (d->synced && !d->notified_ready)
 		maybe_ready(d);
 }
+
+static const struct kwatch_ops kwatch_ops = {
+	.undone = links_undone,
+	.lost = links_undone_lost,
+};
 
 static int open_signals(struct enid *d)
 {
@@ -403,7 +411,7 @@ static void teardown(struct enid *d)
 	udev_source_close(d);
 	genl_source_close(d);
 	rtnl_source_close(d);
-	kwatch_close(d);
+	kwatch_close(&d->kwatch);
 	apply_close(d);
 	if (d->rtdump)
 		mnl_socket_close(d->rtdump);
@@ -521,7 +529,7 @@ int main(int argc, char **argv)
 	if (!err)
 		err = open_rtnl_sockets(&d);
 	if (!err)
-		err = kwatch_open(&d);
+		err = kwatch_open(&d.kwatch, &d.loop, &d.cfg, rtreq_portid(&d.rtreq), &kwatch_ops, &d);
 	if (!err)
 		err = addressing_open(&d);
 	if (err) {

@@ -9,7 +9,9 @@
 
 #include "config.h"
 #include "kstate.h"
+#include "heal.h"
 #include "kwatch.h"
+#include "link_fsm.h"
 #include "loop.h"
 #include "owned.h"
 #include "plan.h"
@@ -20,21 +22,12 @@
 #define ENID_RUN_DIR   "/run/enid"
 #define ENID_SOCK_NAME "enid.sock"
 
-enum link_state {
-	LINK_NEW,
-	LINK_WAIT_UDEV,
-	LINK_RESOLVING,
-	LINK_CONFIGURING,
-	LINK_CONFIGURED,
-	LINK_FAILED,
-	LINK_REMOVED,
-};
 
 struct link {
 	struct link_facts facts;
 	char bus_info[32];
-	enum link_state state;
-	bool managed;	   /* a matching driver, not the primary, not unmanaged = yes */
+	struct link_sm sm; /* state, managed (a matching driver, not the primary, not
+			    * unmanaged = yes): changed only through link_event() */
 	unsigned int slot; /* 0 = none */
 	bool udev_ready;
 	bool pending; /* apply at the end of this loop turn */
@@ -44,7 +37,6 @@ struct link {
 	bool waiting_addr; /* its addressing source has not answered yet */
 	bool verify;   /* an add met EEXIST: compare the kernel's objects with the plan */
 	unsigned int verify_sent; /* the requests of the batch being verified */
-	bool move;     /* its slot holds foreign entries: clean up, then take another */
 	unsigned char announce_left; /* announcement rounds still to send (arp.c) */
 	uint64_t announce_at;	     /* the next one, CLOCK_MONOTONIC us (0 = at once) */
 	uint32_t gen;		     /* resync generation that last saw it */
@@ -55,7 +47,8 @@ struct link {
 	/* timeline, CLOCK_MONOTONIC us, 0 = not reached */
 	uint64_t t_event, t_udev, t_addr, t_conf;
 	unsigned int attempts; /* consecutive failures */
-	uint64_t retry_at;     /* 0 = none */
+	uint64_t retry_at;     /* failure backoff or delayed heal, 0 = none */
+	uint64_t udev_deadline; /* configure anyway then, 0 = not waiting */
 	char why[160];	       /* last problem, for status */
 	char slot_note[160];   /* why a slot was passed over, for status */
 	struct heal heal;      /* its state undone by others and applied again (kwatch.c) */
@@ -170,7 +163,11 @@ void link_failed(struct enid *d, struct link *l, const char *fmt, ...)
 void link_destroy(struct enid *d, struct link *l);
 /* Moves a managed link on: udev gate, then its addressing (links.c). */
 void link_advance(struct enid *d, struct link *l);
-const char *link_state_name(enum link_state s);
+/* kwatch's ops: another process deleted something; notifications were lost. */
+void links_undone(void *ctx, const struct kwatch_undone *u);
+void links_undone_lost(void *ctx);
+/* Steps the link's state machine (link_fsm.c) and carries out its actions. */
+void link_event(struct enid *d, struct link *l, enum link_ev ev);
 /* Configured, failed, or waiting on nothing enid can hurry: what READY=1 waits for. */
 bool link_settled(const struct link *l);
 

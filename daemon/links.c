@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The per-link state machine, keyed by ifindex (names change). */
+/*
+ * The links, keyed by ifindex (names change): what happens to them goes through
+ * link_event(), which steps the pure state machine (link_fsm.c) and carries out the
+ * actions it returns. Nothing else changes a link's state.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,6 +11,7 @@
 #include <string.h>
 
 #include "addressing.h"
+#include "arp.h"
 #include "enid.h"
 #include "log.h"
 #include "util.h"
@@ -14,37 +19,6 @@
 #define RETRY_BASE_US	100000ULL   /* first retry after 50..100 ms */
 #define RETRY_MAX_US	30000000ULL /* never wait more than 30 s */
 #define UDEV_TIMEOUT_US 30000000ULL /* udevd stuck or gone: configure anyway */
-
-const char *link_state_name(enum link_state s)
-{
-	static const char *const names[] = {
-		[LINK_NEW] = "new",
-		[LINK_WAIT_UDEV] = "wait-udev",
-		[LINK_RESOLVING] = "resolving",
-		[LINK_CONFIGURING] = "configuring",
-		[LINK_CONFIGURED] = "configured",
-		[LINK_FAILED] = "failed",
-		[LINK_REMOVED] = "removed",
-	};
-
-	return s <= LINK_REMOVED ? names[s] : "?";
-}
-
-bool link_settled(const struct link *l)
-{
-	if (!l->managed)
-		return true;
-	switch (l->state) {
-	case LINK_CONFIGURED:
-	case LINK_FAILED:
-	case LINK_REMOVED:
-		return true;
-	case LINK_RESOLVING:
-		return !l->pending && !l->waiting_addr;
-	default:
-		return false;
-	}
-}
 
 struct link *links_find(struct enid *d, int ifindex)
 {
@@ -97,6 +71,11 @@ void links_free_all(struct enid *d)
 	d->cap_links = 0;
 }
 
+bool link_settled(const struct link *l)
+{
+	return link_sm_settled(&l->sm, l->waiting_addr || l->pending);
+}
+
 static uint64_t backoff_us(unsigned int attempts)
 {
 	uint64_t delay = RETRY_BASE_US;
@@ -109,24 +88,89 @@ static uint64_t backoff_us(unsigned int attempts)
 	return delay / 2 + (uint64_t)random() % (delay / 2 + 1);
 }
 
+static void link_gate(struct enid *d, struct link *l);
+static void link_resolve(struct enid *d, struct link *l);
+
+static void link_configured(struct enid *d, struct link *l)
+{
+	l->attempts = 0;
+	l->dirty = false;
+	l->verify = false;
+	l->why[0] = '\0';
+	if (!l->t_conf) {
+		l->t_conf = now_us();
+		log_info("%s: configured: slot %u table %u, %u addresses, in %llu us",
+			 l->facts.ifname, l->slot, table_for_slot(&d->cfg, l->slot),
+			 l->addr ? l->addr->n_addrs : 0,
+			 (unsigned long long)(l->t_conf - l->t_event));
+	} else {
+		log_info("%s: reconfigured (%u requests)", l->facts.ifname, l->verify_sent);
+	}
+}
+
+void link_event(struct enid *d, struct link *l, enum link_ev ev)
+{
+	enum link_state was = l->sm.state;
+	unsigned int act;
+
+	l->sm.has_slot = l->slot != 0;
+	act = link_step(&l->sm, ev);
+	if (l->sm.state != was)
+		log_debug("%s: %s -> %s (%s)", l->facts.ifname, link_state_name(was),
+			  link_state_name(l->sm.state), link_ev_name(ev));
+	if (act & LACT_DESTROY) {
+		link_destroy(d, l);
+		return;
+	}
+	if (act & LACT_CLEANUP) {
+		l->cleanup = true;
+		l->pending = false;
+	}
+	if (act & LACT_ARM_UDEV) {
+		log_debug("%s: waiting for udev", l->facts.ifname);
+		l->udev_deadline = now_us() + UDEV_TIMEOUT_US;
+		enid_timer_rearm(d);
+	}
+	if (act & LACT_APPLY)
+		l->pending = true;
+	if (act & LACT_VERIFY)
+		l->verify = true;
+	if (act & LACT_ARM_RETRY) {
+		uint64_t delay = backoff_us(++l->attempts);
+
+		l->retry_at = now_us() + delay;
+		l->pending = false;
+		l->dirty = true;
+		log_warn("%s: %s; retry %u in %llu ms", l->facts.ifname, l->why, l->attempts,
+			 (unsigned long long)(delay / 1000));
+		enid_timer_rearm(d);
+	}
+	if (act & LACT_CONFIGURED)
+		link_configured(d, l);
+	if (act & LACT_ANNOUNCE)
+		arp_announce_link(l);
+	if (act & LACT_GATE)
+		link_gate(d, l);
+	if (act & LACT_RESOLVE)
+		link_resolve(d, l);
+}
+
 void link_failed(struct enid *d, struct link *l, const char *fmt, ...)
 {
-	uint64_t delay;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(l->why, sizeof(l->why), fmt, ap);
 	va_end(ap);
-	l->attempts++;
-	delay = backoff_us(l->attempts);
-	l->retry_at = now_us() + delay;
-	l->pending = false;
-	l->dirty = true;
-	if (l->state != LINK_REMOVED)
-		l->state = LINK_FAILED;
-	log_warn("%s: %s; retry %u in %llu ms", l->facts.ifname, l->why, l->attempts,
-		 (unsigned long long)(delay / 1000));
-	enid_timer_rearm(d);
+	if (l->sm.state == LINK_REMOVED) {
+		/* its cleanup failed: again later */
+		l->attempts++;
+		l->retry_at = now_us() + backoff_us(l->attempts);
+		log_warn("%s: %s; retry %u", l->facts.ifname, l->why, l->attempts);
+		enid_timer_rearm(d);
+		return;
+	}
+	link_event(d, l, LEV_FAILED);
 }
 
 static void refresh_primary(struct enid *d, struct link *l)
@@ -150,30 +194,40 @@ static bool link_is_managed(struct enid *d, struct link *l)
 	return !(eni && eni->unmanaged);
 }
 
-/* Forget the slot's kernel state: the applier deletes it, then frees the slot. */
-static void link_schedule_cleanup(struct link *l)
+/* Acts once udev has finished with the link (its final name), where udevd runs. */
+static void link_gate(struct enid *d, struct link *l)
 {
-	if (l->slot)
-		l->cleanup = true;
-	l->pending = false;
+	char name[IFNAMSIZ];
+
+	if (d->udev_gate && !l->udev_ready) {
+		if (!udev_link_initialized(d, l->facts.ifindex, name)) {
+			link_event(d, l, LEV_UDEV_WAIT);
+			return;
+		}
+		l->udev_ready = true;
+		l->t_udev = now_us();
+		if (strcmp(name, l->facts.ifname))
+			snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", name);
+	}
+	l->udev_deadline = 0;
+	link_event(d, l, LEV_UDEV_READY);
 }
 
+/* Asks the addressing source (static or metadata, addressing.c) and steps on its answer. */
 static void link_resolve(struct enid *d, struct link *l)
 {
 	struct addressing a;
 	int err;
 
-	/* static ([MAC] section) or metadata, per addressing = (addressing.c) */
 	err = addressing_resolve(d, l, &a);
 	l->waiting_addr = err == -EINPROGRESS;
 	if (err == -EPERM) {
-		l->managed = false;
-		link_schedule_cleanup(l);
+		link_event(d, l, LEV_UNMANAGED);
 		return;
 	}
 	if (err == -EINPROGRESS || err == -ETIMEDOUT) {
-		/* metadata not complete: wait, keeping whatever is applied; l->why says why */
-		l->state = err == -ETIMEDOUT ? LINK_FAILED : LINK_RESOLVING;
+		/* not complete: wait, keeping whatever is applied; l->why says why */
+		link_event(d, l, err == -ETIMEDOUT ? LEV_ADDR_LATE : LEV_ADDR_WAIT);
 		return;
 	}
 	if (err == -ENOMEM) {
@@ -181,12 +235,11 @@ static void link_resolve(struct enid *d, struct link *l)
 		return;
 	}
 	if (err) {
-		if (l->state != LINK_RESOLVING)
+		if (l->sm.state != LINK_RESOLVING)
 			log_info("%s: %s: leaving it alone", l->facts.ifname, l->why);
-		l->state = LINK_RESOLVING;
 		free(l->addr);
 		l->addr = NULL;
-		link_schedule_cleanup(l);
+		link_event(d, l, LEV_ADDR_NONE);
 		return;
 	}
 	if (!l->addr) {
@@ -202,36 +255,17 @@ static void link_resolve(struct enid *d, struct link *l)
 	if (!l->t_addr)
 		l->t_addr = now_us();
 	l->why[0] = '\0';
-	l->state = LINK_RESOLVING;
-	l->pending = true;
+	link_event(d, l, LEV_ADDR_READY);
 }
 
 void link_advance(struct enid *d, struct link *l)
 {
-	char name[IFNAMSIZ];
-
-	if (!l->managed || l->state == LINK_REMOVED)
+	if (!l->sm.managed || l->sm.state == LINK_REMOVED)
 		return;
-	if (l->state == LINK_NEW || l->state == LINK_WAIT_UDEV) {
-		if (d->udev_gate && !l->udev_ready) {
-			if (!udev_link_initialized(d, l->facts.ifindex, name)) {
-				if (l->state != LINK_WAIT_UDEV) {
-					log_debug("%s: waiting for udev", l->facts.ifname);
-					l->retry_at = now_us() + UDEV_TIMEOUT_US;
-					enid_timer_rearm(d);
-				}
-				l->state = LINK_WAIT_UDEV;
-				return;
-			}
-			l->retry_at = 0;
-			l->udev_ready = true;
-			l->t_udev = now_us();
-			if (strcmp(name, l->facts.ifname))
-				snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", name);
-		}
-		l->state = LINK_RESOLVING;
-	}
-	link_resolve(d, l);
+	if (l->sm.state == LINK_NEW || l->sm.state == LINK_WAIT_UDEV)
+		link_gate(d, l);
+	else
+		link_resolve(d, l);
 }
 
 void links_seen(struct enid *d, const struct link_facts *f, const char *bus_info, uint64_t event_us)
@@ -249,9 +283,7 @@ void links_seen(struct enid *d, const struct link_facts *f, const char *bus_info
 		snprintf(l->bus_info, sizeof(l->bus_info), "%s", bus_info ? bus_info : "");
 		l->t_event = event_us;
 		l->gen = d->gen;
-		l->state = LINK_NEW;
-		l->managed = link_is_managed(d, l);
-		if (!l->managed)
+		if (!link_is_managed(d, l))
 			return;
 		/* a slot from before a restart: the kernel may hold its state, diff first */
 		l->slot = slots_find(&d->slots, l->facts.mac);
@@ -260,15 +292,15 @@ void links_seen(struct enid *d, const struct link_facts *f, const char *bus_info
 			 l->facts.ifindex, mac_format(l->facts.mac, mac), l->facts.driver,
 			 l->bus_info[0] ? " bus " : "", l->bus_info);
 		addressing_link_new(d, l); /* metadata: ask now, in parallel with udev */
-		link_advance(d, l);
+		link_event(d, l, LEV_MANAGED);
 		return;
 	}
 	l->gen = d->gen;
-	if (l->state == LINK_REMOVED) {
+	if (l->sm.state == LINK_REMOVED) {
 		/* back before its cleanup ran (netns round trip, missed events) */
-		l->state = LINK_NEW;
 		l->cleanup = false;
 		l->dirty = true;
+		link_event(d, l, LEV_BACK);
 	}
 	if (memcmp(l->facts.mac, f->mac, 6)) {
 		log_warn("%s: MAC changed to %s: starting over", l->facts.ifname,
@@ -276,11 +308,10 @@ void links_seen(struct enid *d, const struct link_facts *f, const char *bus_info
 		memcpy(l->facts.mac, f->mac, 6);
 		addressing_link_gone(d, l);
 		snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", f->ifname);
-		link_schedule_cleanup(l);
-		l->state = LINK_NEW;
-		l->managed = link_is_managed(d, l);
-		if (!l->cleanup)
-			link_advance(d, l);
+		/* the old slot is cleaned (no apply waits less); the new MAC starts over */
+		link_event(d, l, LEV_UNMANAGED);
+		if (link_is_managed(d, l))
+			link_event(d, l, LEV_MANAGED);
 		return;
 	}
 	l->facts.mtu = f->mtu;
@@ -288,36 +319,30 @@ void links_seen(struct enid *d, const struct link_facts *f, const char *bus_info
 		log_info("%s: renamed to %s", l->facts.ifname, f->ifname);
 		snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", f->ifname);
 		/* sysctls live under the name */
-		if (l->managed && (l->state == LINK_CONFIGURED || l->state == LINK_CONFIGURING))
-			l->pending = true;
+		if (l->sm.managed &&
+		    (l->sm.state == LINK_CONFIGURED || l->sm.state == LINK_CONFIGURING))
+			link_event(d, l, LEV_HEAL);
 	}
-	if (!l->managed && link_is_managed(d, l)) {
-		l->managed = true;
-		l->state = LINK_NEW;
-		link_advance(d, l);
-	} else if (l->managed && l->state == LINK_NEW) {
-		link_advance(d, l);
-	}
+	if (!l->sm.managed && link_is_managed(d, l))
+		link_event(d, l, LEV_MANAGED);
+	else if (l->sm.managed && l->sm.state == LINK_NEW && !l->cleanup)
+		link_gate(d, l);
 }
 
 void links_gone(struct enid *d, int ifindex)
 {
 	struct link *l = links_find(d, ifindex);
 
-	if (!l || l->state == LINK_REMOVED)
+	if (!l || l->sm.state == LINK_REMOVED)
 		return;
-	if (l->managed)
+	if (l->sm.managed)
 		log_info("%s: removed", l->facts.ifname);
 	addressing_link_gone(d, l);
-	if (!l->slot) {
-		link_destroy(d, l);
-		return;
-	}
-	l->state = LINK_REMOVED;
 	l->pending = false;
-	l->cleanup = true;
 	l->retry_at = 0;
+	l->udev_deadline = 0;
 	l->attempts = 0;
+	link_event(d, l, LEV_GONE);
 }
 
 void links_udev_ready(struct enid *d, int ifindex, const char *ifname)
@@ -328,13 +353,12 @@ void links_udev_ready(struct enid *d, int ifindex, const char *ifname)
 		return;
 	l->udev_ready = true;
 	l->t_udev = now_us();
-	if (l->state == LINK_WAIT_UDEV)
-		l->retry_at = 0;
 	if (ifname && ifname[0] && strcmp(ifname, l->facts.ifname))
 		snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", ifname);
-	if (l->state == LINK_WAIT_UDEV) {
+	if (l->sm.state == LINK_WAIT_UDEV) {
 		log_debug("%s: udev is done with it", l->facts.ifname);
-		link_advance(d, l);
+		l->udev_deadline = 0;
+		link_event(d, l, LEV_UDEV_READY);
 	}
 }
 
@@ -344,7 +368,7 @@ void links_dump_done(struct enid *d, bool sweep)
 		struct link *l = d->links[i];
 		unsigned int before = d->n_links;
 
-		if (l->gen != d->gen && l->state != LINK_REMOVED)
+		if (l->gen != d->gen && l->sm.state != LINK_REMOVED)
 			links_gone(d, l->facts.ifindex);
 		if (d->n_links == before)
 			i++;
@@ -359,33 +383,30 @@ void links_reevaluate(struct enid *d)
 {
 	for (unsigned int i = 0; i < d->n_links; i++) {
 		struct link *l = d->links[i];
-		bool was = l->managed;
+		bool was = l->sm.managed;
 
-		if (l->state == LINK_REMOVED)
+		if (l->sm.state == LINK_REMOVED)
 			continue;
-		l->managed = link_is_managed(d, l);
-		if (l->state != LINK_WAIT_UDEV) { /* keep its udev timeout */
-			l->attempts = 0;
-			l->retry_at = 0;
-		}
-		if (!l->managed) {
+		l->attempts = 0;
+		l->retry_at = 0;
+		if (!link_is_managed(d, l)) {
 			if (was) {
 				log_info("%s: no longer managed", l->facts.ifname);
-				link_schedule_cleanup(l);
-				l->state = LINK_NEW;
+				link_event(d, l, LEV_UNMANAGED);
 			}
 			continue;
 		}
 		l->dirty = true;
 		if (!was) {
-			l->state = LINK_NEW;
 			if (!l->slot)
 				l->slot = slots_find(&d->slots, l->facts.mac);
+			link_event(d, l, LEV_MANAGED);
+			continue;
 		}
-		if (l->state == LINK_FAILED || l->state == LINK_CONFIGURED ||
-		    l->state == LINK_CONFIGURING)
-			l->state = LINK_RESOLVING;
-		link_advance(d, l);
+		if (l->sm.state == LINK_NEW || l->sm.state == LINK_WAIT_UDEV)
+			link_gate(d, l);
+		else
+			link_event(d, l, LEV_REAPPLY);
 	}
 	d->orphans_pending = true;
 }
@@ -395,17 +416,98 @@ void links_timer(struct enid *d, uint64_t now)
 	for (unsigned int i = 0; i < d->n_links; i++) {
 		struct link *l = d->links[i];
 
-		if (!l->retry_at || l->retry_at > now)
-			continue;
-		l->retry_at = 0;
-		if (l->state == LINK_WAIT_UDEV) {
+		if (l->udev_deadline && l->udev_deadline <= now) {
+			l->udev_deadline = 0;
 			log_warn("%s: udev has not initialized it in %llu s; configuring it anyway",
 				 l->facts.ifname, UDEV_TIMEOUT_US / 1000000ULL);
 			l->udev_ready = true;
-			link_advance(d, l);
-		} else if (!l->cleanup && l->managed && l->state == LINK_FAILED) {
-			l->pending = true;
+			link_event(d, l, LEV_UDEV_TIMEOUT);
+		}
+		if (!l->retry_at || l->retry_at > now)
+			continue;
+		l->retry_at = 0;
+		if (!l->cleanup && l->sm.managed && l->sm.state == LINK_FAILED) {
 			l->dirty = true;
+			link_event(d, l, LEV_RETRY);
+		}
+	}
+}
+
+/*
+ * Healing. One heal per apply: what one process deletes in a burst (networkd flushing
+ * its foreign rules, an ip -batch) is counted and answered once. The plan is sent again
+ * as it is; what still exists answers EEXIST and is compared after, so nothing waits for
+ * a dump before the missing pieces go back. heal.c caps the rate.
+ */
+static void link_heal(struct enid *d, struct link *l, const char *what, const char *by)
+{
+	uint64_t now = now_us(), delay;
+
+	if (l->sm.state != LINK_CONFIGURED && l->sm.state != LINK_CONFIGURING)
+		return;
+	snprintf(l->heal.by, sizeof(l->heal.by), "%s", by);
+	if (l->heal_queued)
+		return;
+	l->heal_queued = true;
+	delay = heal_delay(&l->heal, now);
+	link_event(d, l, LEV_HEAL);
+	if (!delay) {
+		log_info("%s: %s deleted by %s: applying again", l->facts.ifname, what, by);
+		return;
+	}
+	log_warn("%s: %s deleted by %s again (%u times in %llu s): applying again in %llu ms",
+		 l->facts.ifname, what, by, l->heal.in_window, HEAL_WINDOW_US / 1000000ULL,
+		 (unsigned long long)(delay / 1000));
+	l->retry_at = now + delay;
+	enid_timer_rearm(d);
+}
+
+static struct link *link_of_slot(struct enid *d, unsigned int slot)
+{
+	for (unsigned int i = 0; slot && i < d->n_links; i++)
+		if (d->links[i]->slot == slot && d->links[i]->sm.managed && !d->links[i]->cleanup)
+			return d->links[i];
+	return NULL;
+}
+
+static bool addr_planned(const struct link *l, const struct enid_ip *ip)
+{
+	for (unsigned int i = 0; l->addr && i < l->addr->n_addrs; i++)
+		if (l->addr->addrs[i].family == ip->family &&
+		    l->addr->addrs[i].prefixlen == ip->prefixlen &&
+		    enid_ip_same_addr(&l->addr->addrs[i], ip))
+			return true;
+	return false;
+}
+
+void links_undone(void *ctx, const struct kwatch_undone *u)
+{
+	struct enid *d = ctx;
+	struct link *l;
+
+	if (u->what == KW_ADDR) {
+		l = links_find(d, u->ifindex);
+		if (l && l->sm.managed && addr_planned(l, &u->ip))
+			link_heal(d, l, "an address", u->who);
+		return;
+	}
+	l = link_of_slot(d, u->slot);
+	if (!l || (u->ifindex && u->ifindex != l->facts.ifindex))
+		return;
+	link_heal(d, l, u->what == KW_RULE ? "a rule" : "a route", u->who);
+}
+
+void links_undone_lost(void *ctx)
+{
+	struct enid *d = ctx;
+
+	log_warn("rule/route/address notifications lost (ENOBUFS): applying every ENI again");
+	for (unsigned int i = 0; i < d->n_links; i++) {
+		struct link *l = d->links[i];
+
+		if (l->sm.managed && l->sm.state == LINK_CONFIGURED) {
+			l->dirty = true;
+			link_event(d, l, LEV_HEAL);
 		}
 	}
 }

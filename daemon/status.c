@@ -53,7 +53,7 @@ static void link_json(struct enid *d, const struct link *l, struct sbuf *b)
 	sbuf_json_str(b, l->facts.ifname);
 	sbuf_printf(b, ",\"mac\":\"%s\",\"driver\":", mac_format(l->facts.mac, mac));
 	sbuf_json_str(b, l->facts.driver);
-	sbuf_printf(b, ",\"state\":\"%s\"", link_state_name(l->state));
+	sbuf_printf(b, ",\"state\":\"%s\"", link_state_name(l->sm.state));
 	if (l->slot)
 		sbuf_printf(b, ",\"slot\":%u,\"table\":%u", l->slot,
 			    table_for_slot(&d->cfg, l->slot));
@@ -92,7 +92,7 @@ static void link_text(struct enid *d, const struct link *l, struct sbuf *b)
 	char mac[18], ip[ENID_IP_STRLEN];
 
 	sbuf_printf(b, "%s ifindex %d mac %s driver %s state %s", l->facts.ifname, l->facts.ifindex,
-		    mac_format(l->facts.mac, mac), l->facts.driver, link_state_name(l->state));
+		    mac_format(l->facts.mac, mac), l->facts.driver, link_state_name(l->sm.state));
 	if (l->slot)
 		sbuf_printf(b, " slot %u table %u", l->slot, table_for_slot(&d->cfg, l->slot));
 	else
@@ -138,7 +138,7 @@ void status_format(struct enid *d, bool json, struct sbuf *b)
 			return;
 		}
 		for (unsigned int i = 0; i < d->n_links; i++)
-			if (d->links[i]->managed || d->links[i]->slot)
+			if (d->links[i]->sm.managed || d->links[i]->slot)
 				sorted[n++] = d->links[i];
 		qsort(sorted, n, sizeof(*sorted), by_ifindex);
 	}
