@@ -20,7 +20,6 @@
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
-#include "arp.h"
 #include "enid.h"
 #include "kdiff.h"
 #include "log.h"
@@ -235,7 +234,7 @@ static void queue_apply(struct enid *d, struct link *l, bool have_snapshot)
 		link_failed(d, l, "planning: %s", p->why);
 		return;
 	}
-	host_arp_filter_sync(d);
+	links_arp_filter_sync(d);
 	for (unsigned int i = 0; i < p->n_sysctls; i++) {
 		err = write_sysctl(&p->sysctls[i]);
 		if (err) {
@@ -440,8 +439,8 @@ void apply_pass(struct enid *d)
 			break;
 	slots_sync(&d->slots);
 	owned_sync(&d->owned);
-	host_arp_filter_sync(d);
-	arp_announce_idle(d);
+	links_arp_filter_sync(d);
+	links_announce_idle(d);
 	kstate_reset(&d->ks);
 }
 

@@ -14,7 +14,6 @@
 #include "arp.h"
 #include "arp_msg.h"
 #include "ndisc_msg.h"
-#include "enid.h"
 #include "log.h"
 #include "util.h"
 
@@ -45,11 +44,12 @@ static int na_socket(void)
  * added without DAD (the metadata vouches for them): a tentative address cannot be a
  * source, and the kernel announces nothing when DAD ends unless ndisc_notify is set.
  */
-static void announce_v6(struct enid *d, const struct link *l, const struct enid_ip *ip)
+static void announce_v6(struct announcer *a, const struct announce_link *l,
+			const struct enid_ip *ip)
 {
 	struct sockaddr_in6 to = {
 		.sin6_family = AF_INET6,
-		.sin6_scope_id = (uint32_t)l->facts.ifindex,
+		.sin6_scope_id = (uint32_t)l->ifindex,
 	};
 	union {
 		struct cmsghdr h;
@@ -68,33 +68,33 @@ static void announce_v6(struct enid *d, const struct link *l, const struct enid_
 	struct in6_pktinfo *pi;
 	char s[ENID_IP_STRLEN];
 
-	if (d->na_fd < 0) {
-		d->na_fd = na_socket();
-		if (d->na_fd < 0) {
-			log_warn("neighbour advertisement: ICMPv6 socket: %s", strerror(-d->na_fd));
+	if (a->na_fd < 0) {
+		a->na_fd = na_socket();
+		if (a->na_fd < 0) {
+			log_warn("neighbour advertisement: ICMPv6 socket: %s", strerror(-a->na_fd));
 			return;
 		}
 	}
 	inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
-	ndisc_na_build(msg, sizeof(msg), l->facts.mac, &ip->v6);
+	ndisc_na_build(msg, sizeof(msg), l->mac, &ip->v6);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.h.cmsg_level = IPPROTO_IPV6;
 	ctl.h.cmsg_type = IPV6_PKTINFO;
 	ctl.h.cmsg_len = CMSG_LEN(sizeof(*pi));
 	pi = (struct in6_pktinfo *)CMSG_DATA(&ctl.h);
 	pi->ipi6_addr = ip->v6;
-	pi->ipi6_ifindex = (unsigned int)l->facts.ifindex;
-	if (sendmsg(d->na_fd, &mh, MSG_DONTWAIT) < 0)
-		log_warn("%s: neighbour advertisement for %s: %s", l->facts.ifname,
+	pi->ipi6_ifindex = (unsigned int)l->ifindex;
+	if (sendmsg(a->na_fd, &mh, MSG_DONTWAIT) < 0)
+		log_warn("%s: neighbour advertisement for %s: %s", l->ifname,
 			 enid_ip_format(ip, false, s, sizeof(s)), strerror(errno));
 }
 
-static void announce_link(struct enid *d, const struct link *l)
+void announce_addrs(struct announcer *a, const struct announce_link *l)
 {
 	struct sockaddr_ll to = {
 		.sll_family = AF_PACKET,
 		.sll_protocol = htons(ETH_P_ARP),
-		.sll_ifindex = l->facts.ifindex,
+		.sll_ifindex = l->ifindex,
 		.sll_halen = ETH_ALEN,
 		.sll_addr = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
 	};
@@ -102,10 +102,10 @@ static void announce_link(struct enid *d, const struct link *l)
 
 	if (!l->addr)
 		return;
-	if (d->arp_fd < 0) {
+	if (a->arp_fd < 0) {
 		/* protocol 0: bound to nothing, receives nothing */
-		d->arp_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (d->arp_fd < 0) {
+		a->arp_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (a->arp_fd < 0) {
 			log_warn("gratuitous ARP: packet socket: %s", strerror(errno));
 			return;
 		}
@@ -115,79 +115,34 @@ static void announce_link(struct enid *d, const struct link *l)
 		char s[ENID_IP_STRLEN];
 
 		if (ip->family == AF_INET6 && l->addr->nodad)
-			announce_v6(d, l, ip);
+			announce_v6(a, l, ip);
 		if (ip->family != AF_INET)
 			continue;
-		arp_announce_build(msg, sizeof(msg), l->facts.mac, ip->v4);
-		if (sendto(d->arp_fd, msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&to,
+		arp_announce_build(msg, sizeof(msg), l->mac, ip->v4);
+		if (sendto(a->arp_fd, msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&to,
 			   sizeof(to)) < 0)
-			log_warn("%s: gratuitous ARP for %s: %s", l->facts.ifname,
+			log_warn("%s: gratuitous ARP for %s: %s", l->ifname,
 				 enid_ip_format(ip, false, s, sizeof(s)), strerror(errno));
 	}
 }
 
-void arp_announce_link(struct link *l)
+void arp_filter_sync(struct announcer *a, bool want)
 {
-	l->announce_left = ARP_ANNOUNCE_NUM;
-	l->announce_at = 0;
-}
-
-void arp_announce_idle(struct enid *d)
-{
-	uint64_t now;
-	bool later = false;
-
-	if (rtreq_busy(&d->rtreq))
-		return;
-	for (unsigned int i = 0; i < d->n_links; i++)
-		if (d->links[i]->pending && d->links[i]->sm.managed)
-			return;
-	now = now_us();
-	for (unsigned int i = 0; i < d->n_links; i++) {
-		struct link *l = d->links[i];
-
-		if (!l->announce_left || l->announce_at > now)
-			continue;
-		if (!d->cfg.gratuitous_arp || l->sm.state != LINK_CONFIGURED) {
-			l->announce_left = 0;
-			continue;
-		}
-		announce_link(d, l);
-		if (--l->announce_left) {
-			l->announce_at = now + ARP_ANNOUNCE_INTERVAL_US;
-			later = true;
-		}
-	}
-	if (later)
-		enid_timer_rearm(d);
-}
-
-static bool any_slot(const struct enid *d)
-{
-	for (unsigned int i = 0; i < d->n_links; i++)
-		if (d->links[i]->slot)
-			return true;
-	return false;
-}
-
-void host_arp_filter_sync(struct enid *d)
-{
-	char saved[PATH_MAX + sizeof(ARP_FILTER_SAVED) + 1], cur[16], old[16];
-	bool want = d->cfg.host_arp_filter && any_slot(d);
+	const char *saved = a->saved;
+	char cur[16], old[16];
 	int err;
 
-	snprintf(saved, sizeof(saved), "%s/%s", d->run_dir, ARP_FILTER_SAVED);
-	if (d->arp_filter_held < 0) { /* first call: did an earlier enid change it? */
+	if (a->filter_held < 0) { /* first call: did an earlier enid change it? */
 		struct stat st;
 
-		d->arp_filter_held = lstat(saved, &st) == 0;
+		a->filter_held = lstat(saved, &st) == 0;
 	}
-	if (want == (d->arp_filter_held > 0))
+	if (want == (a->filter_held > 0))
 		return;
 	if (want) {
 		err = file_read_line(ARP_FILTER_ALL, cur, sizeof(cur));
 		if (!err && strcmp(cur, "0") != 0) {
-			d->arp_filter_held = 1; /* already on: the admin's, nothing to restore */
+			a->filter_held = 1; /* already on: the admin's, nothing to restore */
 			return;
 		}
 		if (!err)
@@ -198,15 +153,15 @@ void host_arp_filter_sync(struct enid *d)
 			log_warn("host_arp_filter: setting %s to 1: %s", ARP_FILTER_ALL,
 				 strerror(-err));
 			unlink(saved);
-			d->arp_filter_held = 1; /* do not retry every pass */
+			a->filter_held = 1; /* do not retry every pass */
 			return;
 		}
 		log_info("host_arp_filter: %s = 1 (was 0) while ENIs are configured",
 			 ARP_FILTER_ALL);
-		d->arp_filter_held = 1;
+		a->filter_held = 1;
 		return;
 	}
-	d->arp_filter_held = 0;
+	a->filter_held = 0;
 	if (file_read_line(saved, old, sizeof(old)) < 0)
 		return; /* nothing of ours to restore */
 	err = file_write(ARP_FILTER_ALL, old, 0);
@@ -218,11 +173,17 @@ void host_arp_filter_sync(struct enid *d)
 	unlink(saved);
 }
 
-void arp_close(struct enid *d)
+void announcer_init(struct announcer *a, const char *run_dir)
 {
-	if (d->arp_fd >= 0)
-		close(d->arp_fd);
-	if (d->na_fd >= 0)
-		close(d->na_fd);
-	d->arp_fd = d->na_fd = -1;
+	a->arp_fd = a->na_fd = a->filter_held = -1;
+	snprintf(a->saved, sizeof(a->saved), "%s/%s", run_dir, ARP_FILTER_SAVED);
+}
+
+void announcer_close(struct announcer *a)
+{
+	if (a->arp_fd >= 0)
+		close(a->arp_fd);
+	if (a->na_fd >= 0)
+		close(a->na_fd);
+	a->arp_fd = a->na_fd = -1;
 }

@@ -420,7 +420,7 @@ static void teardown(struct enid *d)
 	if (d->timer_w.fd >= 0)
 		close(d->timer_w.fd);
 	links_free_all(d);
-	arp_close(d);
+	announcer_close(&d->ann);
 	addressing_close(d);
 	kstate_free(&d->ks);
 	owned_free(&d->owned);
@@ -519,8 +519,8 @@ int main(int argc, char **argv)
 	d.source_opt = cli_source >= 0 ? cli_source : (int)d.cfg.source;
 	srandom((unsigned int)(now_us() ^ (uint64_t)getpid()));
 
-	d.sig_w.fd = d.timer_w.fd = d.ctl_fd = d.arp_fd = d.na_fd = -1;
-	d.arp_filter_held = -1;
+	d.sig_w.fd = d.timer_w.fd = d.ctl_fd = -1;
+	announcer_init(&d.ann, d.run_dir);
 	err = loop_init(&d.loop);
 	if (!err)
 		err = open_signals(&d);

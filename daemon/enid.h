@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arp.h"
 #include "config.h"
 #include "kstate.h"
 #include "heal.h"
@@ -132,9 +133,7 @@ struct enid {
 	struct owned owned; /* the addresses each slot put on its ENI */
 	int primary_ifindex;  /* 0 = none found */
 	struct md_client *md; /* metadata fetcher (md_fetch.c) */
-	int arp_fd;	      /* gratuitous ARP (arp.c), -1 until first used */
-	int na_fd;	      /* unsolicited IPv6 NA (arp.c), -1 until first used */
-	int arp_filter_held;  /* host_arp_filter: -1 unknown, 0 no, 1 set by us */
+	struct announcer ann; /* gratuitous ARP, unsolicited NA, host arp_filter (arp.c) */
 
 	bool synced;	      /* the first dump of the event source completed */
 	bool orphans_pending; /* sweep untracked tagged rules/routes at the next pass */
@@ -163,6 +162,10 @@ void link_failed(struct enid *d, struct link *l, const char *fmt, ...)
 void link_destroy(struct enid *d, struct link *l);
 /* Moves a managed link on: udev gate, then its addressing (links.c). */
 void link_advance(struct enid *d, struct link *l);
+/* Announcement rounds due for configured links, once no request is in flight. */
+void links_announce_idle(struct enid *d);
+/* net.ipv4.conf.all.arp_filter while an ENI holds a slot (config host_arp_filter). */
+void links_arp_filter_sync(struct enid *d);
 /* kwatch's ops: another process deleted something; notifications were lost. */
 void links_undone(void *ctx, const struct kwatch_undone *u);
 void links_undone_lost(void *ctx);

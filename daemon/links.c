@@ -147,8 +147,11 @@ void link_event(struct enid *d, struct link *l, enum link_ev ev)
 	}
 	if (act & LACT_CONFIGURED)
 		link_configured(d, l);
-	if (act & LACT_ANNOUNCE)
-		arp_announce_link(l);
+	if (act & LACT_ANNOUNCE) {
+		/* sent by links_announce_idle() once the burst's requests are answered */
+		l->announce_left = ARP_ANNOUNCE_NUM;
+		l->announce_at = 0;
+	}
 	if (act & LACT_GATE)
 		link_gate(d, l);
 	if (act & LACT_RESOLVE)
@@ -510,4 +513,44 @@ void links_undone_lost(void *ctx)
 			link_event(d, l, LEV_HEAL);
 		}
 	}
+}
+
+void links_announce_idle(struct enid *d)
+{
+	uint64_t now;
+	bool later = false;
+
+	if (rtreq_busy(&d->rtreq))
+		return;
+	for (unsigned int i = 0; i < d->n_links; i++)
+		if (d->links[i]->pending && d->links[i]->sm.managed)
+			return;
+	now = now_us();
+	for (unsigned int i = 0; i < d->n_links; i++) {
+		struct link *l = d->links[i];
+		struct announce_link a = {l->facts.ifindex, l->facts.ifname, l->facts.mac, l->addr};
+
+		if (!l->announce_left || l->announce_at > now)
+			continue;
+		if (!d->cfg.gratuitous_arp || l->sm.state != LINK_CONFIGURED) {
+			l->announce_left = 0;
+			continue;
+		}
+		announce_addrs(&d->ann, &a);
+		if (--l->announce_left) {
+			l->announce_at = now + ARP_ANNOUNCE_INTERVAL_US;
+			later = true;
+		}
+	}
+	if (later)
+		enid_timer_rearm(d);
+}
+
+void links_arp_filter_sync(struct enid *d)
+{
+	bool any = false;
+
+	for (unsigned int i = 0; i < d->n_links && !any; i++)
+		any = d->links[i]->slot != 0;
+	arp_filter_sync(&d->ann, d->cfg.host_arp_filter && any);
 }
