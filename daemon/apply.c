@@ -24,6 +24,7 @@
 #include "kdiff.h"
 #include "log.h"
 #include "nl_util.h"
+#include "owned_file.h"
 #include "rtnl_msg.h"
 #include "util.h"
 

@@ -26,6 +26,7 @@
 #include "enid.h"
 #include "log.h"
 #include "nl_util.h"
+#include "owned_file.h"
 #include "util.h"
 
 #define REQ_RCVBUF (4 * 1024 * 1024)

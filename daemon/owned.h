@@ -2,8 +2,8 @@
 /*
  * The addresses enid put on each slot's ENI. Addresses cannot carry our mark on every
  * kernel (IFA_PROTO exists only since 5.18; 5.10 drops it silently), so ownership of an
- * address is this record: <run_dir>/addresses, "SLOT ADDRESS/PREFIX" per line, written
- * before the kernel gets an address so a restarted daemon knows what it may delete.
+ * address is this record, kept in a file (owned_file.h) written before the kernel gets an
+ * address, so a restarted daemon knows what it may delete. Pure.
  */
 #ifndef ENID_OWNED_H
 #define ENID_OWNED_H
@@ -21,8 +21,6 @@ struct owned {
 	bool dirty;		 /* changed since the last save */
 };
 
-/* Reads the file (missing = empty; bad lines skipped with a warning). */
-void owned_load(struct owned *o, const char *run_dir);
 void owned_free(struct owned *o);
 /* True when the slot's record holds this address (and prefix length). */
 bool owned_has(const struct owned *o, unsigned int slot, const struct enid_ip *ip);
@@ -32,7 +30,5 @@ int owned_add(struct owned *o, unsigned int slot, const struct enid_ip *ip);
 void owned_filter(struct owned *o, unsigned int slot,
 		  bool (*keep)(const struct enid_ip *ip, const void *ctx), const void *ctx);
 void owned_clear(struct owned *o, unsigned int slot);
-/* Writes the file (atomically) when anything changed since the last call. */
-int owned_sync(struct owned *o);
 
 #endif

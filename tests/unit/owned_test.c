@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "owned.h"
+#include "owned_file.h"
 
 static struct enid_ip ip(const char *s)
 {
