@@ -20,6 +20,12 @@
 #define ARP_FILTER_ALL	 "/proc/sys/net/ipv4/conf/all/arp_filter"
 #define ARP_FILTER_SAVED "arp_filter.saved"
 
+/* The link went away under us (its removal not yet read). */
+static bool link_gone(int err)
+{
+	return err == ENXIO || err == ENODEV;
+}
+
 static int na_socket(void)
 {
 	struct icmp6_filter none;
@@ -84,7 +90,7 @@ static void announce_v6(struct announcer *a, const struct announce_link *l,
 	pi = (struct in6_pktinfo *)CMSG_DATA(&ctl.h);
 	pi->ipi6_addr = ip->v6;
 	pi->ipi6_ifindex = (unsigned int)l->ifindex;
-	if (sendmsg(a->na_fd, &mh, MSG_DONTWAIT) < 0)
+	if (sendmsg(a->na_fd, &mh, MSG_DONTWAIT) < 0 && !link_gone(errno))
 		log_warn("%s: neighbour advertisement for %s: %s", l->ifname,
 			 enid_ip_format(ip, false, s, sizeof(s)), strerror(errno));
 }
@@ -120,9 +126,15 @@ void announce_addrs(struct announcer *a, const struct announce_link *l)
 			continue;
 		arp_announce_build(msg, sizeof(msg), l->mac, ip->v4);
 		if (sendto(a->arp_fd, msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&to,
-			   sizeof(to)) < 0)
-			log_warn("%s: gratuitous ARP for %s: %s", l->ifname,
-				 enid_ip_format(ip, false, s, sizeof(s)), strerror(errno));
+			   sizeof(to)) >= 0)
+			continue;
+		if (link_gone(errno)) {
+			/* unplugged before its removal reached us: nothing to announce */
+			log_debug("%s: gone before its announcement", l->ifname);
+			return;
+		}
+		log_warn("%s: gratuitous ARP for %s: %s", l->ifname,
+			 enid_ip_format(ip, false, s, sizeof(s)), strerror(errno));
 	}
 }
 
