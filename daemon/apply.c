@@ -61,6 +61,11 @@ static void batch_done(void *ctx, const struct batch_result *done)
 	struct enid *d = ctx;
 	struct link *l;
 
+	if (done->kind == BATCH_REPAIR) {
+		if (done->errors)
+			log_debug("repair: %s (the full apply follows)", done->first_err);
+		return;
+	}
 	if (done->kind == BATCH_ORPHANS) {
 		if (done->errors)
 			log_warn("orphan cleanup: %u of %u requests failed, first: %s", done->errors,

@@ -62,12 +62,14 @@ static bool undone_of(struct kwatch *kw, const struct nlmsghdr *nlh, struct kwat
 		if (rtnl_parse_rule(nlh, &r))
 			return false;
 		u->what = KW_RULE;
+		u->rule = r;
 		u->slot = krule_slot(kw->cfg, &r);
 		return u->slot != 0;
 	case RTM_DELROUTE:
 		if (rtnl_parse_route(nlh, &rt))
 			return false;
 		u->what = KW_ROUTE;
+		u->route = rt;
 		if (kroute_classify(kw->cfg, &rt, &u->slot) == KR_FOREIGN)
 			return false;
 		u->ifindex = rt.r.table == RT_TABLE_MAIN ? rt.r.oif : 0;

@@ -25,6 +25,8 @@ struct kwatch_undone {
 	unsigned int slot;  /* rules and routes: the slot whose range holds it */
 	int ifindex;	    /* main-table routes: their link; addresses: theirs; else 0 */
 	struct enid_ip ip;  /* addresses: the address */
+	struct krule rule;  /* rules: as deleted */
+	struct kroute route; /* routes: as deleted */
 	const char *who;    /* "pid 123 (systemd-network)", "netlink port 77" */
 };
 

@@ -442,24 +442,49 @@ void links_timer(struct enid *d, uint64_t now)
  * as it is; what still exists answers EEXIST and is compared after, so nothing waits for
  * a dump before the missing pieces go back. heal.c caps the rate.
  */
-static void link_heal(struct enid *d, struct link *l, const char *what, const char *by)
+/* Puts back at once exactly what was deleted, before the full apply compares the rest. */
+static void link_repair(struct enid *d, struct link *l, const struct kwatch_undone *u)
 {
-	uint64_t now = now_us(), delay;
+	struct kreqs q = {0};
+	struct kreq r = {.op = u->what == KW_RULE ? KREQ_NEWRULE : KREQ_NEWROUTE};
+
+	if (u->what == KW_RULE)
+		r.rule = u->rule.r;
+	else
+		r.route = u->route.r;
+	q.v = &r;
+	q.n = q.cap = 1;
+	if (rtreq_submit(&d->rtreq, BATCH_REPAIR, l->facts.ifindex, 0, &q) == 0)
+		rtreq_flush(&d->rtreq);
+}
+
+static void link_heal(struct enid *d, struct link *l, const char *what,
+		      const struct kwatch_undone *u)
+{
+	uint64_t now = now_us(), delay = 0;
+	bool counted = l->heal_queued;
 
 	if (l->sm.state != LINK_CONFIGURED && l->sm.state != LINK_CONFIGURING)
 		return;
-	snprintf(l->heal.by, sizeof(l->heal.by), "%s", by);
-	if (l->heal_queued)
+	snprintf(l->heal.by, sizeof(l->heal.by), "%s", u->who);
+	if (!counted) {
+		l->heal_queued = true;
+		delay = heal_delay(&l->heal, now);
+	} else if (l->retry_at > now) {
+		delay = l->retry_at - now;
+	}
+	/* answered at once: put back exactly what went, before the full apply */
+	if (!delay && u->what != KW_ADDR && l->sm.state == LINK_CONFIGURED)
+		link_repair(d, l, u);
+	if (counted)
 		return;
-	l->heal_queued = true;
-	delay = heal_delay(&l->heal, now);
 	link_event(d, l, LEV_HEAL);
 	if (!delay) {
-		log_info("%s: %s deleted by %s: applying again", l->facts.ifname, what, by);
+		log_info("%s: %s deleted by %s: applying again", l->facts.ifname, what, u->who);
 		return;
 	}
 	log_warn("%s: %s deleted by %s again (%u times in %llu s): applying again in %llu ms",
-		 l->facts.ifname, what, by, l->heal.in_window, HEAL_WINDOW_US / 1000000ULL,
+		 l->facts.ifname, what, u->who, l->heal.in_window, HEAL_WINDOW_US / 1000000ULL,
 		 (unsigned long long)(delay / 1000));
 	l->retry_at = now + delay;
 	enid_timer_rearm(d);
@@ -491,13 +516,13 @@ void links_undone(void *ctx, const struct kwatch_undone *u)
 	if (u->what == KW_ADDR) {
 		l = links_find(d, u->ifindex);
 		if (l && l->sm.managed && addr_planned(l, &u->ip))
-			link_heal(d, l, "an address", u->who);
+			link_heal(d, l, "an address", u);
 		return;
 	}
 	l = link_of_slot(d, u->slot);
 	if (!l || (u->ifindex && u->ifindex != l->facts.ifindex))
 		return;
-	link_heal(d, l, u->what == KW_RULE ? "a rule" : "a route", u->who);
+	link_heal(d, l, u->what == KW_RULE ? "a rule" : "a route", u);
 }
 
 void links_undone_lost(void *ctx)
