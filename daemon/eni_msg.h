@@ -13,7 +13,8 @@
 #include <linux/netlink.h>
 #include <linux/eni_notify.h>
 
-#define ENID_IFNAMSIZ	 16  /* IFNAMSIZ; same definition as in config.h */
+#include "config.h" /* ENID_IFNAMSIZ */
+
 #define ENI_MSG_MAX_ADDR 32  /* MAX_ADDR_LEN */
 #define ENI_MSG_REQ_SIZE 128 /* enough for any request built here */
 

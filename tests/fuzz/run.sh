@@ -38,7 +38,7 @@ target_setup() {
 	nl_walk)
 		desc="fuzz netlink receive walker"
 		srcs=("$top/tests/fuzz/nl_walk_fuzz.c" "$d/nl_util.c" "$d/nl_util.h" "$d/eni_msg.c"
-			"$d/eni_msg.h" "$d/genl_ctrl.c" "$d/genl_ctrl.h" "$d/log.c")
+			"$d/eni_msg.h" "$d/config.h" "$d/genl_ctrl.c" "$d/genl_ctrl.h" "$d/log.c")
 		libs="libmnl"
 		args=(-max_len=4096 -runs="$runs")
 		;;
