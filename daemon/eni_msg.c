@@ -9,27 +9,9 @@
 #include <linux/genetlink.h>
 
 #include "eni_msg.h"
+#include "nl_util.h"
 
 #define GENL_HDR_SIZE MNL_ALIGN(sizeof(struct genlmsghdr))
-
-/*
- * Walks the attributes in [payload, payload + len) and calls cb on each.
- * Unlike mnl_attr_parse_payload(), bytes that do not form a whole attribute
- * are an error: a truncated message must not pass as a shorter one.
- */
-static int attrs_walk(const void *payload, size_t len, mnl_attr_cb_t cb, void *data)
-{
-	const struct nlattr *attr;
-
-	mnl_attr_for_each_payload(payload, len)
-	{
-		if (cb(attr, data) != MNL_CB_OK)
-			return -EINVAL;
-	}
-	if ((const char *)payload + len > (const char *)attr)
-		return -EINVAL;
-	return 0;
-}
 
 static bool attr_len_is(const struct nlattr *attr, uint16_t len)
 {
@@ -114,7 +96,7 @@ int eni_msg_parse(const struct nlmsghdr *nlh, struct eni_event *ev)
 	genl = mnl_nlmsg_get_payload(nlh);
 	if (genl->cmd == ENI_NOTIFY_CMD_UNSPEC || genl->cmd > ENI_NOTIFY_CMD_MAX)
 		return -EOPNOTSUPP;
-	err = attrs_walk(mnl_nlmsg_get_payload_offset(nlh, sizeof(*genl)),
+	err = nl_attrs_walk(mnl_nlmsg_get_payload_offset(nlh, sizeof(*genl)),
 			 nlh->nlmsg_len - MNL_NLMSG_HDRLEN - GENL_HDR_SIZE, link_attr_cb, tb);
 	if (err)
 		return err;
@@ -239,102 +221,6 @@ struct nlmsghdr *eni_msg_build_event(void *buf, size_t len, uint16_t family_id, 
 #undef STR
 #undef BIN
 	return ok ? nlh : NULL;
-}
-
-struct nlmsghdr *eni_msg_build_getfamily(void *buf, size_t len, uint32_t seq)
-{
-	struct nlmsghdr *nlh = genl_put_header(buf, len, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK,
-					       seq, CTRL_CMD_GETFAMILY, 1);
-
-	if (!nlh ||
-	    !mnl_attr_put_strz_check(nlh, len, CTRL_ATTR_FAMILY_NAME, ENI_NOTIFY_FAMILY_NAME))
-		return NULL;
-	return nlh;
-}
-
-/* ---- nlctrl reply ---- */
-
-struct family_reply {
-	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
-	const struct nlattr *grp[CTRL_ATTR_MCAST_GRP_MAX + 1];
-	uint32_t events_group;
-};
-
-static int ctrl_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct family_reply *r = data;
-	uint16_t type = mnl_attr_get_type(attr);
-	bool ok;
-
-	switch (type) {
-	case CTRL_ATTR_FAMILY_ID:
-		ok = attr_len_is(attr, sizeof(uint16_t));
-		break;
-	case CTRL_ATTR_FAMILY_NAME:
-		ok = attr_string_fits(attr, GENL_NAMSIZ);
-		break;
-	case CTRL_ATTR_MCAST_GROUPS:
-		ok = mnl_attr_get_payload_len(attr) >= MNL_ATTR_HDRLEN ||
-		     !mnl_attr_get_payload_len(attr);
-		break;
-	default:
-		return MNL_CB_OK;
-	}
-	if (!ok)
-		return MNL_CB_ERROR;
-	r->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int grp_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct family_reply *r = data;
-	uint16_t type = mnl_attr_get_type(attr);
-
-	if (type == CTRL_ATTR_MCAST_GRP_ID && !attr_len_is(attr, sizeof(uint32_t)))
-		return MNL_CB_ERROR;
-	if (type == CTRL_ATTR_MCAST_GRP_NAME && !attr_string_fits(attr, GENL_NAMSIZ))
-		return MNL_CB_ERROR;
-	if (type == CTRL_ATTR_MCAST_GRP_ID || type == CTRL_ATTR_MCAST_GRP_NAME)
-		r->grp[type] = attr;
-	return MNL_CB_OK;
-}
-
-/* One entry of CTRL_ATTR_MCAST_GROUPS (itself a nest of name + id). */
-static int group_cb(const struct nlattr *attr, void *data)
-{
-	struct family_reply *r = data;
-
-	memset(r->grp, 0, sizeof(r->grp));
-	if (attrs_walk(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), grp_attr_cb, r))
-		return MNL_CB_ERROR;
-	if (r->grp[CTRL_ATTR_MCAST_GRP_NAME] && r->grp[CTRL_ATTR_MCAST_GRP_ID] &&
-	    !strcmp(mnl_attr_get_str(r->grp[CTRL_ATTR_MCAST_GRP_NAME]), ENI_NOTIFY_MCGRP_EVENTS))
-		r->events_group = mnl_attr_get_u32(r->grp[CTRL_ATTR_MCAST_GRP_ID]);
-	return MNL_CB_OK;
-}
-
-int eni_msg_parse_family(const struct nlmsghdr *nlh, uint16_t *family_id, uint32_t *events_group)
-{
-	struct family_reply r = {0};
-	const struct nlattr *groups;
-
-	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + GENL_HDR_SIZE || nlh->nlmsg_type != GENL_ID_CTRL)
-		return -EINVAL;
-	if (attrs_walk(mnl_nlmsg_get_payload_offset(nlh, sizeof(struct genlmsghdr)),
-		       nlh->nlmsg_len - MNL_NLMSG_HDRLEN - GENL_HDR_SIZE, ctrl_attr_cb, &r))
-		return -EINVAL;
-	if (!r.tb[CTRL_ATTR_FAMILY_ID] || !r.tb[CTRL_ATTR_FAMILY_NAME])
-		return -EINVAL;
-	if (strcmp(mnl_attr_get_str(r.tb[CTRL_ATTR_FAMILY_NAME]), ENI_NOTIFY_FAMILY_NAME))
-		return -ENOENT;
-	groups = r.tb[CTRL_ATTR_MCAST_GROUPS];
-	if (groups && attrs_walk(mnl_attr_get_payload(groups), mnl_attr_get_payload_len(groups),
-				 group_cb, &r))
-		return -EINVAL;
-	*family_id = mnl_attr_get_u16(r.tb[CTRL_ATTR_FAMILY_ID]);
-	*events_group = r.events_group;
-	return 0;
 }
 
 /* ---- formatting ---- */

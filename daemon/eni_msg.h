@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * eni_notify generic-netlink messages: parse events and GET replies into
- * struct eni_event, build GET / dump / family-lookup requests, format one
+ * struct eni_event, build GET and dump requests, format one
  * line for `enictl monitor`. Pure: no sockets here.
  */
 #ifndef ENID_ENI_MSG_H
@@ -70,13 +70,6 @@ struct nlmsghdr *eni_msg_build_dump(void *buf, size_t len, uint16_t family_id, u
  */
 struct nlmsghdr *eni_msg_build_event(void *buf, size_t len, uint16_t family_id, uint32_t seq,
 				     const struct eni_event *ev);
-
-/* nlctrl: CTRL_CMD_GETFAMILY request for ENI_NOTIFY_FAMILY_NAME (NLM_F_REQUEST | NLM_F_ACK). */
-struct nlmsghdr *eni_msg_build_getfamily(void *buf, size_t len, uint32_t seq);
-
-/* Parses the nlctrl reply: family id, and the id of group ENI_NOTIFY_MCGRP_EVENTS
- * (0 when the family has no such group). Returns 0 or -EINVAL / -ENOENT (not ours). */
-int eni_msg_parse_family(const struct nlmsghdr *nlh, uint16_t *family_id, uint32_t *events_group);
 
 /* "add", "del", "change", "get", or "unknown". */
 const char *eni_cmd_name(uint8_t cmd);

@@ -114,6 +114,21 @@ int nl_done_code(const struct nlmsghdr *nlh)
 	return 0;
 }
 
+int nl_attrs_walk(const void *payload, size_t len, mnl_attr_cb_t cb, void *data)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_payload(payload, len)
+	{
+		if (cb(attr, data) < MNL_CB_OK)
+			return -EINVAL;
+	}
+	/* the walk stops at the first attribute that does not fit: there must be none */
+	if ((const char *)payload + len > (const char *)attr)
+		return -EINVAL;
+	return 0;
+}
+
 void nl_walk_init(struct nl_walk *w, const void *buf, size_t len)
 {
 	w->next = buf;

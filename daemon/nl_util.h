@@ -28,6 +28,14 @@ int nl_error_code(const struct nlmsghdr *nlh);
 int nl_done_code(const struct nlmsghdr *nlh);
 
 /*
+ * Walks the attributes in [payload, payload + len) and calls cb on each; cb returning
+ * less than MNL_CB_OK stops the walk. Unlike mnl_attr_parse_payload(), bytes that do not
+ * form a whole attribute are an error: a truncated message must not pass as a shorter
+ * one. 0 or -EINVAL (pure).
+ */
+int nl_attrs_walk(const void *payload, size_t len, mnl_attr_cb_t cb, void *data);
+
+/*
  * One received datagram, walked message by message. Each message must hold a whole
  * header and fit, with its nlmsg_len aligned to 4 (the kernel always sends the padding),
  * in the bytes left; the walk never steps outside the datagram nor stands still.
