@@ -20,7 +20,7 @@ struct mnl_socket *nl_open(int bus, unsigned int flags, int rcvbuf);
 int nl_join(struct mnl_socket *nl, unsigned int group);
 int nl_leave(struct mnl_socket *nl, unsigned int group);
 
-/* Kernel's extended-ACK text in an NLMSG_ERROR message, or NULL (pure). */
+/* Kernel's extended-ACK text in an NLMSG_ERROR or NLMSG_DONE message, or NULL (pure). */
 const char *nl_extack_msg(const struct nlmsghdr *nlh);
 /* Error code of an NLMSG_ERROR message (0 = ACK), -EBADMSG when truncated (pure). */
 int nl_error_code(const struct nlmsghdr *nlh);
@@ -76,8 +76,11 @@ int nl_drain(struct mnl_socket *nl, void *buf, size_t len, nl_msg_fn msg, void (
 
 /*
  * Sends one request and reads its replies until NLMSG_DONE or the ACK, calling cb for
- * each data message. Returns 0, the kernel's -errno (its text copied into errbuf when
- * given), or -EAGAIN if the replies stopped coming (never expected: the kernel answers
+ * each data message (libmnl's mnl_cb_run2 matches seq and portid and dispatches DONE
+ * and ERROR; each datagram is bounded by nl_walk_next first; a datagram answering
+ * another request is skipped). Returns 0, the kernel's -errno (its text copied into
+ * errbuf when given), -EINTR when cb returned less than MNL_CB_OK, -EBADMSG for a bad
+ * length, or -EAGAIN if the replies stopped coming (never expected: the kernel answers
  * within sendmsg for rtnetlink and genetlink).
  */
 int nl_transact(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data, char *errbuf,
