@@ -9,6 +9,7 @@
 #include <linux/genetlink.h>
 
 #include "eni_msg.h"
+#include "json_out.h"
 #include "nl_util.h"
 
 #define GENL_HDR_SIZE MNL_ALIGN(sizeof(struct genlmsghdr))
@@ -282,23 +283,6 @@ static void out_hwaddr(struct out *o, const uint8_t *a, unsigned len)
 		outf(o, "%s%02x", i ? ":" : "", a[i]);
 }
 
-/* A JSON string; ifnames may hold '"' and '\\'. */
-static void out_json_str(struct out *o, const char *s)
-{
-	outf(o, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			outf(o, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			outf(o, "\\u%04x", c);
-		else
-			outf(o, "%c", c);
-	}
-	outf(o, "\"");
-}
-
 static const char *const change_names[] = {"name", "mac", "mtu"};
 
 static void format_text(struct out *o, const struct eni_event *ev)
@@ -324,60 +308,74 @@ static void format_text(struct out *o, const struct eni_event *ev)
 	}
 }
 
-static void format_json(struct out *o, const struct eni_event *ev)
+/* "aa:bb:..", as many bytes as the address has */
+static char *hwaddr_str(const uint8_t *a, unsigned len, char *buf, size_t size)
 {
-	outf(o,
-	     "{\"time_ns\":%" PRIu64 ",\"seq\":%" PRIu64 ",\"event\":\"%s\",\"ifindex\":%u,"
-	     "\"ifname\":",
-	     ev->timestamp_ns, ev->seq, eni_cmd_name(ev->cmd), ev->ifindex);
-	out_json_str(o, ev->ifname);
-	outf(o, ",\"mac\":\"");
-	out_hwaddr(o, ev->mac, ev->mac_len);
-	outf(o, "\",\"perm_mac\":");
-	if (ev->perm_mac_len) {
-		outf(o, "\"");
-		out_hwaddr(o, ev->perm_mac, ev->perm_mac_len);
-		outf(o, "\"");
-	} else {
-		outf(o, "null");
-	}
-	outf(o, ",\"bus_info\":");
-	if (ev->bus_info[0])
-		out_json_str(o, ev->bus_info);
-	else
-		outf(o, "null");
-	outf(o, ",\"driver\":");
-	if (ev->driver[0])
-		out_json_str(o, ev->driver);
-	else
-		outf(o, "null");
-	outf(o, ",\"mtu\":%u,\"origin\":", ev->mtu);
-	if (ev->origin)
-		outf(o, "\"%s\"", eni_origin_name(ev->origin));
-	else
-		outf(o, "null");
-	if (ev->cmd == ENI_NOTIFY_CMD_LINK_CHANGE) {
-		bool first = true;
+	struct out o = {.buf = buf, .len = size};
 
-		outf(o, ",\"change\":[");
-		for (unsigned i = 0; i < 3; i++)
-			if (ev->change & (1U << i)) {
-				outf(o, "%s\"%s\"", first ? "" : ",", change_names[i]);
-				first = false;
-			}
-		outf(o, "]");
+	buf[0] = '\0';
+	out_hwaddr(&o, a, len);
+	return buf;
+}
+
+static struct json_object *event_json(const struct eni_event *ev, int *err)
+{
+	struct json_object *o = json_object_new_object(), *change;
+	char addr[ENI_MSG_MAX_ADDR * 3 + 1];
+
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
 	}
-	outf(o, "}");
+	json_out_add_uint(o, "time_ns", ev->timestamp_ns, err);
+	json_out_add_uint(o, "seq", ev->seq, err);
+	json_out_add_str(o, "event", eni_cmd_name(ev->cmd), err);
+	json_out_add_uint(o, "ifindex", ev->ifindex, err);
+	json_out_add_str(o, "ifname", ev->ifname, err);
+	json_out_add_str(o, "mac", hwaddr_str(ev->mac, ev->mac_len, addr, sizeof(addr)), err);
+	if (ev->perm_mac_len)
+		json_out_add_str(o, "perm_mac",
+				 hwaddr_str(ev->perm_mac, ev->perm_mac_len, addr, sizeof(addr)), err);
+	else
+		json_out_add_null(o, "perm_mac", err);
+	json_out_add_str_or_null(o, "bus_info", ev->bus_info, err);
+	json_out_add_str_or_null(o, "driver", ev->driver, err);
+	json_out_add_uint(o, "mtu", ev->mtu, err);
+	json_out_add_str_or_null(o, "origin", ev->origin ? eni_origin_name(ev->origin) : NULL, err);
+	if (ev->cmd == ENI_NOTIFY_CMD_LINK_CHANGE) {
+		change = *err ? NULL : json_object_new_array();
+		for (unsigned i = 0; change && i < 3; i++)
+			if (ev->change & (1U << i))
+				json_out_append(change, json_object_new_string(change_names[i]), err);
+		json_out_add(o, "change", change, err);
+	}
+	if (*err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
 }
 
 int eni_event_format(const struct eni_event *ev, bool json, char *buf, size_t len)
 {
 	struct out o = {.buf = buf, .len = len};
 
-	if (json)
-		format_json(&o, ev);
-	else
+	if (json) {
+		int err = 0;
+		struct json_object *obj = event_json(ev, &err);
+		const char *text = obj ? json_out_text(obj) : NULL;
+
+		if (text)
+			outf(&o, "%s", text);
+		json_object_put(obj);
+		if (!text) {
+			if (len)
+				buf[0] = '\0';
+			return -ENOMEM;
+		}
+	} else {
 		format_text(&o, ev);
+	}
 	if (o.pos >= len) {
 		if (len)
 			buf[0] = '\0';

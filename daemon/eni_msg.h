@@ -83,8 +83,10 @@ const char *eni_origin_name(uint32_t origin);
  *        (the bits set, "-" when none);
  * json: {"time_ns":..,"seq":..,"event":"add","ifindex":..,"ifname":"..","mac":"..",
  *        "perm_mac":"..","bus_info":".."|null,"driver":"..","mtu":..,"origin":"..",
- *        "change":["name",..]}   (change only for change events)
- * Returns the length (as snprintf), or -ENOSPC when it did not fit in len.
+ *        "change":["name",..]}   (change only for change events), built with json-c;
+ *        ifname, driver and bus_info made valid UTF-8 first (json_out.h: U+FFFD for
+ *        each invalid byte), so the line always parses
+ * Returns the length (as snprintf), -ENOSPC when it did not fit in len, or -ENOMEM.
  */
 int eni_event_format(const struct eni_event *ev, bool json, char *buf, size_t len);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
+#include <json-c/json.h>
 
 #include "kselftest_harness.h"
 #include "eni_msg.h"
@@ -437,6 +438,63 @@ TEST(format_json)
 		     "\"perm_mac\":null,\"bus_info\":null,"
 		     "\"driver\":\"virtio_net\",\"mtu\":1500,\"origin\":null}", line);
 	EXPECT_EQ(-ENOSPC, eni_event_format(&ev, true, line, 100));
+}
+
+/* Strict JSON, strict UTF-8; NULL when text does not parse. */
+static struct json_object *parse_strict(const char *text)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *obj;
+
+	if (!tok)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(obj);
+		obj = NULL;
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+static const char *get_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "(absent)";
+}
+
+/* Names are bytes: 0xff, a lone continuation byte, an overlong and a surrogate in
+ * ifname, driver and bus info. The line must parse (strict UTF-8), each invalid byte
+ * must come back as U+FFFD and everything valid as it was. */
+TEST(format_json_invalid_utf8)
+{
+	struct eni_event ev = sample(ENI_NOTIFY_CMD_LINK_CHANGE);
+	struct json_object *o, *v;
+	char line[1024];
+
+	strcpy(ev.ifname, "et\xff\xc3\xa9\x80\"\\");
+	strcpy(ev.driver, "drv\xc0\xaf" "x");
+	strcpy(ev.bus_info, "0000:\xed\xa0\x80:06.0\xfe");
+	ev.change = 0;
+	ASSERT_LT(0, eni_event_format(&ev, true, line, sizeof(line)));
+	o = parse_strict(line);
+	ASSERT_NE(NULL, o) TH_LOG("does not parse: %s", line);
+	EXPECT_STREQ("et\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\"\\", get_str(o, "ifname"));
+	EXPECT_STREQ("drv\xef\xbf\xbd\xef\xbf\xbdx", get_str(o, "driver"));
+	EXPECT_STREQ("0000:\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd:06.0\xef\xbf\xbd",
+		     get_str(o, "bus_info"));
+	EXPECT_STREQ("00:16:3e:aa:bb:cc", get_str(o, "mac"));
+	EXPECT_STREQ("change", get_str(o, "event"));
+	ASSERT_TRUE(json_object_object_get_ex(o, "time_ns", &v));
+	EXPECT_TRUE(json_object_is_type(v, json_type_int));
+	EXPECT_EQ(12345678901234ULL, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(o, "change", &v));
+	EXPECT_TRUE(json_object_is_type(v, json_type_array));
+	EXPECT_EQ(0, json_object_array_length(v));
+	json_object_put(o);
+	EXPECT_NE(NULL, strstr(line, "\"change\":[]}"));
 }
 
 TEST_HARNESS_MAIN
