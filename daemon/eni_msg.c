@@ -98,7 +98,7 @@ int eni_msg_parse(const struct nlmsghdr *nlh, struct eni_event *ev)
 	if (genl->cmd == ENI_NOTIFY_CMD_UNSPEC || genl->cmd > ENI_NOTIFY_CMD_MAX)
 		return -EOPNOTSUPP;
 	err = nl_attrs_walk(mnl_nlmsg_get_payload_offset(nlh, sizeof(*genl)),
-			 nlh->nlmsg_len - MNL_NLMSG_HDRLEN - GENL_HDR_SIZE, link_attr_cb, tb);
+			    nlh->nlmsg_len - MNL_NLMSG_HDRLEN - GENL_HDR_SIZE, link_attr_cb, tb);
 	if (err)
 		return err;
 	if (!tb[ENI_NOTIFY_A_IFINDEX] || !tb[ENI_NOTIFY_A_IFNAME] || !tb[ENI_NOTIFY_A_MAC])
@@ -335,7 +335,8 @@ static struct json_object *event_json(const struct eni_event *ev, int *err)
 	json_out_add_str(o, "mac", hwaddr_str(ev->mac, ev->mac_len, addr, sizeof(addr)), err);
 	if (ev->perm_mac_len)
 		json_out_add_str(o, "perm_mac",
-				 hwaddr_str(ev->perm_mac, ev->perm_mac_len, addr, sizeof(addr)), err);
+				 hwaddr_str(ev->perm_mac, ev->perm_mac_len, addr, sizeof(addr)),
+				 err);
 	else
 		json_out_add_null(o, "perm_mac", err);
 	json_out_add_str_or_null(o, "bus_info", ev->bus_info, err);
@@ -346,7 +347,8 @@ static struct json_object *event_json(const struct eni_event *ev, int *err)
 		change = *err ? NULL : json_object_new_array();
 		for (unsigned i = 0; change && i < 3; i++)
 			if (ev->change & (1U << i))
-				json_out_append(change, json_object_new_string(change_names[i]), err);
+				json_out_append(change, json_object_new_string(change_names[i]),
+						err);
 		json_out_add(o, "change", change, err);
 	}
 	if (*err) {

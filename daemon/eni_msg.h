@@ -40,7 +40,7 @@ struct eni_event {
 
 /*
  * Parses one eni_notify message (the caller has checked nlmsg_type is the
- * family id). nlh->nlmsg_len is trusted (libmnl's mnl_cb_run checks it).
+ * family id). nlh->nlmsg_len is trusted (nl_walk_next checked it).
  * Every known attribute is checked for type and exact length; unknown ones
  * are skipped. IFINDEX, IFNAME and MAC are required.
  * Returns 0, -EINVAL (malformed or truncated, missing required attribute),

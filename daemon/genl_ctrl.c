@@ -120,8 +120,8 @@ int genl_ctrl_parse(const struct nlmsghdr *nlh, struct genl_family_info *out)
 	snprintf(out->name, sizeof(out->name), "%s", mnl_attr_get_str(f.tb[CTRL_ATTR_FAMILY_NAME]));
 	out->id = mnl_attr_get_u16(f.tb[CTRL_ATTR_FAMILY_ID]);
 	grps = f.tb[CTRL_ATTR_MCAST_GROUPS];
-	if (grps &&
-	    nl_attrs_walk(mnl_attr_get_payload(grps), mnl_attr_get_payload_len(grps), group_cb, out)) {
+	if (grps && nl_attrs_walk(mnl_attr_get_payload(grps), mnl_attr_get_payload_len(grps),
+				  group_cb, out)) {
 		memset(out, 0, sizeof(*out));
 		return -EINVAL;
 	}

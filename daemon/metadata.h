@@ -50,8 +50,8 @@
 #include "config.h"
 #include "plan.h"
 
-#define MD_PATH_TOKEN	 "/latest/api/token"	  /* PUT */
-#define MD_PATH_MAC	 "/latest/meta-data/mac"  /* the primary's MAC */
+#define MD_PATH_TOKEN	 "/latest/api/token"	 /* PUT */
+#define MD_PATH_MAC	 "/latest/meta-data/mac" /* the primary's MAC */
 #define MD_PATH_MACS	 "/latest/meta-data/network/interfaces/macs/"
 #define MD_HDR_TOKEN	 "X-aliyun-ecs-metadata-token"
 #define MD_HDR_TOKEN_TTL "X-aliyun-ecs-metadata-token-ttl-seconds"
@@ -139,7 +139,6 @@ int metadata_parse_netmask(const char *body, size_t len, unsigned *prefix, char 
 
 /* The instance `mac` answer. 0 or -EBADMSG ("mac: ..."). */
 int metadata_parse_mac(const char *body, size_t len, uint8_t mac[6], char *why, size_t whylen);
-
 
 /* ---- one MAC's fetch: which requests, when complete, when to retry ---- */
 
@@ -241,7 +240,6 @@ enum md_token_mode {
 	MD_TOKEN_REQUIRED, /* always a token */
 	MD_TOKEN_OFF,	   /* never a token */
 };
-
 
 /*
  * When to renew a token asked for at sent_us (the time the PUT was sent, so the

@@ -275,8 +275,8 @@ static int transact_done(const struct nlmsghdr *nlh, void *arg)
 	return t->err ? MNL_CB_ERROR : MNL_CB_STOP;
 }
 
-/* NOOP, OVERRUN and the reserved types are skipped. */
-static mnl_cb_t transact_ctl[NLMSG_MIN_TYPE] = { /* not const: mnl_cb_run2 takes it so */
+/* NOOP, OVERRUN and the reserved types are skipped (not const: mnl_cb_run2 takes it so). */
+static mnl_cb_t transact_ctl[NLMSG_MIN_TYPE] = {
 	[NLMSG_ERROR] = transact_error,
 	[NLMSG_DONE] = transact_done,
 };

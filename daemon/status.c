@@ -76,10 +76,10 @@ static struct json_object *link_json(struct enid *d, const struct link *l, int *
 	}
 	addrs = *err ? NULL : json_object_new_array();
 	for (unsigned int i = 0; addrs && l->addr && i < l->addr->n_addrs; i++)
-		json_out_append(addrs,
-				json_out_string(enid_ip_format(&l->addr->addrs[i], true, ip,
-							       sizeof(ip))),
-				err);
+		json_out_append(
+			addrs,
+			json_out_string(enid_ip_format(&l->addr->addrs[i], true, ip, sizeof(ip))),
+			err);
 	json_out_add(o, "addresses", addrs, err);
 	json_out_add_uint(o, "event_us", l->t_event, err);
 	add_rel(o, "udev_us", rel(l, l->t_udev), err);
