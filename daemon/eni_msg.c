@@ -9,27 +9,10 @@
 #include <linux/genetlink.h>
 
 #include "eni_msg.h"
+#include "json_out.h"
+#include "nl_msg.h"
 
 #define GENL_HDR_SIZE MNL_ALIGN(sizeof(struct genlmsghdr))
-
-/*
- * Walks the attributes in [payload, payload + len) and calls cb on each.
- * Unlike mnl_attr_parse_payload(), bytes that do not form a whole attribute
- * are an error: a truncated message must not pass as a shorter one.
- */
-static int attrs_walk(const void *payload, size_t len, mnl_attr_cb_t cb, void *data)
-{
-	const struct nlattr *attr;
-
-	mnl_attr_for_each_payload(payload, len)
-	{
-		if (cb(attr, data) != MNL_CB_OK)
-			return -EINVAL;
-	}
-	if ((const char *)payload + len > (const char *)attr)
-		return -EINVAL;
-	return 0;
-}
 
 static bool attr_len_is(const struct nlattr *attr, uint16_t len)
 {
@@ -114,8 +97,8 @@ int eni_msg_parse(const struct nlmsghdr *nlh, struct eni_event *ev)
 	genl = mnl_nlmsg_get_payload(nlh);
 	if (genl->cmd == ENI_NOTIFY_CMD_UNSPEC || genl->cmd > ENI_NOTIFY_CMD_MAX)
 		return -EOPNOTSUPP;
-	err = attrs_walk(mnl_nlmsg_get_payload_offset(nlh, sizeof(*genl)),
-			 nlh->nlmsg_len - MNL_NLMSG_HDRLEN - GENL_HDR_SIZE, link_attr_cb, tb);
+	err = nl_attrs_walk(mnl_nlmsg_get_payload_offset(nlh, sizeof(*genl)),
+			    nlh->nlmsg_len - MNL_NLMSG_HDRLEN - GENL_HDR_SIZE, link_attr_cb, tb);
 	if (err)
 		return err;
 	if (!tb[ENI_NOTIFY_A_IFINDEX] || !tb[ENI_NOTIFY_A_IFNAME] || !tb[ENI_NOTIFY_A_MAC])
@@ -241,102 +224,6 @@ struct nlmsghdr *eni_msg_build_event(void *buf, size_t len, uint16_t family_id, 
 	return ok ? nlh : NULL;
 }
 
-struct nlmsghdr *eni_msg_build_getfamily(void *buf, size_t len, uint32_t seq)
-{
-	struct nlmsghdr *nlh = genl_put_header(buf, len, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK,
-					       seq, CTRL_CMD_GETFAMILY, 1);
-
-	if (!nlh ||
-	    !mnl_attr_put_strz_check(nlh, len, CTRL_ATTR_FAMILY_NAME, ENI_NOTIFY_FAMILY_NAME))
-		return NULL;
-	return nlh;
-}
-
-/* ---- nlctrl reply ---- */
-
-struct family_reply {
-	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
-	const struct nlattr *grp[CTRL_ATTR_MCAST_GRP_MAX + 1];
-	uint32_t events_group;
-};
-
-static int ctrl_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct family_reply *r = data;
-	uint16_t type = mnl_attr_get_type(attr);
-	bool ok;
-
-	switch (type) {
-	case CTRL_ATTR_FAMILY_ID:
-		ok = attr_len_is(attr, sizeof(uint16_t));
-		break;
-	case CTRL_ATTR_FAMILY_NAME:
-		ok = attr_string_fits(attr, GENL_NAMSIZ);
-		break;
-	case CTRL_ATTR_MCAST_GROUPS:
-		ok = mnl_attr_get_payload_len(attr) >= MNL_ATTR_HDRLEN ||
-		     !mnl_attr_get_payload_len(attr);
-		break;
-	default:
-		return MNL_CB_OK;
-	}
-	if (!ok)
-		return MNL_CB_ERROR;
-	r->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int grp_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct family_reply *r = data;
-	uint16_t type = mnl_attr_get_type(attr);
-
-	if (type == CTRL_ATTR_MCAST_GRP_ID && !attr_len_is(attr, sizeof(uint32_t)))
-		return MNL_CB_ERROR;
-	if (type == CTRL_ATTR_MCAST_GRP_NAME && !attr_string_fits(attr, GENL_NAMSIZ))
-		return MNL_CB_ERROR;
-	if (type == CTRL_ATTR_MCAST_GRP_ID || type == CTRL_ATTR_MCAST_GRP_NAME)
-		r->grp[type] = attr;
-	return MNL_CB_OK;
-}
-
-/* One entry of CTRL_ATTR_MCAST_GROUPS (itself a nest of name + id). */
-static int group_cb(const struct nlattr *attr, void *data)
-{
-	struct family_reply *r = data;
-
-	memset(r->grp, 0, sizeof(r->grp));
-	if (attrs_walk(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), grp_attr_cb, r))
-		return MNL_CB_ERROR;
-	if (r->grp[CTRL_ATTR_MCAST_GRP_NAME] && r->grp[CTRL_ATTR_MCAST_GRP_ID] &&
-	    !strcmp(mnl_attr_get_str(r->grp[CTRL_ATTR_MCAST_GRP_NAME]), ENI_NOTIFY_MCGRP_EVENTS))
-		r->events_group = mnl_attr_get_u32(r->grp[CTRL_ATTR_MCAST_GRP_ID]);
-	return MNL_CB_OK;
-}
-
-int eni_msg_parse_family(const struct nlmsghdr *nlh, uint16_t *family_id, uint32_t *events_group)
-{
-	struct family_reply r = {0};
-	const struct nlattr *groups;
-
-	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + GENL_HDR_SIZE || nlh->nlmsg_type != GENL_ID_CTRL)
-		return -EINVAL;
-	if (attrs_walk(mnl_nlmsg_get_payload_offset(nlh, sizeof(struct genlmsghdr)),
-		       nlh->nlmsg_len - MNL_NLMSG_HDRLEN - GENL_HDR_SIZE, ctrl_attr_cb, &r))
-		return -EINVAL;
-	if (!r.tb[CTRL_ATTR_FAMILY_ID] || !r.tb[CTRL_ATTR_FAMILY_NAME])
-		return -EINVAL;
-	if (strcmp(mnl_attr_get_str(r.tb[CTRL_ATTR_FAMILY_NAME]), ENI_NOTIFY_FAMILY_NAME))
-		return -ENOENT;
-	groups = r.tb[CTRL_ATTR_MCAST_GROUPS];
-	if (groups && attrs_walk(mnl_attr_get_payload(groups), mnl_attr_get_payload_len(groups),
-				 group_cb, &r))
-		return -EINVAL;
-	*family_id = mnl_attr_get_u16(r.tb[CTRL_ATTR_FAMILY_ID]);
-	*events_group = r.events_group;
-	return 0;
-}
-
 /* ---- formatting ---- */
 
 const char *eni_cmd_name(uint8_t cmd)
@@ -396,23 +283,6 @@ static void out_hwaddr(struct out *o, const uint8_t *a, unsigned len)
 		outf(o, "%s%02x", i ? ":" : "", a[i]);
 }
 
-/* A JSON string; ifnames may hold '"' and '\\'. */
-static void out_json_str(struct out *o, const char *s)
-{
-	outf(o, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			outf(o, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			outf(o, "\\u%04x", c);
-		else
-			outf(o, "%c", c);
-	}
-	outf(o, "\"");
-}
-
 static const char *const change_names[] = {"name", "mac", "mtu"};
 
 static void format_text(struct out *o, const struct eni_event *ev)
@@ -438,60 +308,76 @@ static void format_text(struct out *o, const struct eni_event *ev)
 	}
 }
 
-static void format_json(struct out *o, const struct eni_event *ev)
+/* "aa:bb:..", as many bytes as the address has */
+static char *hwaddr_str(const uint8_t *a, unsigned len, char *buf, size_t size)
 {
-	outf(o,
-	     "{\"time_ns\":%" PRIu64 ",\"seq\":%" PRIu64 ",\"event\":\"%s\",\"ifindex\":%u,"
-	     "\"ifname\":",
-	     ev->timestamp_ns, ev->seq, eni_cmd_name(ev->cmd), ev->ifindex);
-	out_json_str(o, ev->ifname);
-	outf(o, ",\"mac\":\"");
-	out_hwaddr(o, ev->mac, ev->mac_len);
-	outf(o, "\",\"perm_mac\":");
-	if (ev->perm_mac_len) {
-		outf(o, "\"");
-		out_hwaddr(o, ev->perm_mac, ev->perm_mac_len);
-		outf(o, "\"");
-	} else {
-		outf(o, "null");
-	}
-	outf(o, ",\"bus_info\":");
-	if (ev->bus_info[0])
-		out_json_str(o, ev->bus_info);
-	else
-		outf(o, "null");
-	outf(o, ",\"driver\":");
-	if (ev->driver[0])
-		out_json_str(o, ev->driver);
-	else
-		outf(o, "null");
-	outf(o, ",\"mtu\":%u,\"origin\":", ev->mtu);
-	if (ev->origin)
-		outf(o, "\"%s\"", eni_origin_name(ev->origin));
-	else
-		outf(o, "null");
-	if (ev->cmd == ENI_NOTIFY_CMD_LINK_CHANGE) {
-		bool first = true;
+	struct out o = {.buf = buf, .len = size};
 
-		outf(o, ",\"change\":[");
-		for (unsigned i = 0; i < 3; i++)
-			if (ev->change & (1U << i)) {
-				outf(o, "%s\"%s\"", first ? "" : ",", change_names[i]);
-				first = false;
-			}
-		outf(o, "]");
+	buf[0] = '\0';
+	out_hwaddr(&o, a, len);
+	return buf;
+}
+
+static struct json_object *event_json(const struct eni_event *ev, int *err)
+{
+	struct json_object *o = json_object_new_object(), *change;
+	char addr[ENI_MSG_MAX_ADDR * 3 + 1];
+
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
 	}
-	outf(o, "}");
+	json_out_add_uint(o, "time_ns", ev->timestamp_ns, err);
+	json_out_add_uint(o, "seq", ev->seq, err);
+	json_out_add_str(o, "event", eni_cmd_name(ev->cmd), err);
+	json_out_add_uint(o, "ifindex", ev->ifindex, err);
+	json_out_add_str(o, "ifname", ev->ifname, err);
+	json_out_add_str(o, "mac", hwaddr_str(ev->mac, ev->mac_len, addr, sizeof(addr)), err);
+	if (ev->perm_mac_len)
+		json_out_add_str(o, "perm_mac",
+				 hwaddr_str(ev->perm_mac, ev->perm_mac_len, addr, sizeof(addr)),
+				 err);
+	else
+		json_out_add_null(o, "perm_mac", err);
+	json_out_add_str_or_null(o, "bus_info", ev->bus_info, err);
+	json_out_add_str_or_null(o, "driver", ev->driver, err);
+	json_out_add_uint(o, "mtu", ev->mtu, err);
+	json_out_add_str_or_null(o, "origin", ev->origin ? eni_origin_name(ev->origin) : NULL, err);
+	if (ev->cmd == ENI_NOTIFY_CMD_LINK_CHANGE) {
+		change = *err ? NULL : json_object_new_array();
+		for (unsigned i = 0; change && i < 3; i++)
+			if (ev->change & (1U << i))
+				json_out_append(change, json_object_new_string(change_names[i]),
+						err);
+		json_out_add(o, "change", change, err);
+	}
+	if (*err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
 }
 
 int eni_event_format(const struct eni_event *ev, bool json, char *buf, size_t len)
 {
 	struct out o = {.buf = buf, .len = len};
 
-	if (json)
-		format_json(&o, ev);
-	else
+	if (json) {
+		int err = 0;
+		struct json_object *obj = event_json(ev, &err);
+		const char *text = obj ? json_out_text(obj) : NULL;
+
+		if (text)
+			outf(&o, "%s", text);
+		json_object_put(obj);
+		if (!text) {
+			if (len)
+				buf[0] = '\0';
+			return -ENOMEM;
+		}
+	} else {
 		format_text(&o, ev);
+	}
 	if (o.pos >= len) {
 		if (len)
 			buf[0] = '\0';

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * eni_notify generic-netlink messages: parse events and GET replies into
- * struct eni_event, build GET / dump / family-lookup requests, format one
+ * struct eni_event, build GET and dump requests, format one
  * line for `enictl monitor`. Pure: no sockets here.
  */
 #ifndef ENID_ENI_MSG_H
@@ -13,7 +13,8 @@
 #include <linux/netlink.h>
 #include <linux/eni_notify.h>
 
-#define ENID_IFNAMSIZ	 16  /* IFNAMSIZ; same definition as in config.h */
+#include "config.h" /* ENID_IFNAMSIZ */
+
 #define ENI_MSG_MAX_ADDR 32  /* MAX_ADDR_LEN */
 #define ENI_MSG_REQ_SIZE 128 /* enough for any request built here */
 
@@ -39,7 +40,7 @@ struct eni_event {
 
 /*
  * Parses one eni_notify message (the caller has checked nlmsg_type is the
- * family id). nlh->nlmsg_len is trusted (libmnl's mnl_cb_run checks it).
+ * family id). nlh->nlmsg_len is trusted (nl_walk_next checked it).
  * Every known attribute is checked for type and exact length; unknown ones
  * are skipped. IFINDEX, IFNAME and MAC are required.
  * Returns 0, -EINVAL (malformed or truncated, missing required attribute),
@@ -70,13 +71,6 @@ struct nlmsghdr *eni_msg_build_dump(void *buf, size_t len, uint16_t family_id, u
 struct nlmsghdr *eni_msg_build_event(void *buf, size_t len, uint16_t family_id, uint32_t seq,
 				     const struct eni_event *ev);
 
-/* nlctrl: CTRL_CMD_GETFAMILY request for ENI_NOTIFY_FAMILY_NAME (NLM_F_REQUEST | NLM_F_ACK). */
-struct nlmsghdr *eni_msg_build_getfamily(void *buf, size_t len, uint32_t seq);
-
-/* Parses the nlctrl reply: family id, and the id of group ENI_NOTIFY_MCGRP_EVENTS
- * (0 when the family has no such group). Returns 0 or -EINVAL / -ENOENT (not ours). */
-int eni_msg_parse_family(const struct nlmsghdr *nlh, uint16_t *family_id, uint32_t *events_group);
-
 /* "add", "del", "change", "get", or "unknown". */
 const char *eni_cmd_name(uint8_t cmd);
 /* "hotplug", "present", "netns", or "unknown". */
@@ -89,8 +83,10 @@ const char *eni_origin_name(uint32_t origin);
  *        (the bits set, "-" when none);
  * json: {"time_ns":..,"seq":..,"event":"add","ifindex":..,"ifname":"..","mac":"..",
  *        "perm_mac":"..","bus_info":".."|null,"driver":"..","mtu":..,"origin":"..",
- *        "change":["name",..]}   (change only for change events)
- * Returns the length (as snprintf), or -ENOSPC when it did not fit in len.
+ *        "change":["name",..]}   (change only for change events), built with json-c;
+ *        ifname, driver and bus_info made valid UTF-8 first (json_out.h: U+FFFD for
+ *        each invalid byte), so the line always parses
+ * Returns the length (as snprintf), -ENOSPC when it did not fit in len, or -ENOMEM.
  */
 int eni_event_format(const struct eni_event *ev, bool json, char *buf, size_t len);
 

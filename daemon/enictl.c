@@ -66,7 +66,8 @@ static const char monitor_usage[] =
 	"\n"
 	"Options:\n"
 	"      --json   one JSON object per line instead: time_ns, seq, event, ifindex,\n"
-	"               ifname, mac, perm_mac, bus_info, driver, mtu, origin[, change]\n"
+	"               ifname, mac, perm_mac, bus_info, driver, mtu, origin[, change];\n"
+	"               in names, each byte that is not UTF-8 is shown as U+FFFD\n"
 	"  -h, --help   show this help\n"
 	"\n"
 	"A gap in sequence numbers (events lost) and the module unloading are reported on\n"
@@ -105,7 +106,9 @@ static const char status_usage[] =
 	"                      \"ifname\",\"mac\",\"driver\",\"state\",\"slot\",\"table\",\n"
 	"                      \"addresses\":[..],\"event_us\",\"udev_us\",\"addressing_us\",\n"
 	"                      \"configured_us\",\"attempts\",\"addressing\",\n"
-	"                      \"metadata_requests\",\"error\"}]} (null = not reached)\n"
+	"                      \"metadata_requests\",\"error\",\"heals\",\"undone_by\",\n"
+	"                      \"slot_note\"}]} (null = not reached or none); in names,\n"
+	"                      each byte that is not UTF-8 is shown as U+FFFD\n"
 	"      --run-dir DIR   enid's runtime directory (default " ENID_RUN_DIR ")\n"
 	"  -h, --help          show this help\n";
 

@@ -603,52 +603,6 @@ int metadata_parse_mac(const char *body, size_t len, uint8_t mac[6], char *why, 
 	return 0;
 }
 
-bool metadata_macs_has(const uint8_t (*macs)[6], unsigned n, const uint8_t mac[6])
-{
-	for (unsigned i = 0; i < n; i++)
-		if (!memcmp(macs[i], mac, 6))
-			return true;
-	return false;
-}
-
-int metadata_parse_macs(const char *body, size_t len, uint8_t (*macs)[6], unsigned max, unsigned *n,
-			char *why, size_t whylen)
-{
-	char s[SCALAR_MAX + 1], q[QUOTE_LEN];
-	const char *p, *end;
-	size_t tn;
-	int r = body_text("macs", body, len, &p, &tn, why, whylen);
-
-	*n = 0;
-	if (r)
-		return r;
-	for (end = p + tn; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *e = nl ? nl : end, *a = p, *b = e;
-		uint8_t mac[6];
-
-		p = e + 1;
-		while (a < b && is_space(*a))
-			a++;
-		while (b > a && is_space(b[-1]))
-			b--;
-		if (a == b)
-			continue;
-		if (b[-1] == '/')
-			b--;
-		if (!scalar_copy(a, (size_t)(b - a), s) || !mac_parse(s, mac))
-			return fail(why, whylen, -EBADMSG, "macs: invalid line: '%s'",
-				    shorten(a, (size_t)(e - a), q));
-		if (metadata_macs_has((const uint8_t(*)[6])macs, *n, mac))
-			return fail(why, whylen, -EBADMSG, "macs: duplicate MAC: '%s'",
-				    shorten(a, (size_t)(b - a), q));
-		if (*n >= max)
-			return fail(why, whylen, -E2BIG, "macs: more than %u MACs", max);
-		memcpy(macs[(*n)++], mac, 6);
-	}
-	return 0;
-}
-
 /* ---- one MAC's fetch ---- */
 
 enum md_http metadata_http_class(long status)
@@ -891,36 +845,6 @@ uint64_t metadata_backoff_us(unsigned attempt, uint64_t base_us, uint64_t cap_us
 }
 
 /* ---- token ---- */
-
-bool metadata_token_mode_parse(const char *s, enum md_token_mode *mode)
-{
-	if (!strcmp(s, "auto"))
-		*mode = MD_TOKEN_AUTO;
-	else if (!strcmp(s, "required"))
-		*mode = MD_TOKEN_REQUIRED;
-	else if (!strcmp(s, "off"))
-		*mode = MD_TOKEN_OFF;
-	else
-		return false;
-	return true;
-}
-
-bool metadata_token_ttl_parse(const char *s, unsigned *ttl)
-{
-	unsigned v = 0;
-
-	if (!*s || strlen(s) > 5)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (unsigned)(*s - '0');
-	}
-	if (v < MD_TOKEN_TTL_MIN || v > MD_TOKEN_TTL_MAX)
-		return false;
-	*ttl = v;
-	return true;
-}
 
 uint64_t metadata_token_renew_at(uint64_t sent_us, unsigned ttl)
 {

@@ -50,9 +50,8 @@
 #include "config.h"
 #include "plan.h"
 
-#define MD_DEFAULT_URL	 "http://100.100.100.200" /* prefix of every path below */
-#define MD_PATH_TOKEN	 "/latest/api/token"	  /* PUT */
-#define MD_PATH_MAC	 "/latest/meta-data/mac"  /* the primary's MAC */
+#define MD_PATH_TOKEN	 "/latest/api/token"	 /* PUT */
+#define MD_PATH_MAC	 "/latest/meta-data/mac" /* the primary's MAC */
 #define MD_PATH_MACS	 "/latest/meta-data/network/interfaces/macs/"
 #define MD_HDR_TOKEN	 "X-aliyun-ecs-metadata-token"
 #define MD_HDR_TOKEN_TTL "X-aliyun-ecs-metadata-token-ttl-seconds"
@@ -61,10 +60,8 @@
 #define MD_PATH_LEN  128   /* enough for any path built here */
 #define MD_WHY_LEN   160   /* one-line reasons, as struct link's why */
 #define MD_TOKEN_MAX 256   /* longest token accepted (it goes into a header) */
-#define MD_MAX_MACS  64	   /* ENIs per instance in a macs/ listing, more is refused */
 
 /* Suggested defaults for the fetcher (configurable there). */
-#define MD_DEF_TIMEOUT_MS  5000	       /* one request; above the fake's 2 s slow answers */
 #define MD_BACKOFF_BASE_US 200000ULL   /* first retry after 100..200 ms */
 #define MD_BACKOFF_CAP_US  30000000ULL /* never more than 30 s apart */
 /* The service answers, only 404 for what is missing (a just-bound MAC not listed yet):
@@ -142,15 +139,6 @@ int metadata_parse_netmask(const char *body, size_t len, unsigned *prefix, char 
 
 /* The instance `mac` answer. 0 or -EBADMSG ("mac: ..."). */
 int metadata_parse_mac(const char *body, size_t len, uint8_t mac[6], char *why, size_t whylen);
-
-/*
- * The macs/ listing: one "00:16:3e:aa:bb:cc/" per line (the '/' optional, CRLF
- * allowed, blank lines ignored). Fills macs[0..*n). 0, -EBADMSG (a bad line or a
- * duplicate), -E2BIG (more than max). Messages start "macs: ".
- */
-int metadata_parse_macs(const char *body, size_t len, uint8_t (*macs)[6], unsigned max, unsigned *n,
-			char *why, size_t whylen);
-bool metadata_macs_has(const uint8_t (*macs)[6], unsigned n, const uint8_t mac[6]);
 
 /* ---- one MAC's fetch: which requests, when complete, when to retry ---- */
 
@@ -246,18 +234,12 @@ uint64_t metadata_backoff_us(unsigned attempt, uint64_t base_us, uint64_t cap_us
 
 #define MD_TOKEN_TTL_MIN 1
 #define MD_TOKEN_TTL_MAX 21600
-#define MD_TOKEN_TTL_DEF 21600
 
 enum md_token_mode {
 	MD_TOKEN_AUTO,	   /* use a token; tokenless only when the token call is not supported */
 	MD_TOKEN_REQUIRED, /* always a token */
 	MD_TOKEN_OFF,	   /* never a token */
 };
-
-/* "auto", "required", "off" -> mode. */
-bool metadata_token_mode_parse(const char *s, enum md_token_mode *mode);
-/* metadata_token_ttl = decimal 1..21600, nothing else. */
-bool metadata_token_ttl_parse(const char *s, unsigned *ttl);
 
 /*
  * When to renew a token asked for at sent_us (the time the PUT was sent, so the

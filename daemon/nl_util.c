@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -60,88 +61,6 @@ int nl_leave(struct mnl_socket *nl, unsigned int group)
 	if (mnl_socket_setsockopt(nl, NETLINK_DROP_MEMBERSHIP, &g, sizeof(g)) < 0)
 		return -errno;
 	return 0;
-}
-
-int nl_error_code(const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr *err;
-
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
-		return -EBADMSG;
-	err = mnl_nlmsg_get_payload(nlh);
-	return err->error;
-}
-
-const char *nl_extack_msg(const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr *err;
-	const struct nlattr *attr;
-	size_t off;
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NULL;
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
-		return NULL;
-	err = mnl_nlmsg_get_payload(nlh);
-	/* without NLM_F_CAPPED the whole request is echoed before the TLVs */
-	off = sizeof(*err);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (err->msg.nlmsg_len < sizeof(struct nlmsghdr))
-			return NULL;
-		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	}
-	if (mnl_nlmsg_size(off) > nlh->nlmsg_len)
-		return NULL;
-	mnl_attr_for_each(attr, nlh, off)
-	{
-		if (mnl_attr_get_type(attr) != NLMSGERR_ATTR_MSG)
-			continue;
-		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
-			return NULL;
-		return mnl_attr_get_str(attr);
-	}
-	return NULL;
-}
-
-int nl_done_code(const struct nlmsghdr *nlh)
-{
-	/* a dump that failed midway reports its error in NLMSG_DONE's payload */
-	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
-		int err = *(const int *)mnl_nlmsg_get_payload(nlh);
-
-		return err < 0 ? err : 0;
-	}
-	return 0;
-}
-
-void nl_walk_init(struct nl_walk *w, const void *buf, size_t len)
-{
-	w->next = buf;
-	w->left = len;
-	w->err = 0;
-}
-
-const struct nlmsghdr *nl_walk_next(struct nl_walk *w)
-{
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)w->next;
-	size_t step;
-
-	if (!w->left)
-		return NULL;
-	if (w->left < sizeof(*nlh))
-		goto bad;
-	/* size_t arithmetic: NLMSG_ALIGN's unsigned int mask would wrap near 2^32 */
-	step = ((size_t)nlh->nlmsg_len + NLMSG_ALIGNTO - 1) & ~((size_t)NLMSG_ALIGNTO - 1);
-	/* the padding too: libmnl's attribute walks read up to the aligned end */
-	if (nlh->nlmsg_len < sizeof(*nlh) || step > w->left)
-		goto bad;
-	w->next += step;
-	w->left -= step;
-	return nlh;
-bad:
-	w->err = -EBADMSG;
-	w->left = 0;
-	return NULL;
 }
 
 static unsigned long foreign_dropped;
@@ -211,10 +130,85 @@ int nl_drain(struct mnl_socket *nl, void *buf, size_t len, nl_msg_fn msg, void (
 	}
 }
 
+/* One transaction: the caller's callback, and what its replies ended with. */
+struct transact {
+	mnl_cb_t cb;
+	void *data;
+	char *errbuf;
+	size_t errlen;
+	int err;
+};
+
+static int transact_data(const struct nlmsghdr *nlh, void *arg)
+{
+	struct transact *t = arg;
+
+	if (!t->cb || t->cb(nlh, t->data) >= MNL_CB_OK)
+		return MNL_CB_OK;
+	t->err = -EINTR;
+	return MNL_CB_ERROR;
+}
+
+/* NLMSG_ERROR: the ACK (stop) or the kernel's -errno, with its extended-ACK text. */
+static int transact_error(const struct nlmsghdr *nlh, void *arg)
+{
+	struct transact *t = arg;
+	const char *msg = nl_extack_msg(nlh);
+
+	t->err = nl_error_code(nlh);
+	if (msg && t->errbuf && t->errlen)
+		snprintf(t->errbuf, t->errlen, "%s", msg);
+	return t->err ? MNL_CB_ERROR : MNL_CB_STOP;
+}
+
+static int transact_done(const struct nlmsghdr *nlh, void *arg)
+{
+	struct transact *t = arg;
+
+	const char *msg = nl_extack_msg(nlh);
+
+	t->err = nl_done_code(nlh);
+	if (t->err && msg && t->errbuf && t->errlen)
+		snprintf(t->errbuf, t->errlen, "%s", msg);
+	return t->err ? MNL_CB_ERROR : MNL_CB_STOP;
+}
+
+/* NOOP, OVERRUN and the reserved types are skipped (not const: mnl_cb_run2 takes it so). */
+static mnl_cb_t transact_ctl[NLMSG_MIN_TYPE] = {
+	[NLMSG_ERROR] = transact_error,
+	[NLMSG_DONE] = transact_done,
+};
+
+/*
+ * The leading whole messages of a datagram, as nl_walk_next bounds them, so that
+ * mnl_cb_run2 (which walks with mnl_nlmsg_ok) never meets a length that does not fit;
+ * *err is -EBADMSG when a bad length cut the rest. NLM_F_DUMP_INTR is cleared on the
+ * way: libmnl fails the whole dump on it, our callers never did (they read again on
+ * their own schedule). *stray is true when the datagram answers another request
+ * (one an earlier transaction stopped reading) or is not an answer at all.
+ */
+static size_t transact_prepare(char *buf, size_t len, uint32_t seq, uint32_t portid, bool *stray,
+			       int *err)
+{
+	struct nlmsghdr *nlh;
+	struct nl_walk w;
+
+	*stray = false;
+	nl_walk_init(&w, buf, len);
+	while ((nlh = (struct nlmsghdr *)nl_walk_next(&w))) {
+		if ((char *)nlh == buf)
+			*stray = nlh->nlmsg_seq != seq || nlh->nlmsg_pid != portid;
+		nlh->nlmsg_flags &= ~NLM_F_DUMP_INTR;
+	}
+	*err = w.err;
+	return (size_t)(w.next - buf);
+}
+
 int nl_transact(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data, char *errbuf,
 		size_t errlen)
 {
 	static char buf[NL_BUF_SIZE] __attribute__((aligned(8)));
+	struct transact t = {.cb = cb, .data = data, .errbuf = errbuf, .errlen = errlen};
 	uint32_t portid = mnl_socket_get_portid(nl);
 	uint32_t seq = req->nlmsg_seq;
 
@@ -224,32 +218,26 @@ int nl_transact(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *
 		return -errno;
 	for (;;) {
 		ssize_t n = nl_recv(nl, buf, sizeof(buf));
-		const struct nlmsghdr *nlh;
-		struct nl_walk w;
+		size_t whole;
+		bool stray;
+		int ret, werr;
 
 		if (n < 0)
 			return (int)n;
-		nl_walk_init(&w, buf, (size_t)n);
-		while ((nlh = nl_walk_next(&w))) {
-			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != portid)
-				continue; /* stray: a multicast event or an older request */
-			if (nlh->nlmsg_type == NLMSG_DONE)
-				return nl_done_code(nlh);
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				int err = nl_error_code(nlh);
-				const char *msg = nl_extack_msg(nlh);
-
-				if (msg && errbuf && errlen)
-					snprintf(errbuf, errlen, "%s", msg);
-				return err;
-			}
-			if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
-				continue;
-			if (cb && cb(nlh, data) < MNL_CB_OK)
-				return -EINTR;
+		whole = transact_prepare(buf, (size_t)n, seq, portid, &stray, &werr);
+		if (stray)
+			continue;
+		if (whole) {
+			t.err = 0;
+			ret = mnl_cb_run2(buf, whole, seq, portid, transact_data, &t, transact_ctl,
+					  MNL_ARRAY_SIZE(transact_ctl));
+			if (ret == MNL_CB_STOP)
+				return 0;
+			if (ret < 0)
+				return t.err ? t.err : -errno;
 		}
-		if (w.err)
-			return w.err;
+		if (werr)
+			return werr;
 		/* a plain (non-dump) request without NLM_F_ACK ends at its one reply */
 		if (!(req->nlmsg_flags & (NLM_F_DUMP | NLM_F_ACK)))
 			return 0;

@@ -8,6 +8,8 @@
 #include <sys/types.h>
 #include <libmnl/libmnl.h>
 
+#include "nl_msg.h"
+
 #define NL_BUF_SIZE (64 * 1024)
 
 enum nl_open_flags {
@@ -20,32 +22,6 @@ struct mnl_socket *nl_open(int bus, unsigned int flags, int rcvbuf);
 int nl_join(struct mnl_socket *nl, unsigned int group);
 int nl_leave(struct mnl_socket *nl, unsigned int group);
 
-/* Kernel's extended-ACK text in an NLMSG_ERROR message, or NULL (pure). */
-const char *nl_extack_msg(const struct nlmsghdr *nlh);
-/* Error code of an NLMSG_ERROR message (0 = ACK), -EBADMSG when truncated (pure). */
-int nl_error_code(const struct nlmsghdr *nlh);
-/* 0, or the -errno a dump ended with (NLMSG_DONE payload) (pure). */
-int nl_done_code(const struct nlmsghdr *nlh);
-
-/*
- * One received datagram, walked message by message. Each message must hold a whole
- * header and fit, with its nlmsg_len aligned to 4 (the kernel always sends the padding),
- * in the bytes left; the walk never steps outside the datagram nor stands still.
- * libmnl's mnl_nlmsg_ok compares nlmsg_len as a signed int, so a length of 2^31 or more
- * passes it and mnl_nlmsg_next then jumps out of the buffer or, once aligned to 0, loops
- * forever: every receive loop here walks with nl_walk_next.
- */
-struct nl_walk {
-	const char *next;
-	size_t left;
-	int err; /* -EBADMSG once a length did not fit: the rest of the datagram is dropped */
-};
-
-/* buf must be 4-byte aligned, as netlink messages are (pure). */
-void nl_walk_init(struct nl_walk *w, const void *buf, size_t len);
-/* The next whole message, or NULL at the end of the datagram or at a bad length, which
- * sets w->err (pure). */
-const struct nlmsghdr *nl_walk_next(struct nl_walk *w);
 
 /*
  * recvmsg retried on EINTR: the byte count or -errno (-ENOSPC when the datagram did not
@@ -68,8 +44,11 @@ int nl_drain(struct mnl_socket *nl, void *buf, size_t len, nl_msg_fn msg, void (
 
 /*
  * Sends one request and reads its replies until NLMSG_DONE or the ACK, calling cb for
- * each data message. Returns 0, the kernel's -errno (its text copied into errbuf when
- * given), or -EAGAIN if the replies stopped coming (never expected: the kernel answers
+ * each data message (libmnl's mnl_cb_run2 matches seq and portid and dispatches DONE
+ * and ERROR; each datagram is bounded by nl_walk_next first; a datagram answering
+ * another request is skipped). Returns 0, the kernel's -errno (its text copied into
+ * errbuf when given), -EINTR when cb returned less than MNL_CB_OK, -EBADMSG for a bad
+ * length, or -EAGAIN if the replies stopped coming (never expected: the kernel answers
  * within sendmsg for rtnetlink and genetlink).
  */
 int nl_transact(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data, char *errbuf,

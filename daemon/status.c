@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* `enictl status`: per managed link, its state, slot, addresses and timeline. */
+/* `enictl status`: per managed link, its state, slot, addresses and timeline; the JSON
+ * form through json-c, names made valid UTF-8 first (json_out.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "addressing.h"
 #include "enid.h"
+#include "json_out.h"
 #include "md_fetch.h"
 #include "util.h"
 
@@ -17,25 +20,30 @@ static long long rel(const struct link *l, uint64_t t)
 	return t >= l->t_event ? (long long)(t - l->t_event) : 0;
 }
 
-/* One timeline point: ,"key":v / ,"key":null in JSON; " key v" / " key -" in text. */
-static void put_rel(struct sbuf *b, bool json, const char *key, long long v)
+/* One timeline point in text: " key v" / " key -". */
+static void put_rel(struct sbuf *b, const char *key, long long v)
 {
-	if (json && v < 0)
-		sbuf_printf(b, ",\"%s\":null", key);
-	else if (json)
-		sbuf_printf(b, ",\"%s\":%lld", key, v);
-	else if (v < 0)
+	if (v < 0)
 		sbuf_printf(b, " %s -", key);
 	else
 		sbuf_printf(b, " %s %lld", key, v);
 }
 
 /* The timeline relative to the kernel event. */
-static void put_timeline(struct sbuf *b, bool json, const struct link *l)
+static void put_timeline(struct sbuf *b, const struct link *l)
 {
-	put_rel(b, json, "udev_us", rel(l, l->t_udev));
-	put_rel(b, json, "addressing_us", rel(l, l->t_addr));
-	put_rel(b, json, "configured_us", rel(l, l->t_conf));
+	put_rel(b, "udev_us", rel(l, l->t_udev));
+	put_rel(b, "addressing_us", rel(l, l->t_addr));
+	put_rel(b, "configured_us", rel(l, l->t_conf));
+}
+
+/* The same in JSON: a number, or null when not reached. */
+static void add_rel(struct json_object *o, const char *key, long long v, int *err)
+{
+	if (v < 0)
+		json_out_add_null(o, key, err);
+	else
+		json_out_add_int(o, key, v, err);
 }
 
 /* The link's problem: the current one, else why its newest addressing was refused
@@ -45,46 +53,50 @@ static const char *link_error(const struct link *l)
 	return l->why[0] ? l->why : l->refused;
 }
 
-static void link_json(struct enid *d, const struct link *l, struct sbuf *b)
+static struct json_object *link_json(struct enid *d, const struct link *l, int *err)
 {
+	struct json_object *o = json_object_new_object(), *addrs;
 	char mac[18], ip[ENID_IP_STRLEN];
 
-	sbuf_printf(b, "{\"ifindex\":%d,\"ifname\":", l->facts.ifindex);
-	sbuf_json_str(b, l->facts.ifname);
-	sbuf_printf(b, ",\"mac\":\"%s\",\"driver\":", mac_format(l->facts.mac, mac));
-	sbuf_json_str(b, l->facts.driver);
-	sbuf_printf(b, ",\"state\":\"%s\"", link_state_name(l->sm.state));
-	if (l->slot)
-		sbuf_printf(b, ",\"slot\":%u,\"table\":%u", l->slot,
-			    table_for_slot(&d->cfg, l->slot));
-	else
-		sbuf_printf(b, ",\"slot\":null,\"table\":null");
-	sbuf_printf(b, ",\"addresses\":[");
-	for (unsigned int i = 0; l->addr && i < l->addr->n_addrs; i++) {
-		sbuf_printf(b, "%s", i ? "," : "");
-		sbuf_json_str(b, enid_ip_format(&l->addr->addrs[i], true, ip, sizeof(ip)));
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
 	}
-	sbuf_printf(b, "],\"event_us\":%llu", (unsigned long long)l->t_event);
-	put_timeline(b, true, l);
-	sbuf_printf(b, ",\"attempts\":%u,\"addressing\":\"%s\",\"metadata_requests\":%u",
-		    l->attempts, addr_source_name((enum addr_source)l->addr_src),
-		    l->md ? md_job_requests(l->md) : 0);
-	sbuf_printf(b, ",\"error\":");
-	if (link_error(l)[0])
-		sbuf_json_str(b, link_error(l));
-	else
-		sbuf_printf(b, "null");
-	sbuf_printf(b, ",\"heals\":%u,\"undone_by\":", l->heal.total);
-	if (l->heal.by[0])
-		sbuf_json_str(b, l->heal.by);
-	else
-		sbuf_printf(b, "null");
-	sbuf_printf(b, ",\"slot_note\":");
-	if (l->slot_note[0])
-		sbuf_json_str(b, l->slot_note);
-	else
-		sbuf_printf(b, "null");
-	sbuf_printf(b, "}");
+	json_out_add_int(o, "ifindex", l->facts.ifindex, err);
+	json_out_add_str(o, "ifname", l->facts.ifname, err);
+	json_out_add_str(o, "mac", mac_format(l->facts.mac, mac), err);
+	json_out_add_str(o, "driver", l->facts.driver, err);
+	json_out_add_str(o, "state", link_state_name(l->sm.state), err);
+	if (l->slot) {
+		json_out_add_uint(o, "slot", l->slot, err);
+		json_out_add_uint(o, "table", table_for_slot(&d->cfg, l->slot), err);
+	} else {
+		json_out_add_null(o, "slot", err);
+		json_out_add_null(o, "table", err);
+	}
+	addrs = *err ? NULL : json_object_new_array();
+	for (unsigned int i = 0; addrs && l->addr && i < l->addr->n_addrs; i++)
+		json_out_append(
+			addrs,
+			json_out_string(enid_ip_format(&l->addr->addrs[i], true, ip, sizeof(ip))),
+			err);
+	json_out_add(o, "addresses", addrs, err);
+	json_out_add_uint(o, "event_us", l->t_event, err);
+	add_rel(o, "udev_us", rel(l, l->t_udev), err);
+	add_rel(o, "addressing_us", rel(l, l->t_addr), err);
+	add_rel(o, "configured_us", rel(l, l->t_conf), err);
+	json_out_add_uint(o, "attempts", l->attempts, err);
+	json_out_add_str(o, "addressing", addr_source_name((enum addr_source)l->addr_src), err);
+	json_out_add_uint(o, "metadata_requests", l->md ? md_job_requests(l->md) : 0, err);
+	json_out_add_str_or_null(o, "error", link_error(l), err);
+	json_out_add_uint(o, "heals", l->heal.total, err);
+	json_out_add_str_or_null(o, "undone_by", l->heal.by, err);
+	json_out_add_str_or_null(o, "slot_note", l->slot_note, err);
+	if (*err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
 }
 
 static void link_text(struct enid *d, const struct link *l, struct sbuf *b)
@@ -104,7 +116,7 @@ static void link_text(struct enid *d, const struct link *l, struct sbuf *b)
 	if (!l->addr || !l->addr->n_addrs)
 		sbuf_printf(b, "-");
 	sbuf_printf(b, " event_us %llu", (unsigned long long)l->t_event);
-	put_timeline(b, false, l);
+	put_timeline(b, l);
 	sbuf_printf(b, " addressing %s", addr_source_name((enum addr_source)l->addr_src));
 	if (l->md)
 		sbuf_printf(b, " requests %u", md_job_requests(l->md));
@@ -125,11 +137,33 @@ static int by_ifindex(const void *a, const void *b)
 	return (la->facts.ifindex > lb->facts.ifindex) - (la->facts.ifindex < lb->facts.ifindex);
 }
 
+/* {"version","source","synced","links":[...]}: one line, built with json-c. */
+static void status_json(struct enid *d, struct link **links, unsigned int n, struct sbuf *b)
+{
+	struct json_object *doc = json_object_new_object(), *arr;
+	const char *text = NULL;
+	int err = doc ? 0 : -ENOMEM;
+
+	json_out_add_str(doc, "version", ENID_VERSION, &err);
+	json_out_add_str(doc, "source", enid_mode_name(d->mode), &err);
+	json_out_add_bool(doc, "synced", d->synced, &err);
+	arr = err ? NULL : json_object_new_array();
+	for (unsigned int i = 0; arr && i < n; i++)
+		json_out_append(arr, err ? NULL : link_json(d, links[i], &err), &err);
+	json_out_add(doc, "links", arr, &err);
+	if (!err)
+		text = json_out_text(doc);
+	if (text)
+		sbuf_printf(b, "%s\n", text);
+	else
+		b->oom = 1;
+	json_object_put(doc);
+}
+
 void status_format(struct enid *d, bool json, struct sbuf *b)
 {
 	struct link **sorted = NULL;
 	unsigned int n = 0;
-	bool first = true;
 
 	if (d->n_links) {
 		sorted = malloc(d->n_links * sizeof(*sorted));
@@ -144,25 +178,13 @@ void status_format(struct enid *d, bool json, struct sbuf *b)
 	}
 
 	if (json) {
-		sbuf_printf(b, "{\"version\":\"%s\",\"source\":\"%s\",\"synced\":%s,\"links\":[",
-			    ENID_VERSION, enid_mode_name(d->mode), d->synced ? "true" : "false");
+		status_json(d, sorted, n, b);
 	} else {
 		sbuf_printf(b, "# source %s%s, %s\n", enid_mode_name(d->mode),
 			    d->mode == MODE_RTNL ? " (degraded)" : "",
 			    d->synced ? "synced" : "syncing");
+		for (unsigned int i = 0; i < n; i++)
+			link_text(d, sorted[i], b);
 	}
-	for (unsigned int i = 0; i < n; i++) {
-		const struct link *l = sorted[i];
-
-		if (json) {
-			sbuf_printf(b, "%s", first ? "" : ",");
-			link_json(d, l, b);
-		} else {
-			link_text(d, l, b);
-		}
-		first = false;
-	}
-	if (json)
-		sbuf_printf(b, "]}\n");
 	free(sorted);
 }

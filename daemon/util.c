@@ -58,22 +58,6 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-void sbuf_json_str(struct sbuf *b, const char *s)
-{
-	sbuf_printf(b, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			sbuf_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			sbuf_printf(b, "\\u%04x", c);
-		else
-			sbuf_printf(b, "%c", c);
-	}
-	sbuf_printf(b, "\"");
-}
-
 void sbuf_free(struct sbuf *b)
 {
 	free(b->s);

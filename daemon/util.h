@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Small helpers: monotonic clock, a growable string buffer, JSON string escaping, small files. */
+/* Small helpers: monotonic clock, a growable string buffer, small files (JSON: json_out.h). */
 #ifndef ENID_UTIL_H
 #define ENID_UTIL_H
 
@@ -16,8 +16,6 @@ struct sbuf {
 };
 
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s as a JSON string literal (quotes included). */
-void sbuf_json_str(struct sbuf *b, const char *s);
 void sbuf_free(struct sbuf *b);
 
 /* The first line of a small file (sysctl, state file) into buf, without its newline;

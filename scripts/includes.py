@@ -10,7 +10,7 @@ import sys
 
 # No sockets, no clock, no globals, no files: unit-tested directly.
 PURE = {"addr", "config", "config_parse", "plan", "bounds", "kstate", "kdiff", "link_fsm",
-        "heal", "owned", "metadata", "md_policy", "rtnl_msg", "eni_msg", "arp_msg",
+        "heal", "owned", "metadata", "md_policy", "rtnl_msg", "eni_msg", "arp_msg", "json_out", "nl_msg",
         "ndisc_msg"}
 
 

@@ -6,7 +6,9 @@
  * codes, the extended-ACK text, nlctrl and eni_notify parsing. The walk must stay inside
  * the datagram, move forward at every step, end, and account for every byte: the
  * messages and their padding, then the end or -EBADMSG (checked below, abort()
- * otherwise). ASan sees any read past the exact-size copy.
+ * otherwise). Then, as nl_transact does, the walked messages (NLM_F_DUMP_INTR cleared)
+ * go to libmnl's mnl_cb_run2, which must visit exactly those. ASan sees any read past
+ * the exact-size copy.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -16,6 +18,19 @@
 #include "eni_msg.h"
 #include "genl_ctrl.h"
 #include "nl_util.h"
+
+static int count_msg(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	++*(size_t *)data;
+	return MNL_CB_OK;
+}
+
+/* every control type counted and walked past, as the data messages are */
+static mnl_cb_t count_ctl[NLMSG_MIN_TYPE] = {
+	count_msg, count_msg, count_msg, count_msg, count_msg, count_msg, count_msg, count_msg,
+	count_msg, count_msg, count_msg, count_msg, count_msg, count_msg, count_msg, count_msg,
+};
 
 static void check(bool ok)
 {
@@ -28,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* malloc'ed: aligned as a receive buffer is, and exactly size bytes for ASan */
 	char *buf = malloc(size ? size : 1);
 	const struct nlmsghdr *nlh;
-	size_t walked = 0, steps = 0;
+	size_t walked = 0, steps = 0, visited = 0;
 	struct nl_walk w;
 
 	if (!buf)
@@ -48,6 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(w.left < size - walked);
 		walked = size - w.left;
 		check(++steps <= size / sizeof(*nlh));
+		((struct nlmsghdr *)nlh)->nlmsg_flags &= ~NLM_F_DUMP_INTR;
 
 		if (nlh->nlmsg_type == NLMSG_ERROR) {
 			(void)nl_error_code(nlh);
@@ -57,6 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      text + strlen(text) < p + NLMSG_ALIGN(nlh->nlmsg_len));
 		} else if (nlh->nlmsg_type == NLMSG_DONE) {
 			(void)nl_done_code(nlh);
+			text = nl_extack_msg(nlh);
+			if (text)
+				check(text >= p &&
+				      text + strlen(text) < p + NLMSG_ALIGN(nlh->nlmsg_len));
 		} else if (nlh->nlmsg_type == GENL_ID_CTRL) {
 			(void)genl_ctrl_parse(nlh, &fi);
 		} else if (nlh->nlmsg_type >= NLMSG_MIN_TYPE) {
@@ -68,6 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(w.err == 0 || w.err == -EBADMSG);
 	check(w.err || walked == size);
 	check(nl_walk_next(&w) == NULL);
+	check(mnl_cb_run2(buf, walked, 0, 0, count_msg, &visited, count_ctl, NLMSG_MIN_TYPE) >= 0);
+	check(visited == steps);
 	free(buf);
 	return 0;
 }

@@ -5,7 +5,8 @@
 #   1 metadata  the metadata parsers, every built answer bounds-checked:
 #               tests/fuzz/metadata_fuzz.c + daemon/metadata.c, config.c, bounds.c
 #   2 nl_walk   the netlink receive walker and what reads each message:
-#               tests/fuzz/nl_walk_fuzz.c + daemon/nl_util.c, eni_msg.c, genl_ctrl.c, log.c
+#               tests/fuzz/nl_walk_fuzz.c + daemon/nl_msg.c, nl_util.c, eni_msg.c, json_out.c,
+#               genl_ctrl.c, log.c
 # Prints one TAP line per target:
 #   ok N fuzz <what> (N execs, 0 crashes)
 #   not ok N fuzz <what> (...)          crash, leak, timeout; artifact kept
@@ -37,9 +38,10 @@ target_setup() {
 		;;
 	nl_walk)
 		desc="fuzz netlink receive walker"
-		srcs=("$top/tests/fuzz/nl_walk_fuzz.c" "$d/nl_util.c" "$d/nl_util.h" "$d/eni_msg.c"
-			"$d/eni_msg.h" "$d/genl_ctrl.c" "$d/genl_ctrl.h" "$d/log.c")
-		libs="libmnl"
+		srcs=("$top/tests/fuzz/nl_walk_fuzz.c" "$d/nl_msg.c" "$d/nl_msg.h" "$d/nl_util.c"
+			"$d/nl_util.h" "$d/eni_msg.c" "$d/eni_msg.h" "$d/config.h" "$d/json_out.c"
+			"$d/json_out.h" "$d/genl_ctrl.c" "$d/genl_ctrl.h" "$d/log.c")
+		libs="libmnl json-c"
 		args=(-max_len=4096 -runs="$runs")
 		;;
 	*)

@@ -395,6 +395,43 @@ class MdTier:
             name, per, time.monotonic() - t0))
         return ok, per
 
+    def c_odd_name(self):
+        """An ENI named with bytes that are not UTF-8 (the kernel allows any byte but '/',
+        ':' and whitespace): `enictl status --json` must still be JSON, strict UTF-8 with
+        each invalid byte as U+FFFD and the valid part as it was."""
+        desc = ("enictl status --json with an ENI named e\\xff\\xc3\\xa9\\x80: strict UTF-8 "
+                "JSON, the name as 'e\\ufffd\\u00e9\\ufffd'")
+        if not self.start("normal", "oddname"):
+            return
+        name, want = b"e\xff\xc3\xa9\x80", "e\ufffd\u00e9\ufffd"
+        # a MAC the fake does not know: the link waits for its metadata, managed, listed,
+        # with nothing of ours in the kernel (whose `ip -j` output would not be UTF-8)
+        subprocess.run(["ip", "-n", self.g, "link", "add", name, "address", "00:16:3e:0f:00:ff",
+                        "type", "veth", "peer", "name", "oddp", "netns", self.vpc.vpc],
+                       check=True, stdin=subprocess.DEVNULL)
+        subprocess.run(["ip", "-n", self.g, "link", "set", name, "up"], check=True)
+
+        def listed():
+            p = subprocess.run(["ip", "netns", "exec", self.enid.ns, self.enid.enictl_bin,
+                                "--run-dir", self.enid.run_dir, "status", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, timeout=10)
+            try:
+                doc = json.loads(p.stdout.decode("utf-8"))      # strict: invalid UTF-8 raises
+            except ValueError as e:                             # UnicodeDecodeError too
+                return True, ["rc %d: %s: %r" % (p.returncode, e, p.stdout[:400])]
+            names = [l.get("ifname") for l in doc.get("links", [])]
+            if want in names:
+                return True, []
+            return False, ["links listed: %r" % names]
+
+        try:
+            done, why = wait_until(listed, 5)
+            self.t.result(done and not why, desc, why)
+        finally:
+            subprocess.run(["ip", "-n", self.g, "link", "del", name], check=False)
+        self.stop_enid()
+
     def c_mac_lag(self):
         r = self.c_lagging("mac-lag", r"MAC not in metadata yet", "MAC unknown for 2 s")
         if r:
@@ -732,7 +769,7 @@ def run(t, workdir):
                  [traceback.format_exc()])
         return
     try:
-        for step in (tier.c_normal, tier.c_mac_lag, tier.c_key_404, tier.c_burst_503,
+        for step in (tier.c_normal, tier.c_odd_name, tier.c_mac_lag, tier.c_key_404, tier.c_burst_503,
                      tier.c_token_required, tier.c_token_expiry, tier.c_slow, tier.c_garbage,
                      tier.c_bounds, tier.c_bench, tier.c_cleanup):
             try:

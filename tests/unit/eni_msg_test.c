@@ -6,6 +6,7 @@
 #include <string.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
+#include <json-c/json.h>
 
 #include "kselftest_harness.h"
 #include "eni_msg.h"
@@ -381,72 +382,6 @@ TEST(get_and_dump_requests)
 	}
 }
 
-/* An nlctrl NEWFAMILY reply as the kernel sends it. */
-static struct nlmsghdr *family_reply(void *buf, const char *name, bool groups, bool cut_nest)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-	struct nlattr *grps, *grp;
-
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = CTRL_CMD_NEWFAMILY;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
-	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, 0x21);
-	mnl_attr_put_u32(nlh, CTRL_ATTR_VERSION, 1);
-	if (groups) {
-		grps = mnl_attr_nest_start(nlh, CTRL_ATTR_MCAST_GROUPS);
-		grp = mnl_attr_nest_start(nlh, 1);
-		mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME, "other");
-		mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, 5);
-		mnl_attr_nest_end(nlh, grp);
-		grp = mnl_attr_nest_start(nlh, 2);
-		mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, 9);
-		mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME, ENI_NOTIFY_MCGRP_EVENTS);
-		mnl_attr_nest_end(nlh, grp);
-		if (cut_nest)
-			grp->nla_len -= 2;	/* the last group's id no longer fits */
-		mnl_attr_nest_end(nlh, grps);
-	}
-	return nlh;
-}
-
-TEST(family_lookup)
-{
-	uint64_t buf[BUFSZ / 8];
-	struct nlmsghdr *nlh = eni_msg_build_getfamily(buf, sizeof(buf), 3);
-	const struct nlattr *attr;
-	uint16_t id = 0;
-	uint32_t grp = 1;
-
-	ASSERT_NE(NULL, nlh);
-	EXPECT_EQ(GENL_ID_CTRL, nlh->nlmsg_type);
-	EXPECT_EQ(NLM_F_REQUEST | NLM_F_ACK, nlh->nlmsg_flags);
-	EXPECT_EQ(CTRL_CMD_GETFAMILY, ((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd);
-	attr = mnl_nlmsg_get_payload_offset(nlh, sizeof(struct genlmsghdr));
-	EXPECT_EQ(CTRL_ATTR_FAMILY_NAME, mnl_attr_get_type(attr));
-	EXPECT_STREQ(ENI_NOTIFY_FAMILY_NAME, mnl_attr_get_str(attr));
-
-	nlh = family_reply(buf, ENI_NOTIFY_FAMILY_NAME, true, false);
-	ASSERT_EQ(0, eni_msg_parse_family(nlh, &id, &grp));
-	EXPECT_EQ(0x21, id);
-	EXPECT_EQ(9, grp);
-
-	nlh = family_reply(buf, ENI_NOTIFY_FAMILY_NAME, false, false);
-	ASSERT_EQ(0, eni_msg_parse_family(nlh, &id, &grp));
-	EXPECT_EQ(0, grp);
-
-	nlh = family_reply(buf, "nl80211", true, false);
-	EXPECT_EQ(-ENOENT, eni_msg_parse_family(nlh, &id, &grp));
-
-	nlh = family_reply(buf, ENI_NOTIFY_FAMILY_NAME, true, true);
-	EXPECT_EQ(-EINVAL, eni_msg_parse_family(nlh, &id, &grp));
-
-	nlh = family_reply(buf, ENI_NOTIFY_FAMILY_NAME, true, false);
-	nlh->nlmsg_len -= 3;
-	EXPECT_EQ(-EINVAL, eni_msg_parse_family(nlh, &id, &grp));
-}
-
 TEST(format_text)
 {
 	struct eni_event ev = sample(ENI_NOTIFY_CMD_LINK_ADD);
@@ -503,6 +438,63 @@ TEST(format_json)
 		     "\"perm_mac\":null,\"bus_info\":null,"
 		     "\"driver\":\"virtio_net\",\"mtu\":1500,\"origin\":null}", line);
 	EXPECT_EQ(-ENOSPC, eni_event_format(&ev, true, line, 100));
+}
+
+/* Strict JSON, strict UTF-8; NULL when text does not parse. */
+static struct json_object *parse_strict(const char *text)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *obj;
+
+	if (!tok)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(obj);
+		obj = NULL;
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+static const char *get_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "(absent)";
+}
+
+/* Names are bytes: 0xff, a lone continuation byte, an overlong and a surrogate in
+ * ifname, driver and bus info. The line must parse (strict UTF-8), each invalid byte
+ * must come back as U+FFFD and everything valid as it was. */
+TEST(format_json_invalid_utf8)
+{
+	struct eni_event ev = sample(ENI_NOTIFY_CMD_LINK_CHANGE);
+	struct json_object *o, *v;
+	char line[1024];
+
+	strcpy(ev.ifname, "et\xff\xc3\xa9\x80\"\\");
+	strcpy(ev.driver, "drv\xc0\xaf" "x");
+	strcpy(ev.bus_info, "0000:\xed\xa0\x80:06.0\xfe");
+	ev.change = 0;
+	ASSERT_LT(0, eni_event_format(&ev, true, line, sizeof(line)));
+	o = parse_strict(line);
+	ASSERT_NE(NULL, o) TH_LOG("does not parse: %s", line);
+	EXPECT_STREQ("et\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\"\\", get_str(o, "ifname"));
+	EXPECT_STREQ("drv\xef\xbf\xbd\xef\xbf\xbdx", get_str(o, "driver"));
+	EXPECT_STREQ("0000:\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd:06.0\xef\xbf\xbd",
+		     get_str(o, "bus_info"));
+	EXPECT_STREQ("00:16:3e:aa:bb:cc", get_str(o, "mac"));
+	EXPECT_STREQ("change", get_str(o, "event"));
+	ASSERT_TRUE(json_object_object_get_ex(o, "time_ns", &v));
+	EXPECT_TRUE(json_object_is_type(v, json_type_int));
+	EXPECT_EQ(12345678901234ULL, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(o, "change", &v));
+	EXPECT_TRUE(json_object_is_type(v, json_type_array));
+	EXPECT_EQ(0, json_object_array_length(v));
+	json_object_put(o);
+	EXPECT_NE(NULL, strstr(line, "\"change\":[]}"));
 }
 
 TEST_HARNESS_MAIN

@@ -924,44 +924,6 @@ TEST(instance_mac)
 	EXPECT_STREQ("mac: HTML instead of an answer: '<html>404</html>'", why);
 }
 
-TEST(macs_listing)
-{
-	static const uint8_t other[6] = {0x00, 0x16, 0x3e, 0x01, 0x02, 0x03};
-	uint8_t macs[4][6];
-	char why[MD_WHY_LEN] = "";
-	unsigned n = 99;
-	const char *s = "00:16:3e:01:02:03/\r\n00:16:3E:AA:BB:CC/\n\n";
-
-	ASSERT_EQ(0, metadata_parse_macs(s, strlen(s), macs, 4, &n, why, sizeof(why)));
-	EXPECT_EQ(2, n);
-	EXPECT_TRUE(metadata_macs_has((const uint8_t(*)[6])macs, n, mac1));
-	EXPECT_TRUE(metadata_macs_has((const uint8_t(*)[6])macs, n, other));
-	/* not listed yet */
-	s = "00:16:3e:01:02:03/";
-	ASSERT_EQ(0, metadata_parse_macs(s, strlen(s), macs, 4, &n, why, sizeof(why)));
-	EXPECT_EQ(1, n);
-	EXPECT_FALSE(metadata_macs_has((const uint8_t(*)[6])macs, n, mac1));
-	/* the '/' is optional */
-	s = "00:16:3e:aa:bb:cc";
-	ASSERT_EQ(0, metadata_parse_macs(s, strlen(s), macs, 4, &n, why, sizeof(why)));
-	EXPECT_TRUE(metadata_macs_has((const uint8_t(*)[6])macs, n, mac1));
-
-	s = "00:16:3e:01:02:03/\nnetwork-interface-id/\n";
-	EXPECT_EQ(-EBADMSG, metadata_parse_macs(s, strlen(s), macs, 4, &n, why, sizeof(why)));
-	EXPECT_STREQ("macs: invalid line: 'network-interface-id/'", why);
-	s = "00:16:3e:01:02:03/\n00:16:3e:01:02:03/";
-	EXPECT_EQ(-EBADMSG, metadata_parse_macs(s, strlen(s), macs, 4, &n, why, sizeof(why)));
-	EXPECT_STREQ("macs: duplicate MAC: '00:16:3e:01:02:03'", why);
-	s = "00:16:3e:00:00:01/\n00:16:3e:00:00:02/\n00:16:3e:00:00:03/";
-	EXPECT_EQ(-E2BIG, metadata_parse_macs(s, strlen(s), macs, 2, &n, why, sizeof(why)));
-	EXPECT_STREQ("macs: more than 2 MACs", why);
-	s = "<html><body>Too Many Requests</body></html>";
-	EXPECT_EQ(-EBADMSG, metadata_parse_macs(s, strlen(s), macs, 4, &n, why, sizeof(why)));
-	EXPECT_STREQ(
-		"macs: HTML instead of an answer: '<html><body>Too Many Requests</body></ht...'",
-		why);
-}
-
 /* ---- paths, HTTP classes ---- */
 
 TEST(key_paths)
@@ -1289,33 +1251,6 @@ TEST(backoff_bounds)
 }
 
 /* ---- token ---- */
-
-TEST(token_ttl_and_mode)
-{
-	static const char *const bad[] = {"0",	"21601", "",	   "abc", "12x", "-1",
-					  " 5", "5 ",	 "999999", "+5",  "0x10"};
-	enum md_token_mode mode;
-	unsigned ttl = 7;
-
-	EXPECT_TRUE(metadata_token_ttl_parse("1", &ttl));
-	EXPECT_EQ(1, ttl);
-	EXPECT_TRUE(metadata_token_ttl_parse("21600", &ttl));
-	EXPECT_EQ(21600, ttl);
-	EXPECT_TRUE(metadata_token_ttl_parse("00060", &ttl));
-	EXPECT_EQ(60, ttl);
-	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ttl = 7;
-		EXPECT_FALSE(metadata_token_ttl_parse(bad[i], &ttl)) TH_LOG("ttl '%s'", bad[i]);
-		EXPECT_EQ(7, ttl);
-	}
-	EXPECT_TRUE(metadata_token_mode_parse("auto", &mode));
-	EXPECT_EQ(MD_TOKEN_AUTO, mode);
-	EXPECT_TRUE(metadata_token_mode_parse("required", &mode));
-	EXPECT_EQ(MD_TOKEN_REQUIRED, mode);
-	EXPECT_TRUE(metadata_token_mode_parse("off", &mode));
-	EXPECT_EQ(MD_TOKEN_OFF, mode);
-	EXPECT_FALSE(metadata_token_mode_parse("yes", &mode));
-}
 
 TEST(token_renew_time)
 {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nl_util: the receive walker over hostile lengths (2^31, 2^32-1, shorter than a header,
- * longer than the datagram, exactly the datagram) and nl_recv's kernel-only filter.
+ * longer than the datagram, exactly the datagram), nl_recv's kernel-only filter, the
+ * strict attribute walk, and nl_transact against the kernel (dump, ACK, error with its
+ * extended-ACK text, a callback that stops, the leftovers of an earlier request).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -11,6 +13,7 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/if_addr.h>
 
 #include "kselftest_harness.h"
 #include "nl_util.h"
@@ -298,6 +301,175 @@ TEST(drain_drops_what_the_kernel_did_not_send)
 	EXPECT_EQ(dropped + 1, nl_foreign_dropped());
 	close(tx);
 	mnl_socket_close(rx);
+}
+
+/* ---- nl_attrs_walk ---- */
+
+static int count_attr(const struct nlattr *a, void *data)
+{
+	(void)a;
+	++*(unsigned int *)data;
+	return MNL_CB_OK;
+}
+
+static int refuse_attr(const struct nlattr *a, void *data)
+{
+	(void)data;
+	return mnl_attr_get_type(a) == 2 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+TEST(attrs_walk_whole_truncated_refused)
+{
+	char buf[64] __attribute__((aligned(8))) = {0};
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	size_t len;
+	unsigned int n = 0;
+
+	mnl_attr_put_u32(nlh, 1, 7);
+	mnl_attr_put_u16(nlh, 2, 9); /* 6 bytes, padded to 8 */
+	len = nlh->nlmsg_len - sizeof(*nlh);
+	EXPECT_EQ(0, nl_attrs_walk(mnl_nlmsg_get_payload(nlh), len, count_attr, &n));
+	EXPECT_EQ(2, n);
+	/* the last one's padding missing is fine, a byte of it missing is not */
+	EXPECT_EQ(0, nl_attrs_walk(mnl_nlmsg_get_payload(nlh), len - 2, count_attr, &n));
+	EXPECT_EQ(-EINVAL, nl_attrs_walk(mnl_nlmsg_get_payload(nlh), len - 3, count_attr, &n));
+	/* bytes too few for an attribute header after the first */
+	EXPECT_EQ(-EINVAL, nl_attrs_walk(mnl_nlmsg_get_payload(nlh), 8 + 3, count_attr, &n));
+	EXPECT_EQ(-EINVAL, nl_attrs_walk(mnl_nlmsg_get_payload(nlh), len, refuse_attr, NULL));
+	EXPECT_EQ(0, nl_attrs_walk(mnl_nlmsg_get_payload(nlh), 0, refuse_attr, NULL));
+}
+
+/* ---- nl_transact, against the kernel ---- */
+
+struct seen {
+	unsigned int n, other_seq;
+	uint32_t seq;
+	int lo;	       /* RTM_NEWLINK for ifindex 1 seen */
+	bool stop;     /* answer MNL_CB_ERROR */
+};
+
+static int seen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct seen *s = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	s->n++;
+	if (nlh->nlmsg_seq != s->seq)
+		s->other_seq++;
+	if (nlh->nlmsg_type == RTM_NEWLINK && ifi->ifi_index == 1)
+		s->lo++;
+	return s->stop ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+struct link_req {
+	struct nlmsghdr h;
+	struct ifinfomsg ifi;
+};
+
+static struct link_req link_req(uint16_t flags, uint32_t seq, int ifindex)
+{
+	return (struct link_req){
+		.h = {.nlmsg_len = sizeof(struct link_req), .nlmsg_type = RTM_GETLINK,
+		      .nlmsg_flags = NLM_F_REQUEST | flags, .nlmsg_seq = seq},
+		.ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex},
+	};
+}
+
+TEST(transact_dump)
+{
+	struct mnl_socket *nl = nl_open(NETLINK_ROUTE, NL_STRICT, 0);
+	struct link_req req = link_req(NLM_F_DUMP, 11, 0);
+	struct seen s = {.seq = 11};
+	char ebuf[64] = "stale";
+
+	ASSERT_NE(NULL, nl);
+	EXPECT_EQ(0, nl_transact(nl, &req.h, seen_cb, &s, ebuf, sizeof(ebuf)));
+	EXPECT_LE(1, s.n);
+	EXPECT_EQ(1, s.lo);
+	EXPECT_EQ(0, s.other_seq);
+	EXPECT_STREQ("", ebuf);
+	mnl_socket_close(nl);
+}
+
+TEST(transact_reply_then_ack)
+{
+	struct mnl_socket *nl = nl_open(NETLINK_ROUTE, NL_STRICT, 0);
+	struct link_req req = link_req(NLM_F_ACK, 12, 1);
+	struct seen s = {.seq = 12};
+
+	ASSERT_NE(NULL, nl);
+	EXPECT_EQ(0, nl_transact(nl, &req.h, seen_cb, &s, NULL, 0));
+	EXPECT_EQ(1, s.n);
+	EXPECT_EQ(1, s.lo);
+	/* without NLM_F_ACK it ends at the one reply */
+	req = link_req(0, 13, 1);
+	s = (struct seen){.seq = 13};
+	EXPECT_EQ(0, nl_transact(nl, &req.h, seen_cb, &s, NULL, 0));
+	EXPECT_EQ(1, s.n);
+	EXPECT_EQ(1, s.lo);
+	mnl_socket_close(nl);
+}
+
+TEST(transact_kernel_error_with_its_text)
+{
+	struct mnl_socket *nl = nl_open(NETLINK_ROUTE, NL_STRICT, 0);
+	struct {
+		struct nlmsghdr h;
+		struct ifaddrmsg ifa;
+	} req = {
+		.h = {.nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETADDR,
+		      .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 14},
+		/* strict checking refuses a prefix length in a dump request, and says so */
+		.ifa = {.ifa_family = AF_INET, .ifa_prefixlen = 8},
+	};
+	struct link_req lreq = link_req(NLM_F_ACK, 15, 0x7ffffff0);
+	struct seen s = {.seq = 14};
+	char ebuf[128] = "stale";
+
+	ASSERT_NE(NULL, nl);
+	EXPECT_EQ(-EINVAL, nl_transact(nl, &req.h, seen_cb, &s, ebuf, sizeof(ebuf)));
+	EXPECT_EQ(0, s.n);
+	EXPECT_NE(0, strlen(ebuf)) TH_LOG("no extended-ACK text");
+	EXPECT_EQ(NULL, strstr(ebuf, "stale"));
+	/* an error without text leaves errbuf empty */
+	EXPECT_EQ(-ENODEV, nl_transact(nl, &lreq.h, seen_cb, &s, ebuf, sizeof(ebuf)));
+	EXPECT_STREQ("", ebuf);
+	mnl_socket_close(nl);
+}
+
+TEST(transact_callback_stops)
+{
+	struct mnl_socket *nl = nl_open(NETLINK_ROUTE, NL_STRICT, 0);
+	struct link_req req = link_req(NLM_F_ACK, 16, 1);
+	struct seen s = {.seq = 16, .stop = true};
+
+	ASSERT_NE(NULL, nl);
+	EXPECT_EQ(-EINTR, nl_transact(nl, &req.h, seen_cb, &s, NULL, 0));
+	EXPECT_EQ(1, s.n);
+	mnl_socket_close(nl);
+}
+
+/* The reply and ACK of a request nobody read (an earlier transaction stopped) are
+ * skipped, not taken for this one's nor an error. */
+TEST(transact_skips_an_earlier_requests_answer)
+{
+	struct mnl_socket *nl = nl_open(NETLINK_ROUTE, NL_STRICT, 0);
+	struct link_req old = link_req(NLM_F_ACK, 20, 1);
+	struct link_req req = link_req(NLM_F_ACK, 21, 1);
+	struct seen s = {.seq = 21};
+
+	ASSERT_NE(NULL, nl);
+	ASSERT_LE(0, mnl_socket_sendto(nl, &old, sizeof(old)));
+	EXPECT_EQ(0, nl_transact(nl, &req.h, seen_cb, &s, NULL, 0));
+	EXPECT_EQ(1, s.n);
+	EXPECT_EQ(0, s.other_seq);
+	/* nothing of either is left behind */
+	req = link_req(NLM_F_ACK, 22, 1);
+	s = (struct seen){.seq = 22};
+	EXPECT_EQ(0, nl_transact(nl, &req.h, seen_cb, &s, NULL, 0));
+	EXPECT_EQ(1, s.n);
+	EXPECT_EQ(0, s.other_seq);
+	mnl_socket_close(nl);
 }
 
 TEST_HARNESS_MAIN
