@@ -18,8 +18,10 @@ spec=$top/include/uapi/linux/eni_notify.yaml
 test=$here/guest/ynl_test.py
 
 "$top/scripts/ynl.sh" "$ynl"
-[ -x "$py" ] && "$py" -c 'import yaml' 2>/dev/null ||
-	{ echo "mkynlroot: $py with python3-yaml is needed (scripts/deps.sh)" >&2; exit 1; }
+if ! "$py" -c 'import yaml' 2>/dev/null; then
+	echo "mkynlroot: $py with python3-yaml is needed (scripts/deps.sh)" >&2
+	exit 1
+fi
 
 # What the tree is made of; the same key means the same tree.
 key=$( (
