@@ -53,7 +53,10 @@ if [ ! -s "$kept/tools/net/ynl/cli.py" ]; then
 	mv "$work/kept" "$kept"
 	rm -rf "$work"
 fi
+# Whole or not at all: a reader that finds VERSION and cli.py finds the rest.
+rm -rf "$out.tmp"
+mkdir -p "$(dirname "$out")"
+cp -a "$kept" "$out.tmp"
 rm -rf "$out"
-mkdir -p "$out"
-cp -a "$kept/." "$out/"
+mv "$out.tmp" "$out"
 echo "ynl: tools/net/ynl and the netlink schemas of $pkg $ver in $out" >&2
