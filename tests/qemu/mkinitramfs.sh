@@ -5,10 +5,12 @@
 # (each with its shared-library closure), and tests/qemu/init.sh as /init.
 #
 # Usage: tests/qemu/mkinitramfs.sh [-k eni_notify.ko] [-g guest-bin-dir] [-r run-guest.sh]
-#                                  [-d daemon-dir] <kver> <out.cpio.gz>
+#                                  [-d daemon-dir] [-x tree] <kver> <out.cpio.gz>
 #   -k  module to put at /opt/eni/eni_notify.ko (default: none)
 #   -d  folder holding enid and enictl (build/daemon), put in /opt/eni/sbin (default: none)
 #   -g  folder whose executables go to /opt/eni/bin (default: build/guest)
+#   -x  a tree copied in as it is, with the shared libraries of its ELF files (the ynl CLI
+#       and its python3: tests/qemu/mkynlroot.sh)
 #   -r  script to put at /opt/eni/run-guest.sh (default: run-guest.sh of the -g folder,
 #       else tests/qemu/guest/run-guest.sh; without one /init runs /opt/eni/bin/* in order)
 # The kernel must have been fetched by scripts/kernels.sh.
@@ -20,12 +22,14 @@ ko=
 guest=$top/build/guest
 runner=
 daemon=
-while getopts k:g:r:d: o; do
+extra=
+while getopts k:g:r:d:x: o; do
 	case $o in
 	k) ko=$OPTARG ;;
 	d) daemon=$OPTARG ;;
 	g) guest=$OPTARG ;;
 	r) runner=$OPTARG ;;
+	x) extra=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -57,17 +61,22 @@ for a in $(/bin/busybox --list-full); do
 	[ -e "$stage/$a" ] || ln -s /bin/busybox "$stage/$a"
 done
 
-# Copies an executable and every shared object it loads, at the same paths.
-copy_with_libs() { # src dst
-	mkdir -p "$(dirname "$stage/$2")"
-	rm -f "$stage/$2"
-	cp -L "$1" "$stage/$2"
+# Copies every shared object an ELF file loads, at the same paths.
+copy_libs() { # elf
 	ldd "$1" 2>/dev/null | sed -n 's|.*[[:space:]]\(/[^[:space:]]*\)[[:space:]]*(0x.*|\1|p' |
 		while read -r lib; do
 			[ -e "$stage$lib" ] && continue
 			mkdir -p "$(dirname "$stage$lib")"
 			cp -L "$lib" "$stage$lib"
 		done
+}
+
+# Copies an executable and every shared object it loads, at the same paths.
+copy_with_libs() { # src dst
+	mkdir -p "$(dirname "$stage/$2")"
+	rm -f "$stage/$2"
+	cp -L "$1" "$stage/$2"
+	copy_libs "$1"
 }
 copy_with_libs "$(command -v ip)" /sbin/ip
 [ -d /etc/iproute2 ] && cp -r /etc/iproute2 "$stage/etc/"
@@ -132,6 +141,14 @@ fi
 for t in enid enictl; do
 	[ -z "$daemon" ] || copy_with_libs "$daemon/$t" "/opt/eni/sbin/$t"
 done
+if [ -n "$extra" ]; then
+	cp -a "$extra/." "$stage/"
+	find "$extra" -type f \( -perm -u+x -o -name '*.so' \) | while read -r f; do
+		if [ "$(head -c 4 "$f")" = "$(printf '\177ELF')" ]; then
+			copy_libs "$f"
+		fi
+	done
+fi
 if [ -f "$runner" ]; then
 	cp "$runner" "$stage/opt/eni/run-guest.sh"
 	chmod +x "$stage/opt/eni/run-guest.sh"

@@ -99,6 +99,20 @@ else
 	daemon=
 fi
 
+# The kernel's ynl CLI with a python3 for it (guest/ynl_test.py runs it), built once.
+ynlroot=$out/ynl-root
+if ! "$top/scripts/ynl.sh" >"$out/ynl-root.log" 2>&1; then
+	tap ok "ynl CLI for the guest # SKIP scripts/ynl.sh could not get linux-source-6.12's tools/net/ynl"
+	show "$out/ynl-root.log" 5
+	ynlroot=
+elif "$here/mkynlroot.sh" "$ynlroot" >>"$out/ynl-root.log" 2>&1; then
+	tap ok "ynl CLI from linux-source-6.12 $(cat "$top/build/ynl/VERSION") and python3 for the guest"
+else
+	tap "not ok" "ynl CLI from linux-source-6.12 and python3 for the guest"
+	show "$out/ynl-root.log"
+	ynlroot=
+fi
+
 for k in $kernels; do
 	d=$out/$k
 	mkdir -p "$d"
@@ -149,7 +163,8 @@ for k in $kernels; do
 			echo "# $k: booting the bzImage: $(cat "$d/vmlinux.log")"
 		fi
 	fi
-	if ! "$here/mkinitramfs.sh" -k "$ko" -g "$guest" ${daemon:+-d "$daemon"} "$k" \
+	if ! "$here/mkinitramfs.sh" -k "$ko" -g "$guest" ${daemon:+-d "$daemon"} \
+		${ynlroot:+-x "$ynlroot"} "$k" \
 		"$d/initramfs.cpio.gz" \
 		>"$d/initramfs.log" 2>&1; then
 		tap "not ok" "[$k] initramfs builds"

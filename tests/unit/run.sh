@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Unit tier: builds tests/unit/*_test.c (plain, then ASan+UBSan) and runs them.
+# Then tests/unit/spec_check.py: the netlink spec against the UAPI header.
 # Prints one TAP line per case, numbered across all programs and prefixed with the
 # build and program ("ok 12 unit/asan plan_test: plan.v6_only.matches"); all other
 # output is prefixed "# ". Exits 0 when everything built and ran (failures are in
@@ -73,5 +74,15 @@ if [ "${UNIT_SAN:-1}" != 0 ]; then
 		n=$((n + 1))
 		echo "ok $n unit/asan: sanitizer pass # SKIP gcc cannot link -fsanitize=address,undefined"
 	fi
+fi
+
+# The netlink spec against the UAPI header, with the kernel's ynl generator.
+if ynl_err=$("$top/scripts/ynl.sh" "$top/build/ynl" 2>&1); then
+	[ -z "$ynl_err" ] || echo "$ynl_err" | comment
+	run_program "$top/tests/unit/spec_check.py" "unit spec_check"
+else
+	echo "$ynl_err" | comment
+	n=$((n + 1))
+	echo "ok $n unit spec_check: eni_notify.yaml agrees with eni_notify.h # SKIP scripts/ynl.sh could not get linux-source-6.12's tools/net/ynl"
 fi
 exit $rc
