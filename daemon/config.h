@@ -55,6 +55,8 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "addr.h" /* struct enid_ip, mac_parse(): every user of config.h has them */
+
 #define ENID_CONFIG_PATH "/etc/enid/enid.conf"
 
 /* IFNAMSIZ, without <net/if.h> (it clashes with <linux/if.h> in users' files). */
@@ -120,18 +122,6 @@ enum enid_udev_mode {
 	ENID_UDEV_AUTO, /* wait for udev when udevd runs in this netns */
 	ENID_UDEV_YES,
 	ENID_UDEV_NO,
-};
-
-/* An IPv4 or IPv6 address with a prefix length. family 0 = none/unset.
- * For a gateway or a route source, prefixlen is the full length (32/128). */
-struct enid_ip {
-	int family; /* AF_INET, AF_INET6, or 0 */
-	unsigned prefixlen;
-	union {
-		uint8_t bytes[16]; /* network order; v4 uses the first 4 */
-		struct in_addr v4;
-		struct in6_addr v6;
-	};
 };
 
 /* ipv4_prefix_min.. / ipv6_prefix_min..: the subnet prefix lengths accepted. */
@@ -220,28 +210,5 @@ bool config_names_primary(const struct enid_config *cfg, const char *ifname, con
 
 /* Effective default_route for an ENI (section override, else [global]). */
 bool config_default_route(const struct enid_config *cfg, const uint8_t mac[6]);
-
-/* Small helpers shared with the rest of the daemon. */
-
-/* Parses "aa:bb:cc:dd:ee:ff" (any case). */
-bool mac_parse(const char *s, uint8_t mac[6]);
-/* Writes "aa:bb:cc:dd:ee:ff" (lower case) into buf (>= 18 bytes); returns buf. */
-char *mac_format(const uint8_t *mac, char *buf);
-
-/* Parses "10.0.0.1", "10.0.0.1/24", "2001:db8::1/64". With want_prefix the
- * "/N" is required and checked against the family (v4 1..32, v6 1..128);
- * without it, "/N" is rejected and prefixlen is set to the full length. */
-bool enid_ip_parse(const char *s, bool want_prefix, struct enid_ip *out);
-/* "10.0.0.1/24" (with_prefix) or "10.0.0.1" into buf; returns buf. */
-#define ENID_IP_STRLEN (INET6_ADDRSTRLEN + 4)
-char *enid_ip_format(const struct enid_ip *ip, bool with_prefix, char *buf, size_t len);
-/* The prefix's network address (host bits cleared), same prefixlen. */
-struct enid_ip enid_ip_network(const struct enid_ip *ip);
-/* True when addr lies inside net (same family, first net->prefixlen bits equal). */
-bool enid_ip_in_subnet(const struct enid_ip *addr, const struct enid_ip *net);
-/* Same family and address bytes (prefix lengths ignored). */
-bool enid_ip_same_addr(const struct enid_ip *a, const struct enid_ip *b);
-/* 4 for AF_INET, 16 for AF_INET6, 0 otherwise. */
-unsigned enid_ip_len(int family);
 
 #endif /* ENID_CONFIG_H */
