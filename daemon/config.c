@@ -409,7 +409,7 @@ static bool parse_metadata_token(struct parser *p, const char *key, const char *
 
 	for (unsigned i = 0; i < 3; i++)
 		if (!strcasecmp(v, names[i])) {
-			p->cfg->metadata_token = (enum enid_md_token)i;
+			p->cfg->metadata_token = (enum md_token_mode)i;
 			return true;
 		}
 	errorf(p, p->line, "%s: \"%s\" is not one of auto, required, off", key, v);
@@ -926,7 +926,7 @@ void config_defaults(struct enid_config *cfg)
 	snprintf(cfg->metadata_url, sizeof(cfg->metadata_url), "%s", ENID_DEF_MD_URL);
 	cfg->metadata_timeout_ms = ENID_DEF_MD_TIMEOUT_MS;
 	cfg->metadata_deadline_s = ENID_DEF_MD_DEADLINE_S;
-	cfg->metadata_token = ENID_MD_TOKEN_AUTO;
+	cfg->metadata_token = MD_TOKEN_AUTO;
 	cfg->metadata_token_ttl = ENID_DEF_MD_TOKEN_TTL;
 	cfg->metadata_refresh_interval = 0;
 	cfg->prefix.v4_min = ENID_DEF_PREFIX4_MIN;

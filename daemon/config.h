@@ -111,11 +111,11 @@ enum enid_addressing_mode {
 	ENID_ADDRESSING_METADATA,
 };
 
-/* metadata_token =; same order as metadata.h's enum md_token_mode */
-enum enid_md_token {
-	ENID_MD_TOKEN_AUTO,
-	ENID_MD_TOKEN_REQUIRED,
-	ENID_MD_TOKEN_OFF,
+/* metadata_token = (hardened mode); metadata.h's token rules take it */
+enum md_token_mode {
+	MD_TOKEN_AUTO,	   /* use a token; tokenless only when the token call is not supported */
+	MD_TOKEN_REQUIRED, /* always a token */
+	MD_TOKEN_OFF,	   /* never a token */
 };
 
 enum enid_udev_mode {
@@ -165,7 +165,7 @@ struct enid_config {
 	char metadata_url[ENID_MD_URL_LEN]; /* ends in ENID_MD_URL_SUFFIX */
 	unsigned metadata_timeout_ms;
 	unsigned metadata_deadline_s;
-	enum enid_md_token metadata_token;
+	enum md_token_mode metadata_token;
 	unsigned metadata_token_ttl;
 	unsigned metadata_refresh_interval; /* s, 0 = off */
 	struct enid_prefix_limits prefix;   /* subnet prefix lengths accepted */

@@ -17,11 +17,6 @@
 #include "metadata.h"
 #include "util.h"
 
-_Static_assert((int)ENID_MD_TOKEN_AUTO == (int)MD_TOKEN_AUTO &&
-		       (int)ENID_MD_TOKEN_REQUIRED == (int)MD_TOKEN_REQUIRED &&
-		       (int)ENID_MD_TOKEN_OFF == (int)MD_TOKEN_OFF,
-	       "enum enid_md_token follows enum md_token_mode");
-
 #define AUTH_RETRIES 2 /* 401/403 rounds retried at once (new token); then back off */
 
 enum req_kind { REQ_KEY, REQ_TOKEN, REQ_PROBE };
@@ -91,7 +86,7 @@ struct md_client {
 	struct md_job *jobs;
 	struct md_sock *dead;
 	/* settings in use, to see what a reload changed */
-	enum enid_md_token mode;
+	enum md_token_mode mode;
 	enum enid_addressing_mode addressing;
 	unsigned refresh_s;
 	/* token */
@@ -123,7 +118,7 @@ static void probe_step(struct md_client *c);
 
 static enum md_token_mode mode(const struct md_client *c)
 {
-	return (enum md_token_mode)c->d->cfg.metadata_token;
+	return c->d->cfg.metadata_token;
 }
 
 static uint64_t deadline_us(const struct md_client *c)
@@ -1128,7 +1123,7 @@ void md_reconfigure(struct enid *d)
 {
 	struct md_client *c = d->md;
 	char old_base[ENID_MD_URL_LEN];
-	enum enid_md_token old_mode;
+	enum md_token_mode old_mode;
 	unsigned old_refresh;
 
 	if (!c)

@@ -248,12 +248,6 @@ uint64_t metadata_backoff_us(unsigned attempt, uint64_t base_us, uint64_t cap_us
 #define MD_TOKEN_TTL_MAX 21600
 #define MD_TOKEN_TTL_DEF 21600
 
-enum md_token_mode {
-	MD_TOKEN_AUTO,	   /* use a token; tokenless only when the token call is not supported */
-	MD_TOKEN_REQUIRED, /* always a token */
-	MD_TOKEN_OFF,	   /* never a token */
-};
-
 /* "auto", "required", "off" -> mode. */
 bool metadata_token_mode_parse(const char *s, enum md_token_mode *mode);
 /* metadata_token_ttl = decimal 1..21600, nothing else. */
