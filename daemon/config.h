@@ -41,7 +41,9 @@
  *   unmanaged = no                   yes: enid never touches this MAC
  *   default_route = no               overrides [global] default_route
  *
- * Pure: no I/O except config_load() reading the file. Every problem is
+ * The model and its lookups (config.c); config_load() reads the file through libinih
+ * (config_ini.c) into the reader (config_read.c: sections, checks; config_keys.c: one
+ * parser per key). Pure but for config_load() reading the file. Every problem is
  * collected as "file:line: message" (all of them, not just the first).
  * Each [MAC] section's addressing also passes bounds.h's checks that need no
  * runtime facts (prefix limits, network/broadcast, reserved ranges, gateways),
