@@ -116,7 +116,8 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	else if (timeout_ms == 0)
 		timerfd_set(h->timer_w.fd, 0, 1); /* as soon as possible, from the loop */
 	else
-		timerfd_set(h->timer_w.fd, (uint64_t)timeout_ms / 1000, timeout_ms % 1000 * 1000000L);
+		timerfd_set(h->timer_w.fd, (uint64_t)timeout_ms / 1000,
+			    timeout_ms % 1000 * 1000000L);
 	return 0;
 }
 
@@ -207,8 +208,8 @@ void md_curl_cancel_owner(struct md_curl *h, const void *owner)
 	}
 }
 
-struct md_curl_req *md_curl_start(struct md_curl *h, const char *url, bool put,
-				  const char *header, long timeout_ms, const char *user_agent)
+struct md_curl_req *md_curl_start(struct md_curl *h, const char *url, bool put, const char *header,
+				  long timeout_ms, const char *user_agent)
 {
 	struct md_curl_req *r = calloc(1, sizeof(*r));
 	CURL *e;
@@ -293,8 +294,8 @@ static void drain(struct md_curl *h)
 
 /* ---- set-up ---- */
 
-int md_curl_open(struct md_curl **out, struct loop *loop, unsigned max_conns,
-		 md_curl_done_fn *done, void *ctx, char *why, size_t whylen)
+int md_curl_open(struct md_curl **out, struct loop *loop, unsigned max_conns, md_curl_done_fn *done,
+		 void *ctx, char *why, size_t whylen)
 {
 	struct md_curl *h;
 	int fd, err;

@@ -40,8 +40,8 @@ typedef void md_curl_done_fn(void *ctx, struct md_curl_req *r, long http, const 
 
 /* Loads libcurl (curl_dl.h), creates the multi handle and its timerfd in loop.
  * 0, -ENOPKG (why says what dlopen() said), -ENOMEM, or -errno. */
-int md_curl_open(struct md_curl **out, struct loop *loop, unsigned max_conns,
-		 md_curl_done_fn *done, void *ctx, char *why, size_t whylen);
+int md_curl_open(struct md_curl **out, struct loop *loop, unsigned max_conns, md_curl_done_fn *done,
+		 void *ctx, char *why, size_t whylen);
 /* Cancels every request; h is freed. */
 void md_curl_close(struct md_curl *h);
 
@@ -50,8 +50,8 @@ void md_curl_close(struct md_curl *h);
  * NULL), timeout_ms and user_agent. Never through a proxy, never a redirect, http only.
  * NULL when libcurl or memory says no.
  */
-struct md_curl_req *md_curl_start(struct md_curl *h, const char *url, bool put,
-				  const char *header, long timeout_ms, const char *user_agent);
+struct md_curl_req *md_curl_start(struct md_curl *h, const char *url, bool put, const char *header,
+				  long timeout_ms, const char *user_agent);
 /* Stops r and frees it; its done callback is never called. */
 void md_curl_cancel(struct md_curl *h, struct md_curl_req *r);
 /* Every request of owner (every request when owner is NULL). */

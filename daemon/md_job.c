@@ -127,13 +127,12 @@ void md_job_round(struct md_client *c, struct md_job *j)
 void md_job_done(struct md_client *c, struct md_curl_req *r, long http)
 {
 	struct md_job *j = r->owner;
+	enum md_key key = (enum md_key)r->key;
 
 	if (j->dead)
 		return;
-	if (metadata_fetch_answer(&j->f, (enum md_key)r->key, http, r->body ? r->body : "",
-				  r->len) == -ENOMEM)
-		metadata_fetch_answer(&j->f, (enum md_key)r->key, 0, NULL,
-				      0); /* still in flight: a failure */
+	if (metadata_fetch_answer(&j->f, key, http, r->body ? r->body : "", r->len) == -ENOMEM)
+		metadata_fetch_answer(&j->f, key, 0, NULL, 0); /* still in flight: a failure */
 	md_job_round(c, j);
 }
 

@@ -78,8 +78,8 @@ enum md_token_step md_token_put_done(struct md_token *t, enum md_token_mode mode
 
 uint64_t md_token_failed(struct md_token *t, const char *why, uint64_t now, uint32_t rnd)
 {
-	uint64_t delay = metadata_backoff_us(t->attempt++, MD_BACKOFF_BASE_US, MD_BACKOFF_CAP_US,
-					     rnd);
+	uint64_t delay =
+		metadata_backoff_us(t->attempt++, MD_BACKOFF_BASE_US, MD_BACKOFF_CAP_US, rnd);
 
 	if (why != t->why)
 		snprintf(t->why, sizeof(t->why), "%s", why);

@@ -179,19 +179,19 @@ TEST(token_put_answers)
 
 	/* auto: "not supported" goes tokenless; required keeps asking */
 	md_token_reset(&t, MD_TOKEN_AUTO);
-	EXPECT_EQ(MD_TOKEN_STEP_TOKENLESS, md_token_put_done(&t, MD_TOKEN_AUTO, 404, "", NULL, 0,
-							     0, 60, why, sizeof(why)));
+	EXPECT_EQ(MD_TOKEN_STEP_TOKENLESS,
+		  md_token_put_done(&t, MD_TOKEN_AUTO, 404, "", NULL, 0, 0, 60, why, sizeof(why)));
 	EXPECT_EQ(MD_TOK_TOKENLESS, t.state);
 	md_token_reset(&t, MD_TOKEN_REQUIRED);
-	EXPECT_EQ(MD_TOKEN_STEP_RETRY, md_token_put_done(&t, MD_TOKEN_REQUIRED, 405, "", NULL, 0,
-							 0, 60, why, sizeof(why)));
+	EXPECT_EQ(MD_TOKEN_STEP_RETRY, md_token_put_done(&t, MD_TOKEN_REQUIRED, 405, "", NULL, 0, 0,
+							 60, why, sizeof(why)));
 	EXPECT_STREQ("token: HTTP 405", why);
-	EXPECT_EQ(MD_TOKEN_STEP_RETRY, md_token_put_done(&t, MD_TOKEN_AUTO, 0, "timeout", NULL,
-							 0, 0, 60, why, sizeof(why)));
+	EXPECT_EQ(MD_TOKEN_STEP_RETRY, md_token_put_done(&t, MD_TOKEN_AUTO, 0, "timeout", NULL, 0,
+							 0, 60, why, sizeof(why)));
 	EXPECT_STREQ("token: timeout", why);
 	/* a 200 whose body is no token */
-	EXPECT_EQ(MD_TOKEN_STEP_RETRY, md_token_put_done(&t, MD_TOKEN_AUTO, 200, "", "a b", 3, 0,
-							 60, why, sizeof(why)));
+	EXPECT_EQ(MD_TOKEN_STEP_RETRY,
+		  md_token_put_done(&t, MD_TOKEN_AUTO, 200, "", "a b", 3, 0, 60, why, sizeof(why)));
 	EXPECT_EQ(0, strncmp(why, "token: ", 7));
 	EXPECT_NE(MD_TOK_VALID, t.state);
 }
@@ -278,8 +278,8 @@ TEST(token_403_without_token_means_required)
 	EXPECT_TRUE(md_token_after_403(&t, MD_TOKEN_AUTO, &say));
 	EXPECT_FALSE(say); /* said once */
 	/* ...and tokenless is never tried again, even when the PUT says 404 */
-	EXPECT_EQ(MD_TOKEN_STEP_RETRY, md_token_put_done(&t, MD_TOKEN_AUTO, 404, "", NULL, 0, 0,
-							 60, why, sizeof(why)));
+	EXPECT_EQ(MD_TOKEN_STEP_RETRY,
+		  md_token_put_done(&t, MD_TOKEN_AUTO, 404, "", NULL, 0, 0, 60, why, sizeof(why)));
 	EXPECT_NE(MD_TOK_TOKENLESS, t.state);
 
 	/* off: goes on without a token, says so once */
