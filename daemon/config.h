@@ -41,7 +41,9 @@
  *   unmanaged = no                   yes: enid never touches this MAC
  *   default_route = no               overrides [global] default_route
  *
- * Pure: no I/O except config_load() reading the file. Every problem is
+ * The model and its lookups (config.c); config_load() reads the file through libinih
+ * (config_ini.c) into the reader (config_read.c: sections, checks; config_keys.c: one
+ * parser per key). Pure but for config_load() reading the file. Every problem is
  * collected as "file:line: message" (all of them, not just the first).
  * Each [MAC] section's addressing also passes bounds.h's checks that need no
  * runtime facts (prefix limits, network/broadcast, reserved ranges, gateways),
@@ -54,6 +56,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+
+#include "addr.h" /* struct enid_ip, mac_parse(): every user of config.h has them */
 
 #define ENID_CONFIG_PATH "/etc/enid/enid.conf"
 
@@ -109,29 +113,17 @@ enum enid_addressing_mode {
 	ENID_ADDRESSING_METADATA,
 };
 
-/* metadata_token =; same order as metadata.h's enum md_token_mode */
-enum enid_md_token {
-	ENID_MD_TOKEN_AUTO,
-	ENID_MD_TOKEN_REQUIRED,
-	ENID_MD_TOKEN_OFF,
+/* metadata_token = (hardened mode); metadata.h's token rules take it */
+enum md_token_mode {
+	MD_TOKEN_AUTO,	   /* use a token; tokenless only when the token call is not supported */
+	MD_TOKEN_REQUIRED, /* always a token */
+	MD_TOKEN_OFF,	   /* never a token */
 };
 
 enum enid_udev_mode {
 	ENID_UDEV_AUTO, /* wait for udev when udevd runs in this netns */
 	ENID_UDEV_YES,
 	ENID_UDEV_NO,
-};
-
-/* An IPv4 or IPv6 address with a prefix length. family 0 = none/unset.
- * For a gateway or a route source, prefixlen is the full length (32/128). */
-struct enid_ip {
-	int family; /* AF_INET, AF_INET6, or 0 */
-	unsigned prefixlen;
-	union {
-		uint8_t bytes[16]; /* network order; v4 uses the first 4 */
-		struct in_addr v4;
-		struct in6_addr v6;
-	};
 };
 
 /* ipv4_prefix_min.. / ipv6_prefix_min..: the subnet prefix lengths accepted. */
@@ -175,7 +167,7 @@ struct enid_config {
 	char metadata_url[ENID_MD_URL_LEN]; /* ends in ENID_MD_URL_SUFFIX */
 	unsigned metadata_timeout_ms;
 	unsigned metadata_deadline_s;
-	enum enid_md_token metadata_token;
+	enum md_token_mode metadata_token;
 	unsigned metadata_token_ttl;
 	unsigned metadata_refresh_interval; /* s, 0 = off */
 	struct enid_prefix_limits prefix;   /* subnet prefix lengths accepted */
@@ -220,28 +212,5 @@ bool config_names_primary(const struct enid_config *cfg, const char *ifname, con
 
 /* Effective default_route for an ENI (section override, else [global]). */
 bool config_default_route(const struct enid_config *cfg, const uint8_t mac[6]);
-
-/* Small helpers shared with the rest of the daemon. */
-
-/* Parses "aa:bb:cc:dd:ee:ff" (any case). */
-bool mac_parse(const char *s, uint8_t mac[6]);
-/* Writes "aa:bb:cc:dd:ee:ff" (lower case) into buf (>= 18 bytes); returns buf. */
-char *mac_format(const uint8_t *mac, char *buf);
-
-/* Parses "10.0.0.1", "10.0.0.1/24", "2001:db8::1/64". With want_prefix the
- * "/N" is required and checked against the family (v4 1..32, v6 1..128);
- * without it, "/N" is rejected and prefixlen is set to the full length. */
-bool enid_ip_parse(const char *s, bool want_prefix, struct enid_ip *out);
-/* "10.0.0.1/24" (with_prefix) or "10.0.0.1" into buf; returns buf. */
-#define ENID_IP_STRLEN (INET6_ADDRSTRLEN + 4)
-char *enid_ip_format(const struct enid_ip *ip, bool with_prefix, char *buf, size_t len);
-/* The prefix's network address (host bits cleared), same prefixlen. */
-struct enid_ip enid_ip_network(const struct enid_ip *ip);
-/* True when addr lies inside net (same family, first net->prefixlen bits equal). */
-bool enid_ip_in_subnet(const struct enid_ip *addr, const struct enid_ip *net);
-/* Same family and address bytes (prefix lengths ignored). */
-bool enid_ip_same_addr(const struct enid_ip *a, const struct enid_ip *b);
-/* 4 for AF_INET, 16 for AF_INET6, 0 otherwise. */
-unsigned enid_ip_len(int family);
 
 #endif /* ENID_CONFIG_H */

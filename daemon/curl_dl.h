@@ -4,7 +4,7 @@
  * (addressing = auto or metadata): linked in, libcurl and the ~30 libraries it
  * pulls (OpenSSL, GSSAPI, LDAP, ...) cost every enid about 7 MiB of RSS at start,
  * 10 MiB once initialised, even with a static configuration that never asks.
- * md_fetch.c calls libcurl through curl_api only.
+ * md_curl.c calls libcurl through curl_api only.
  */
 #ifndef ENID_CURL_DL_H
 #define ENID_CURL_DL_H

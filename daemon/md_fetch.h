@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The metadata fetcher, the I/O half of metadata addressing: libcurl multi inside
- * enid's epoll loop (CURLMOPT_SOCKETFUNCTION watches, CURLMOPT_TIMERFUNCTION on a
- * timerfd; no blocking call, no thread), the token of hardened mode, the start-up
- * question for the instance `mac`, and one job per ENI that drives metadata.h's
- * md_fetch, retrying with capped exponential backoff and jitter on a second timerfd.
+ * The metadata fetcher's public face, the I/O half of metadata addressing. Its parts:
+ * md_curl.c (libcurl multi inside enid's epoll loop: CURLMOPT_SOCKETFUNCTION watches,
+ * CURLMOPT_TIMERFUNCTION on a timerfd; no blocking call, no thread), md_client.c
+ * (set-up, reload, the schedule timerfd), md_token.c (the token of hardened mode),
+ * md_instance.c (the start-up question for the instance `mac`), md_job.c (one job
+ * per ENI that drives metadata.h's md_fetch, retrying with capped exponential
+ * backoff and jitter); the rules they follow are pure, in md_policy.h and metadata.h.
  *
  * Token (metadata_token): auto and required PUT /latest/api/token with the TTL
  * header first and send the token with every request; it is renewed before it

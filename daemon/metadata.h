@@ -235,11 +235,6 @@ uint64_t metadata_backoff_us(unsigned attempt, uint64_t base_us, uint64_t cap_us
 #define MD_TOKEN_TTL_MIN 1
 #define MD_TOKEN_TTL_MAX 21600
 
-enum md_token_mode {
-	MD_TOKEN_AUTO,	   /* use a token; tokenless only when the token call is not supported */
-	MD_TOKEN_REQUIRED, /* always a token */
-	MD_TOKEN_OFF,	   /* never a token */
-};
 
 /*
  * When to renew a token asked for at sent_us (the time the PUT was sent, so the

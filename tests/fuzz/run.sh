@@ -3,7 +3,7 @@
 # Fuzz tier: builds the libFuzzer targets with clang -fsanitize=fuzzer,address,undefined
 # into build/fuzz/ and runs each for a bounded time (and, for the walker, a bounded count):
 #   1 metadata  the metadata parsers, every built answer bounds-checked:
-#               tests/fuzz/metadata_fuzz.c + daemon/metadata.c, config.c, bounds.c
+#               tests/fuzz/metadata_fuzz.c + daemon/metadata.c, addr.c, config.c, bounds.c
 #   2 nl_walk   the netlink receive walker and what reads each message:
 #               tests/fuzz/nl_walk_fuzz.c + daemon/nl_msg.c, nl_util.c, eni_msg.c, json_out.c,
 #               genl_ctrl.c, log.c
@@ -31,8 +31,8 @@ target_setup() {
 	case $1 in
 	metadata)
 		desc="fuzz metadata parsers"
-		srcs=("$top/tests/fuzz/metadata_fuzz.c" "$d/metadata.c" "$d/metadata.h" "$d/config.c"
-			"$d/config.h" "$d/plan.h" "$d/bounds.c" "$d/bounds.h")
+		srcs=("$top/tests/fuzz/metadata_fuzz.c" "$d/metadata.c" "$d/metadata.h" "$d/addr.c"
+			"$d/addr.h" "$d/config.c" "$d/config.h" "$d/plan.h" "$d/bounds.c" "$d/bounds.h")
 		libs="json-c inih"
 		args=(-max_len=8192 -dict="$top/tests/fuzz/metadata.dict")
 		;;

@@ -90,7 +90,7 @@ static void expect_defaults(struct __test_metadata *_metadata, const struct enid
 	EXPECT_STREQ("http://100.100.100.200/latest/meta-data/", cfg->metadata_url);
 	EXPECT_EQ(5000, cfg->metadata_timeout_ms);
 	EXPECT_EQ(60, cfg->metadata_deadline_s);
-	EXPECT_EQ(ENID_MD_TOKEN_AUTO, cfg->metadata_token);
+	EXPECT_EQ(MD_TOKEN_AUTO, cfg->metadata_token);
 	EXPECT_EQ(21600, cfg->metadata_token_ttl);
 	EXPECT_EQ(0, cfg->metadata_refresh_interval);
 	EXPECT_EQ(8, cfg->prefix.v4_min);
@@ -456,7 +456,7 @@ TEST(metadata_keys)
 	EXPECT_STREQ("http://127.0.0.1:8080/imds/latest/meta-data/", cfg.metadata_url);
 	EXPECT_EQ(100, cfg.metadata_timeout_ms);
 	EXPECT_EQ(86400, cfg.metadata_deadline_s);
-	EXPECT_EQ(ENID_MD_TOKEN_REQUIRED, cfg.metadata_token);
+	EXPECT_EQ(MD_TOKEN_REQUIRED, cfg.metadata_token);
 	EXPECT_EQ(1, cfg.metadata_token_ttl);
 	EXPECT_EQ(10, cfg.metadata_refresh_interval);
 	config_free(&cfg);
@@ -464,7 +464,7 @@ TEST(metadata_keys)
 	ASSERT_EQ(0, load("[global]\nmetadata_token = OFF\nmetadata_refresh_interval = 0\n"
 			  "metadata_url = http://100.100.100.200/latest/meta-data/\n",
 			  &cfg, &errs)) print_errors(&errs);
-	EXPECT_EQ(ENID_MD_TOKEN_OFF, cfg.metadata_token);
+	EXPECT_EQ(MD_TOKEN_OFF, cfg.metadata_token);
 	EXPECT_EQ(0, cfg.metadata_refresh_interval);
 	EXPECT_STREQ("http://100.100.100.200/latest/meta-data/", cfg.metadata_url);
 	config_free(&cfg);

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The enid.conf reader: sections and keys, as the INI adapter (config_ini.c) hands
+ * them over, become a struct enid_config; every problem is collected as
+ * "file:line: message". It knows the keys, their values and the checks across them
+ * (bounds.h on each [MAC] section), nothing of how the text is split into lines.
+ * Pure: no I/O.
+ */
+#ifndef ENID_CONFIG_READ_H
+#define ENID_CONFIG_READ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+#define CONFIG_READ_MAX_KEYS 24
+
+enum config_section { CONFIG_SEC_NONE, CONFIG_SEC_GLOBAL, CONFIG_SEC_ENI, CONFIG_SEC_SKIP };
+
+struct config_reader {
+	const char *name; /* file name in messages */
+	unsigned line;	  /* line being read */
+	struct enid_config *cfg;
+	struct config_errors *errs;
+	unsigned *err_line; /* line of each error, to sort them */
+	unsigned dropped;   /* errors beyond ENID_MAX_ERRORS */
+	bool oom;
+	enum config_section sec;
+	char sec_name[64]; /* for messages: "global" or the lower-case MAC */
+	unsigned global_line;
+	int eni;			     /* index in cfg->enis of the current [MAC] */
+	unsigned seen[CONFIG_READ_MAX_KEYS]; /* line where each single-valued key was set */
+	unsigned gw4_line;
+	unsigned prefix_line[4]; /* ipv4_prefix_min, _max, ipv6_prefix_min, _max */
+};
+
+/* Starts reading into cfg (filled with the defaults by the caller; may be NULL when
+ * only errors are to be collected); *errs is emptied. */
+void config_reader_init(struct config_reader *r, const char *name, struct enid_config *cfg,
+			struct config_errors *errs);
+/* A "[name]" header at line (name not NUL-terminated, blanks around it allowed). */
+void config_reader_section(struct config_reader *r, unsigned line, const char *name, size_t len);
+/* "key = value" at line. */
+void config_reader_key(struct config_reader *r, unsigned line, const char *key, const char *value);
+/* An error found by the caller; line 0: about the whole file ("file: message"). */
+void config_reader_error(struct config_reader *r, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The text is read (complete: the INI parser did not fail): the last section ends
+ * and the checks across keys run. 0, or -ENOMEM. */
+int config_reader_finish(struct config_reader *r, bool complete);
+/* Ends with err (0, or how reading failed): errors sorted by line, "N more errors";
+ * returns err, else -EINVAL when an error was collected, else 0. */
+int config_reader_close(struct config_reader *r, int err);
+
+#endif /* ENID_CONFIG_READ_H */
