@@ -13,6 +13,7 @@
 #include <string.h>
 #include <ini.h>
 
+#include "config_keys.h"
 #include "config_read.h"
 
 #define CONFIG_MAX_SIZE (1 << 20)
@@ -125,7 +126,7 @@ int config_load_string(const char *name, const char *text, struct enid_config *c
 	struct ini_feed p = {.r = &reader, .text = text};
 	int r;
 
-	config_reader_init(&reader, name, &tmp, errs);
+	config_reader_init(&reader, name, &tmp, errs, config_global_keys, config_eni_keys);
 	config_defaults(&tmp);
 	r = parse_text(&p);
 	free(p.blank);
@@ -146,7 +147,7 @@ int config_load(const char *path, struct enid_config *cfg, struct config_errors 
 	FILE *f;
 	int r = 0;
 
-	config_reader_init(&reader, path, NULL, errs);
+	config_reader_init(&reader, path, NULL, errs, config_global_keys, config_eni_keys);
 	f = fopen(path, "re");
 	if (!f) {
 		r = -errno;

@@ -11,13 +11,6 @@
 
 #include "config_read.h"
 
-struct config_key {
-	const char *name;
-	/* false after config_reader_error(); the value is not stored */
-	bool (*parse)(struct config_reader *p, const char *key, const char *value);
-	bool repeatable; /* may appear more than once in a section (address =) */
-};
-
 /* Ended by an entry whose name is NULL; at most CONFIG_READ_MAX_KEYS each. */
 extern const struct config_key config_global_keys[];
 extern const struct config_key config_eni_keys[];

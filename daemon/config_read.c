@@ -11,7 +11,6 @@
 #include <sys/socket.h>
 
 #include "bounds.h"
-#include "config_keys.h"
 #include "config_read.h"
 
 static void verrorf(struct config_reader *p, unsigned line, const char *fmt, va_list ap)
@@ -179,10 +178,10 @@ void config_reader_key(struct config_reader *p, unsigned line, const char *name,
 	case CONFIG_SEC_SKIP:
 		return;
 	case CONFIG_SEC_GLOBAL:
-		keys = config_global_keys;
+		keys = p->global_keys;
 		break;
 	default:
-		keys = config_eni_keys;
+		keys = p->eni_keys;
 		break;
 	}
 	for (i = 0; keys[i].name; i++)
@@ -284,10 +283,13 @@ static void check_enis(struct config_reader *p)
 }
 
 void config_reader_init(struct config_reader *r, const char *name, struct enid_config *cfg,
-			struct config_errors *errs)
+			struct config_errors *errs, const struct config_key *global_keys,
+			const struct config_key *eni_keys)
 {
 	memset(r, 0, sizeof(*r));
 	r->name = name;
+	r->global_keys = global_keys;
+	r->eni_keys = eni_keys;
 	r->cfg = cfg;
 	r->errs = errs;
 	r->sec = CONFIG_SEC_NONE;

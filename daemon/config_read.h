@@ -18,8 +18,19 @@
 
 enum config_section { CONFIG_SEC_NONE, CONFIG_SEC_GLOBAL, CONFIG_SEC_ENI, CONFIG_SEC_SKIP };
 
+struct config_reader;
+
+/* One key of a section: config_keys.c has the tables, the reader dispatches to them. */
+struct config_key {
+	const char *name;
+	/* false after config_reader_error(); the value is not stored */
+	bool (*parse)(struct config_reader *p, const char *key, const char *value);
+	bool repeatable; /* may appear more than once in a section (address =) */
+};
+
 struct config_reader {
 	const char *name; /* file name in messages */
+	const struct config_key *global_keys, *eni_keys; /* ended by a NULL name */
 	unsigned line;	  /* line being read */
 	struct enid_config *cfg;
 	struct config_errors *errs;
@@ -38,7 +49,8 @@ struct config_reader {
 /* Starts reading into cfg (filled with the defaults by the caller; may be NULL when
  * only errors are to be collected); *errs is emptied. */
 void config_reader_init(struct config_reader *r, const char *name, struct enid_config *cfg,
-			struct config_errors *errs);
+			struct config_errors *errs, const struct config_key *global_keys,
+			const struct config_key *eni_keys);
 /* A "[name]" header at line (name not NUL-terminated, blanks around it allowed). */
 void config_reader_section(struct config_reader *r, unsigned line, const char *name, size_t len);
 /* "key = value" at line. */
