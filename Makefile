@@ -21,7 +21,7 @@ help:
 	@echo "make test-TIER  one tier: unit, fuzz, fake-imds, netns, dkms, qemu, vpc"
 	@echo "make install    install enid, enictl and the example config (PREFIX, DESTDIR)"
 	@echo "make dkms-install / dkms-uninstall   the module through DKMS"
-	@echo "make style      checkpatch on kmod/, clang-format check on daemon/"
+	@echo "make style      checkpatch on kmod/, clang-format check and the include graph of daemon/"
 	@echo "make bench      the benchmarks under bench/ (burst; bind-vs-nm: enid against NetworkManager)"
 
 deps:

@@ -435,7 +435,8 @@ int addressing_refresh(struct enid *d, const char *what, struct sbuf *out)
 	for (unsigned i = 0; i < d->n_links; i++) {
 		struct link *l = d->links[i];
 
-		if (!l->sm.managed || l->sm.state == LINK_REMOVED || (!all && !link_matches(l, what)))
+		if (!l->sm.managed || l->sm.state == LINK_REMOVED ||
+		    (!all && !link_matches(l, what)))
 			continue;
 		matched = true;
 		if (!l->md) {

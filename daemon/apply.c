@@ -68,8 +68,8 @@ static void batch_done(void *ctx, const struct batch_result *done)
 	}
 	if (done->kind == BATCH_ORPHANS) {
 		if (done->errors)
-			log_warn("orphan cleanup: %u of %u requests failed, first: %s", done->errors,
-				 done->sent, done->first_err);
+			log_warn("orphan cleanup: %u of %u requests failed, first: %s",
+				 done->errors, done->sent, done->first_err);
 		else if (done->sent)
 			log_info("orphan cleanup: deleted %u stale rules/routes", done->sent);
 		return;
@@ -103,7 +103,6 @@ static void batch_done(void *ctx, const struct batch_result *done)
 	/* EEXIST: something was there already, ours and equal or not (verify_link) */
 	link_event(d, l, done->eexist ? LEV_EEXIST : LEV_APPLIED);
 }
-
 
 /* Kernel state. */
 
@@ -145,7 +144,8 @@ static int snapshot(struct enid *d)
 	int err;
 
 	kstate_reset(&d->ks);
-	err = nl_transact(d->rtdump, rtnl_build_dump_rules(req, sizeof(req), ++d->req_seq, AF_UNSPEC),
+	err = nl_transact(d->rtdump,
+			  rtnl_build_dump_rules(req, sizeof(req), ++d->req_seq, AF_UNSPEC),
 			  snap_rule_cb, d, ebuf, sizeof(ebuf));
 	for (unsigned int i = 0; !err && i < 2; i++) {
 		struct nlmsghdr *q =
@@ -157,7 +157,8 @@ static int snapshot(struct enid *d)
 			err = 0;
 	}
 	for (unsigned int i = 0; !err && i < 2; i++) {
-		struct nlmsghdr *q = rtnl_build_dump_addrs(req, sizeof(req), ++d->req_seq, fams[i], 0);
+		struct nlmsghdr *q =
+			rtnl_build_dump_addrs(req, sizeof(req), ++d->req_seq, fams[i], 0);
 
 		err = nl_transact(d->rtdump, q, snap_addr_cb, d, ebuf, sizeof(ebuf));
 		if (err == -EAFNOSUPPORT)
@@ -259,7 +260,8 @@ static void queue_apply(struct enid *d, struct link *l, bool have_snapshot)
 		return;
 	}
 	kreqs_reset(&scratch_reqs);
-	kdiff_apply(&d->cfg, p, l->dirty && have_snapshot ? &d->ks : NULL, &d->owned, &scratch_reqs);
+	kdiff_apply(&d->cfg, p, l->dirty && have_snapshot ? &d->ks : NULL, &d->owned,
+		    &scratch_reqs);
 	link_event(d, l, LEV_QUEUED);
 	l->verify = false;
 	if (rtreq_submit(&d->rtreq, BATCH_APPLY, l->facts.ifindex, l->addr_gen, &scratch_reqs))
@@ -481,8 +483,8 @@ int apply_find_primary(struct enid *d)
 	} best;
 
 	for (unsigned int i = 0; i < 2; i++) {
-		struct nlmsghdr *q =
-			rtnl_build_dump_routes(req, sizeof(req), ++d->req_seq, fams[i], RT_TABLE_MAIN, 0);
+		struct nlmsghdr *q = rtnl_build_dump_routes(req, sizeof(req), ++d->req_seq, fams[i],
+							    RT_TABLE_MAIN, 0);
 
 		memset(&best, 0, sizeof(best));
 		if (nl_transact(d->rtdump, q, primary_cb, &best, NULL, 0) == 0 && best.found)

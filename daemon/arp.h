@@ -32,8 +32,8 @@
 #define ARP_ANNOUNCE_INTERVAL_US 2000000ULL /* between them */
 
 struct announcer {
-	int arp_fd, na_fd;   /* -1 until first used */
-	int filter_held;     /* -1 unknown, 0 no, 1 arp_filter set by us */
+	int arp_fd, na_fd;    /* -1 until first used */
+	int filter_held;      /* -1 unknown, 0 no, 1 arp_filter set by us */
 	char saved[PATH_MAX]; /* <run_dir>/arp_filter.saved */
 };
 

@@ -29,9 +29,9 @@ struct config_key {
 };
 
 struct config_reader {
-	const char *name; /* file name in messages */
+	const char *name;				 /* file name in messages */
 	const struct config_key *global_keys, *eni_keys; /* ended by a NULL name */
-	unsigned line;	  /* line being read */
+	unsigned line;					 /* line being read */
 	struct enid_config *cfg;
 	struct config_errors *errs;
 	unsigned *err_line; /* line of each error, to sort them */

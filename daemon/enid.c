@@ -530,7 +530,8 @@ int main(int argc, char **argv)
 	if (!err)
 		err = open_rtnl_sockets(&d);
 	if (!err)
-		err = kwatch_open(&d.kwatch, &d.loop, &d.cfg, rtreq_portid(&d.rtreq), &kwatch_ops, &d);
+		err = kwatch_open(&d.kwatch, &d.loop, &d.cfg, rtreq_portid(&d.rtreq), &kwatch_ops,
+				  &d);
 	if (!err)
 		err = addressing_open(&d);
 	if (err) {

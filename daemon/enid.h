@@ -23,7 +23,6 @@
 #define ENID_RUN_DIR   "/run/enid"
 #define ENID_SOCK_NAME "enid.sock"
 
-
 struct link {
 	struct link_facts facts;
 	char bus_info[32];
@@ -36,8 +35,8 @@ struct link {
 	bool cleanup; /* delete the slot's rules/routes, then free the slot */
 	bool cleanup_inflight;
 	bool waiting_addr; /* its addressing source has not answered yet */
-	bool verify;   /* an add met EEXIST: compare the kernel's objects with the plan */
-	unsigned int verify_sent; /* the requests of the batch being verified */
+	bool verify;	   /* an add met EEXIST: compare the kernel's objects with the plan */
+	unsigned int verify_sent;    /* the requests of the batch being verified */
 	unsigned char announce_left; /* announcement rounds still to send (arp.c) */
 	uint64_t announce_at;	     /* the next one, CLOCK_MONOTONIC us (0 = at once) */
 	uint32_t gen;		     /* resync generation that last saw it */
@@ -47,14 +46,14 @@ struct link {
 	struct md_job *md;	     /* its metadata fetch, NULL when none */
 	/* timeline, CLOCK_MONOTONIC us, 0 = not reached */
 	uint64_t t_event, t_udev, t_addr, t_conf;
-	unsigned int attempts; /* consecutive failures */
-	uint64_t retry_at;     /* failure backoff or delayed heal, 0 = none */
+	unsigned int attempts;	/* consecutive failures */
+	uint64_t retry_at;	/* failure backoff or delayed heal, 0 = none */
 	uint64_t udev_deadline; /* configure anyway then, 0 = not waiting */
-	char why[160];	       /* last problem, for status */
-	char slot_note[160];   /* why a slot was passed over, for status */
-	struct heal heal;      /* its state undone by others and applied again (kwatch.c) */
-	bool heal_queued;      /* a heal counted, its apply not sent yet */
-	char refused[160];     /* why the newest addressing was refused (bounds.h), "" = none */
+	char why[160];		/* last problem, for status */
+	char slot_note[160];	/* why a slot was passed over, for status */
+	struct heal heal;	/* its state undone by others and applied again (kwatch.c) */
+	bool heal_queued;	/* a heal counted, its apply not sent yet */
+	char refused[160];	/* why the newest addressing was refused (bounds.h), "" = none */
 };
 
 enum enid_mode { MODE_NONE, MODE_GENL, MODE_RTNL };
@@ -97,9 +96,9 @@ struct enid {
 	struct watch rtev_w;
 	bool rtev_joined;
 	uint32_t rtnl_dump_seq;
-	bool rtnl_lost;		     /* ENOBUFS: resync once the socket is read empty */
+	bool rtnl_lost;		      /* ENOBUFS: resync once the socket is read empty */
 	unsigned int rtnl_dump_fails; /* consecutive failed link dumps */
-	uint64_t rtnl_retry_at;	     /* the next link dump after a failure (0 = none) */
+	uint64_t rtnl_retry_at;	      /* the next link dump after a failure (0 = none) */
 
 	/* rtnetlink: the applier's requests and ACKs (rtreq.c) */
 	struct rtreq rtreq;
@@ -130,7 +129,7 @@ struct enid {
 	struct link **links;
 	unsigned int n_links, cap_links;
 	struct slots slots;
-	struct owned owned; /* the addresses each slot put on its ENI */
+	struct owned owned;   /* the addresses each slot put on its ENI */
 	int primary_ifindex;  /* 0 = none found */
 	struct md_client *md; /* metadata fetcher (md_fetch.c) */
 	struct announcer ann; /* gratuitous ARP, unsolicited NA, host arp_filter (arp.c) */

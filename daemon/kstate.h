@@ -44,7 +44,8 @@ int kstate_foreign_rule(struct kstate *ks, const struct enid_config *cfg, const 
 int kstate_foreign_route(struct kstate *ks, const struct enid_config *cfg, const struct kroute *r,
 			 bool present);
 /* Copies the foreign occupants of from into ks (after a full snapshot). 0 or -ENOMEM. */
-int kstate_foreign_copy(struct kstate *ks, const struct enid_config *cfg, const struct kstate *from);
+int kstate_foreign_copy(struct kstate *ks, const struct enid_config *cfg,
+			const struct kstate *from);
 
 /*
  * True when the slot's table or rule prefs hold something that is not ours (another

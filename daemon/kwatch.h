@@ -22,12 +22,12 @@ enum kwatch_what { KW_RULE, KW_ROUTE, KW_ADDR };
 
 struct kwatch_undone {
 	enum kwatch_what what;
-	unsigned int slot;  /* rules and routes: the slot whose range holds it */
-	int ifindex;	    /* main-table routes: their link; addresses: theirs; else 0 */
-	struct enid_ip ip;  /* addresses: the address */
-	struct krule rule;  /* rules: as deleted */
+	unsigned int slot;   /* rules and routes: the slot whose range holds it */
+	int ifindex;	     /* main-table routes: their link; addresses: theirs; else 0 */
+	struct enid_ip ip;   /* addresses: the address */
+	struct krule rule;   /* rules: as deleted */
 	struct kroute route; /* routes: as deleted */
-	const char *who;    /* "pid 123 (systemd-network)", "netlink port 77" */
+	const char *who;     /* "pid 123 (systemd-network)", "netlink port 77" */
 };
 
 struct kwatch_ops {

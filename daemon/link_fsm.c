@@ -4,10 +4,14 @@
 const char *link_state_name(enum link_state s)
 {
 	static const char *const names[] = {
-		[LINK_NEW] = "new",		    [LINK_WAIT_UDEV] = "wait-udev",
-		[LINK_RESOLVING] = "resolving",	    [LINK_PENDING] = "pending",
-		[LINK_CONFIGURING] = "configuring", [LINK_CONFIGURED] = "configured",
-		[LINK_FAILED] = "failed",	    [LINK_REMOVED] = "removed",
+		[LINK_NEW] = "new",
+		[LINK_WAIT_UDEV] = "wait-udev",
+		[LINK_RESOLVING] = "resolving",
+		[LINK_PENDING] = "pending",
+		[LINK_CONFIGURING] = "configuring",
+		[LINK_CONFIGURED] = "configured",
+		[LINK_FAILED] = "failed",
+		[LINK_REMOVED] = "removed",
 	};
 
 	return s <= LINK_REMOVED ? names[s] : "?";
@@ -16,16 +20,25 @@ const char *link_state_name(enum link_state s)
 const char *link_ev_name(enum link_ev ev)
 {
 	static const char *const names[] = {
-		[LEV_MANAGED] = "managed",	   [LEV_UNMANAGED] = "unmanaged",
-		[LEV_UDEV_WAIT] = "udev-wait",	   [LEV_UDEV_READY] = "udev-ready",
-		[LEV_UDEV_TIMEOUT] = "udev-timeout", [LEV_ADDR_WAIT] = "addr-wait",
-		[LEV_ADDR_LATE] = "addr-late",	   [LEV_ADDR_NONE] = "addr-none",
-		[LEV_ADDR_READY] = "addr-ready",   [LEV_QUEUED] = "queued",
-		[LEV_APPLIED] = "applied",	   [LEV_EEXIST] = "eexist",
-		[LEV_FAILED] = "failed",	   [LEV_RETRY] = "retry",
-		[LEV_REAPPLY] = "reapply",	   [LEV_HEAL] = "heal",
+		[LEV_MANAGED] = "managed",
+		[LEV_UNMANAGED] = "unmanaged",
+		[LEV_UDEV_WAIT] = "udev-wait",
+		[LEV_UDEV_READY] = "udev-ready",
+		[LEV_UDEV_TIMEOUT] = "udev-timeout",
+		[LEV_ADDR_WAIT] = "addr-wait",
+		[LEV_ADDR_LATE] = "addr-late",
+		[LEV_ADDR_NONE] = "addr-none",
+		[LEV_ADDR_READY] = "addr-ready",
+		[LEV_QUEUED] = "queued",
+		[LEV_APPLIED] = "applied",
+		[LEV_EEXIST] = "eexist",
+		[LEV_FAILED] = "failed",
+		[LEV_RETRY] = "retry",
+		[LEV_REAPPLY] = "reapply",
+		[LEV_HEAL] = "heal",
 		[LEV_MOVE] = "move",
-		[LEV_GONE] = "gone",		   [LEV_BACK] = "back",
+		[LEV_GONE] = "gone",
+		[LEV_BACK] = "back",
 		[LEV_CLEANED] = "cleaned",
 	};
 

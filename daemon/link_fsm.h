@@ -21,7 +21,7 @@ enum link_state {
 	LINK_PENDING,	  /* resolved: the applier sends its plan next */
 	LINK_CONFIGURING, /* requests sent, answers outstanding */
 	LINK_CONFIGURED,
-	LINK_FAILED, /* retried with backoff */
+	LINK_FAILED,  /* retried with backoff */
 	LINK_REMOVED, /* gone: its slot is cleaned, then it is freed */
 };
 

@@ -235,7 +235,6 @@ uint64_t metadata_backoff_us(unsigned attempt, uint64_t base_us, uint64_t cap_us
 #define MD_TOKEN_TTL_MIN 1
 #define MD_TOKEN_TTL_MAX 21600
 
-
 /*
  * When to renew a token asked for at sent_us (the time the PUT was sent, so the
  * service's clock cannot be ahead of ours) with ttl seconds: 60 s before expiry,

@@ -107,4 +107,3 @@ bad:
 	w->left = 0;
 	return NULL;
 }
-

@@ -22,7 +22,6 @@ struct mnl_socket *nl_open(int bus, unsigned int flags, int rcvbuf);
 int nl_join(struct mnl_socket *nl, unsigned int group);
 int nl_leave(struct mnl_socket *nl, unsigned int group);
 
-
 /*
  * recvmsg retried on EINTR: the byte count or -errno (-ENOSPC when the datagram did not
  * fit). Only the kernel (sender portid 0) is heard: a datagram from any other socket is

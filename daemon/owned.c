@@ -72,4 +72,3 @@ void owned_clear(struct owned *o, unsigned int slot)
 	o->s[slot].n = 0;
 	o->dirty = true;
 }
-

@@ -20,7 +20,7 @@
 #include "rtnl_msg.h"
 #include "util.h"
 
-#define EVENT_RCVBUF (4 * 1024 * 1024)
+#define EVENT_RCVBUF	   (4 * 1024 * 1024)
 #define DUMP_RETRY_BASE_US 50000u
 #define DUMP_RETRY_MAX_US  5000000u
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# make style: the kernel's checkpatch on kmod/ and the uapi header, clang-format on daemon/.
+# make style: the kernel's checkpatch on kmod/ and the uapi header, clang-format on daemon/,
+# and the daemon's include graph (scripts/includes.py).
 # checkpatch comes from the same cached linux-source-6.1 package as the kselftest headers.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,5 +25,7 @@ perl "$cp_dir/checkpatch.pl" --no-tree --quiet --terse --show-types \
 echo "== clang-format daemon/"
 clang-format --style="file:$top/.clang-format" --dry-run --Werror \
 	"$top"/daemon/*.c "$top"/daemon/*.h || rc=1
+echo "== include graph daemon/"
+python3 "$top/scripts/includes.py" "$top/daemon" || rc=1
 [ $rc -eq 0 ] && echo "style: clean"
 exit $rc
