@@ -14,6 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import checks  # noqa: E402
 import guestvm  # noqa: E402
 import imds  # noqa: E402
@@ -21,7 +22,7 @@ import layout  # noqa: E402
 import session  # noqa: E402
 from pinger import Pinger  # noqa: E402
 from qmp import QmpError  # noqa: E402
-from taplines import Tap, diag  # noqa: E402
+from tap import Tap, diag  # noqa: E402
 
 E = layout.ENIS
 SETTLE = 10.0       # s for the guest's state to reach what a check expects

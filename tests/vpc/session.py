@@ -67,7 +67,7 @@ class Vpc:
         return self.js("ip -j rule show")
 
     def routes(self):
-        return self.js("ip -j route show table all proto 222")
+        return self.js("ip -j route show table all proto %s" % checks.RTPROT)
 
     def state(self):
         return self.status(), self.rules(), self.routes()
