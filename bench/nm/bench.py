@@ -8,7 +8,6 @@ reply counts; tapwatch.py tells which tap the replies leave through. Prints per-
 the summary table (table.py) and the verdict.
 Usage: bench.py --state DIR --out DIR --kernel VMLINUX --initrd CPIO --initrd-nm CPIO
                 [--addressing static|metadata] [--binds N] [--stacks enid,nm]"""
-import argparse
 import os
 import re
 import sys
@@ -16,6 +15,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "vpc"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "lib"))
 sys.path.insert(0, HERE)
 import checks  # noqa: E402
 import guestvm  # noqa: E402
@@ -184,18 +184,12 @@ def run_stack(names, a, st):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--state", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--kernel", required=True)
-    ap.add_argument("--initrd", required=True)
+    ap = session.arg_parser()
     ap.add_argument("--initrd-nm", required=True)
-    ap.add_argument("--addressing", default="static", choices=("static", "metadata"))
     ap.add_argument("--binds", type=int, default=10)
     ap.add_argument("--stacks", default="enid,nm")
     a = ap.parse_args()
-    names = dict(line.strip().split("=", 1) for line in open(a.state + "/names.env")
-                 if "=" in line)
+    names = session.names(a.state)
     results = []
     for name in [x for x in a.stacks.split(",") if x]:
         st = Stack(name, a)

@@ -9,12 +9,10 @@ set -u -o pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/dkms
 mkdir -p "$out"
+# shellcheck source=tests/lib/tier.sh
+. "$top/tests/lib/tier.sh"
 n=0
 
-tap() { # "ok"|"not ok" description
-	n=$((n + 1))
-	echo "$1 $n $2"
-}
 check() { # description command...  (ok when the command succeeds)
 	local what=$1
 	shift

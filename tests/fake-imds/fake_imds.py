@@ -9,7 +9,7 @@ Usage:
   stdout line is "listening ADDR:PORT". SIGHUP reloads the scenario file (clocks
   and counters restart). SIGTERM/SIGINT stop it.
 
-Service (as DESIGN.md "Alibaba Cloud metadata"):
+Service (the part enid asks, daemon/metadata.h and daemon/md_fetch.h):
   GET /latest/meta-data/mac, /latest/meta-data/<instance key>, /latest/meta-data/
   GET /latest/meta-data/network/interfaces/macs/           "<mac>/" lines
   GET /latest/meta-data/network/interfaces/macs/<mac>/     the ENI's keys

@@ -1,21 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Pure: ENI specs, the config file they make, and the kernel state DAEMON.md plans.
-
-Scheme (slot s): table T = table_base + s; per address A, rules at
-rule_pref_base + 3s + {0: lookup T suppress_prefixlength 0, 1: lookup main
-suppress_prefixlength 0, 2: lookup T}; table T: each distinct subnet dev ENI
-scope link (no src: it goes in before the address), default via the gateway; main: each
-subnet scope link src P metric metric_base + s.
-P is the first address (file order) in that subnet. v6 routes: no src, scope
-universe (plan.h). All with protocol 222; addresses noprefixroute (+ nodad v6).
+"""Pure: ENI specs, the config file they make, and the kernel state enid plans for them:
+the routing scheme of daemon/plan.h, as tests/lib/scheme.ini states it (scheme.py reads
+it). v6 routes: no src, scope universe (plan.h); addresses noprefixroute (+ nodad v6).
 """
 
 import ipaddress
 from dataclasses import dataclass, field
 
+import scheme
 from kstate import Addr, Route, Rule, OURS
-
-BASES = {"table_base": 1000, "rule_pref_base": 10000, "metric_base": 2000}
 
 
 @dataclass
@@ -52,8 +45,8 @@ def _fam(iface):
     return 4 if iface.version == 4 else 6
 
 
-def table_of(slot, b=BASES):
-    return b["table_base"] + slot
+def table_of(slot):
+    return scheme.table(slot)
 
 
 def planned_addrs(e):
@@ -65,23 +58,18 @@ def planned_addrs(e):
     return out
 
 
-def planned_rules(e, slot, b=BASES):
-    t = str(table_of(slot, b))
-    base = b["rule_pref_base"] + 3 * slot
+def planned_rules(e, slot):
     out = []
     for a in e.addrs:
         i = ipaddress.ip_interface(a)
         fam = _fam(i)
         full = 32 if fam == 4 else 128
-        out += [Rule(fam, base + 0, str(i.ip), full, t, 0, OURS, ()),
-                Rule(fam, base + 1, str(i.ip), full, "main", 0, OURS, ()),
-                Rule(fam, base + 2, str(i.ip), full, t, None, OURS, ())]
+        out += [Rule(fam, pref, str(i.ip), full, table, sup, OURS, ())
+                for pref, table, sup in scheme.rules(slot)]
     return out
 
 
-def planned_routes(e, slot, b=BASES):
-    t = str(table_of(slot, b))
-    metric = b["metric_base"] + slot
+def planned_routes(e, slot):
     subnets = {}                      # network -> first address in it (file order)
     for a in e.addrs:
         i = ipaddress.ip_interface(a)
@@ -89,17 +77,19 @@ def planned_routes(e, slot, b=BASES):
     out = []
     for net, first in subnets.items():
         fam = 4 if net.version == 4 else 6
-        src = str(first) if fam == 4 else None
         scope = "link" if fam == 4 else None
         # table T's subnet route has no src: it goes in before the address exists
-        out.append(Route(fam, t, "unicast", str(net), None, e.ifname, None, scope, None, OURS))
-        out.append(Route(fam, "main", "unicast", str(net), None, e.ifname, src, scope, metric,
-                         OURS))
-    if e.gw4:
-        out.append(Route(4, t, "unicast", "default", e.gw4, e.ifname, None, "global", None,
-                         OURS))
-    if e.gw6:
-        out.append(Route(6, t, "unicast", "default", e.gw6, e.ifname, None, None, None, OURS))
+        for table, has_src, metric in scheme.subnet_routes(slot):
+            src = str(first) if has_src and fam == 4 else None
+            out.append(Route(fam, table, "unicast", str(net), None, e.ifname, src, scope,
+                             metric, OURS))
+    for table in scheme.default_tables(slot):
+        if e.gw4:
+            out.append(Route(4, table, "unicast", "default", e.gw4, e.ifname, None, "global",
+                             None, OURS))
+        if e.gw6:
+            out.append(Route(6, table, "unicast", "default", e.gw6, e.ifname, None, None,
+                             None, OURS))
     return out
 
 

@@ -9,6 +9,7 @@ Addr:  (family, local, prefixlen, noprefixroute, nodad)
 
 from collections import Counter, namedtuple
 
+import scheme
 from nsenv import ipj, nsexec
 
 Rule = namedtuple("Rule", "family pref src srclen table suppress protocol extras")
@@ -16,7 +17,7 @@ Route = namedtuple("Route", "family table type dst gateway dev prefsrc scope met
 Addr = namedtuple("Addr", "family local prefixlen noprefixroute nodad")
 
 FAM = {4: "inet", 6: "inet6"}
-OURS = "222"
+OURS = str(scheme.PROTOCOL)
 
 
 def _rule(fam, r):

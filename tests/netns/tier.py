@@ -12,6 +12,7 @@ import traceback
 
 sys.dont_write_bytecode = True     # no __pycache__ next to the sources
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from cases import Tier                          # noqa: E402
 from cases_harden import c_ctl_clients, c_run_dir  # noqa: E402

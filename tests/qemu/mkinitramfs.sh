@@ -61,23 +61,9 @@ for a in $(/bin/busybox --list-full); do
 	[ -e "$stage/$a" ] || ln -s /bin/busybox "$stage/$a"
 done
 
-# Copies every shared object an ELF file loads, at the same paths.
-copy_libs() { # elf
-	ldd "$1" 2>/dev/null | sed -n 's|.*[[:space:]]\(/[^[:space:]]*\)[[:space:]]*(0x.*|\1|p' |
-		while read -r lib; do
-			[ -e "$stage$lib" ] && continue
-			mkdir -p "$(dirname "$stage$lib")"
-			cp -L "$lib" "$stage$lib"
-		done
-}
-
-# Copies an executable and every shared object it loads, at the same paths.
-copy_with_libs() { # src dst
-	mkdir -p "$(dirname "$stage/$2")"
-	rm -f "$stage/$2"
-	cp -L "$1" "$stage/$2"
-	copy_libs "$1"
-}
+# copy_with_libs SRC DST, copy_libs ELF: executables and the shared objects they load.
+# shellcheck source=tests/lib/tier.sh
+. "$top/tests/lib/tier.sh"
 copy_with_libs "$(command -v ip)" /sbin/ip
 [ -d /etc/iproute2 ] && cp -r /etc/iproute2 "$stage/etc/"
 

@@ -16,6 +16,8 @@ out=$top/build/qemu
 count=$out/tap.count
 broke=0
 mkdir -p "$out"
+# shellcheck source=tests/lib/tier.sh
+. "$top/tests/lib/tier.sh"
 # Runs on one machine share build/qemu: one at a time.
 exec 8>"$out/.lock"
 if ! flock -n 8; then
@@ -51,15 +53,7 @@ if ! matrix=$("$top/scripts/kernels.sh" list 2>"$out/kernels-list.log"); then
 	show "$out/kernels-list.log"
 	exit 1
 fi
-kernels=
-for w in $want; do
-	pick=
-	for k in $matrix; do
-		case $k in "$w" | "$w".* | "$w"-*) pick=$k ;; esac
-	done
-	kernels="$kernels ${pick:-$w}"
-done
-[ -n "$kernels" ] || kernels=$matrix
+kernels=$(kernels_pick "$want" "$matrix")
 # shellcheck disable=SC2086
 echo "# kernels:" $kernels
 

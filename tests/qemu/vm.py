@@ -16,16 +16,16 @@ import os
 import re
 import selectors
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.dont_write_bytecode = True  # generated files live under build/ only
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import hostproto  # noqa: E402
-from qmp import Qmp, QmpError  # noqa: E402
+import vmlaunch  # noqa: E402
+from qmp import QmpError  # noqa: E402
 
 UNPLUG_TIMEOUT = 20.0
 EXIT_GRACE = 15.0
@@ -70,61 +70,13 @@ class Run:
     # ---- QEMU -------------------------------------------------------------------------
     def launch(self, tmp):
         a = self.args
-        qmp_path = os.path.join(tmp, "qmp.sock")
-        ser_path = os.path.join(tmp, "ttyS1.sock")
-        listeners = {}
-        for name, path in (("qmp", qmp_path), ("ser", ser_path)):
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.bind(path)
-            s.listen(1)
-            listeners[name] = s
         self.console = os.path.join(a.outdir, "console.log")
-        cmd = [
-            os.environ.get("QEMU", "qemu-system-x86_64"),
-            "-accel", "tcg", "-m", "512", "-smp", "1", "-nodefaults", "-nographic",
-            "-no-reboot", "-kernel", a.kernel, "-initrd", a.initrd,
-            "-append", "console=ttyS0 loglevel=7 panic=-1",
-            "-nic", "none", "-monitor", "none",
-            "-serial", "file:" + self.console,
-            "-chardev", "socket,id=s1,path=" + ser_path,
-            "-serial", "chardev:s1",
-            "-chardev", "socket,id=qmp,path=" + qmp_path,
-            "-mon", "chardev=qmp,mode=control",
-        ]
         self.start = time.monotonic()
-        qlog = open(os.path.join(a.outdir, "qemu.log"), "w")
-        self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
-                                     stderr=subprocess.STDOUT)
-        conns = {}
-        deadline = time.monotonic() + 30
-        sel = selectors.DefaultSelector()
-        for name, s in listeners.items():
-            sel.register(s, selectors.EVENT_READ, name)
-        while len(conns) < 2 and time.monotonic() < deadline and self.qemu.poll() is None:
-            for key, _ in sel.select(0.5):
-                conn, _ = key.fileobj.accept()
-                conns[key.data] = conn
-                sel.unregister(key.fileobj)
-        sel.close()
-        for s in listeners.values():
-            s.close()
-        if len(conns) < 2:
-            raise RuntimeError("QEMU did not connect its sockets (see %s)" % qlog.name)
-        self.ser = conns["ser"]
-        self.qmp = Qmp(conns["qmp"])
-        self.qmp.handshake()
+        self.vm = vmlaunch.launch(a.kernel, a.initrd, a.outdir, tmp, extra=("-nic", "none"))
+        self.qemu, self.ser, self.qmp = self.vm.proc, self.vm.ser, self.vm.qmp
 
     def stop_qemu(self):
-        if self.qemu.poll() is None:
-            try:
-                self.qmp.execute("quit", timeout=3)
-            except (QmpError, OSError):
-                pass
-            try:
-                self.qemu.wait(5)
-            except subprocess.TimeoutExpired:
-                self.qemu.kill()
-                self.qemu.wait()
+        self.vm.stop()
 
     # ---- protocol ---------------------------------------------------------------------
     def answer(self, text):
@@ -267,10 +219,7 @@ class Run:
             self.emit_tap(False, "guest runs its tests to the end: rc=%d" % self.rc)
         else:
             self.emit_tap(True, "guest runs its tests to the end (rc=0)")
-        console = []
-        if os.path.exists(self.console):
-            with open(self.console, errors="replace") as f:
-                console = f.read().splitlines()
+        console = self.vm.console_lines()
         bad = hostproto.kernel_trouble(console)
         if bad:
             self.emit_tap(False, "kernel log has no WARN/BUG/oops: %s" % bad)

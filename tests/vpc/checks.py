@@ -1,19 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0
 """What the guest's state must look like (pure): each function takes parsed JSON
 (`enictl status --json`, `ip -j rule`, `ip -j route`) and returns a list of problems,
-empty when all is well. The routing scheme is DAEMON.md's."""
+empty when all is well. The routing scheme is daemon/plan.h's, read from the tests' one
+copy of it, tests/lib/scheme.ini (scheme.py)."""
 import datetime
 import ipaddress
+import os
 import re
+import sys
 
-RTPROT = "222"
-TABLE_BASE = 1000
-RULE_PREF_BASE = 10000
-METRIC_BASE = 2000
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import scheme  # noqa: E402
+
+RTPROT = str(scheme.PROTOCOL)
 
 
 def ours(entries):
-    """Rules or routes enid owns (protocol 222)."""
+    """Rules or routes enid owns (its protocol, 222)."""
     return [e for e in entries if str(e.get("protocol", "")) in (RTPROT, "enid")]
 
 
@@ -42,30 +45,39 @@ def configured(status, rules, routes, eni, prefix, gateway):
     slot = link.get("slot")
     if not isinstance(slot, int) or slot < 1:
         return p + ["%s has no slot (%r)" % (name, slot)]
-    table = str(TABLE_BASE + slot)
+    table = str(scheme.table(slot))
     if str(link.get("table")) != table:
         p.append("%s table %s, want %s" % (name, link.get("table"), table))
     mine = ours(rules)
     for ip in eni.ips:
         got = sorted((r.get("priority"), str(r.get("table")), r.get("suppress_prefixlen"))
                      for r in mine if r.get("src") == ip)
-        exp = sorted([(RULE_PREF_BASE + 3 * slot, table, 0),
-                      (RULE_PREF_BASE + 3 * slot + 1, "main", 0),
-                      (RULE_PREF_BASE + 3 * slot + 2, table, None)])
+        exp = sorted(scheme.rules(slot))
         if got != exp:
             p.append("rules from %s: %s, want %s" % (ip, got, exp))
     net = str(ipaddress.ip_network("%s/%d" % (eni.ips[0], prefix), strict=False))
+
     # routes: `ip -j route show table all proto 222` (the filter leaves protocol out)
-    tab = [r for r in routes if str(r.get("table")) == table]
-    if not any(r.get("dst") == net and r.get("dev") == name for r in tab):
-        p.append("table %s lacks %s dev %s: %s" % (table, net, name, tab))
-    if not any(r.get("dst") == "default" and r.get("gateway") == gateway and
-               r.get("dev") == name for r in tab):
-        p.append("table %s lacks default via %s dev %s: %s" % (table, gateway, name, tab))
-    main = [r for r in routes if r.get("table", "main") == "main" and r.get("dev") == name]
-    if not any(r.get("dst") == net and r.get("metric") == METRIC_BASE + slot for r in main):
-        p.append("main lacks %s dev %s metric %d: %s" % (net, name, METRIC_BASE + slot, main))
-    if any(r.get("dst") == "default" for r in main):
+    def in_table(t):
+        if t == "main":
+            return [r for r in routes if r.get("table", "main") == "main" and
+                    r.get("dev") == name]
+        return [r for r in routes if str(r.get("table")) == t]
+    for t, _src, metric in scheme.subnet_routes(slot):
+        tab = in_table(t)
+        if metric is None:
+            if not any(r.get("dst") == net and r.get("dev") == name for r in tab):
+                p.append("table %s lacks %s dev %s: %s" % (t, net, name, tab))
+        elif not any(r.get("dst") == net and r.get("dev") == name and
+                     r.get("metric") == metric for r in tab):
+            p.append("%s lacks %s dev %s metric %d: %s" % (t, net, name, metric, tab))
+    for t in scheme.default_tables(slot):
+        tab = in_table(t)
+        if not any(r.get("dst") == "default" and r.get("gateway") == gateway and
+                   r.get("dev") == name for r in tab):
+            p.append("table %s lacks default via %s dev %s: %s" % (t, gateway, name, tab))
+    if "main" not in scheme.default_tables(slot) and any(r.get("dst") == "default"
+                                                         for r in in_table("main")):
         p.append("enid added a default route to main via %s" % name)
     return p
 
@@ -98,15 +110,15 @@ def gone(status, rules, routes, eni):
 
 
 def clean(status, rules, routes):
-    """Nothing of ours at all: no link in status, no rule or route of protocol 222."""
+    """Nothing of ours at all: no link in status, no rule or route of enid's protocol."""
     p = []
     if status.get("links"):
         p.append("enictl status lists links: %s" % [(l.get("ifname"), l.get("mac"))
                                                      for l in status["links"]])
     if ours(rules):
-        p.append("rules of protocol 222 remain: %s" % ours(rules))
+        p.append("rules of protocol %s remain: %s" % (RTPROT, ours(rules)))
     if routes:
-        p.append("routes of protocol 222 remain: %s" % routes)
+        p.append("routes of protocol %s remain: %s" % (RTPROT, routes))
     return p
 
 

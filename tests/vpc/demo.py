@@ -5,7 +5,6 @@ boot the virtual ECS, bind two ENIs, show what enid did and that traffic to each
 answered through it, unbind them, show the clean state. One sentence before each step.
 Usage: demo.py --state DIR --out DIR --kernel VMLINUX --initrd CPIO.GZ
 """
-import argparse
 import os
 import re
 import sys
@@ -40,13 +39,8 @@ def monitor_lines(vpc, since):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    for opt in ("--state", "--out", "--kernel", "--initrd"):
-        ap.add_argument(opt, required=True)
-    ap.add_argument("--addressing", default="static", choices=("static", "metadata"))
-    a = ap.parse_args()
-    names = dict(line.strip().split("=", 1) for line in open(a.state + "/names.env")
-                 if "=" in line)
+    a = session.arg_parser().parse_args()
+    names = session.names(a.state)
     vpc = session.Vpc(names, a.out, a.state, a.kernel, a.initrd, a.addressing)
     two = layout.ENIS[:2]
     try:

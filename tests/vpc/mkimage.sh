@@ -21,16 +21,8 @@ mkdir -p "$work/none" "$work/stage"
 	"$kver" "$work/base.cpio.gz"
 
 stage=$work/stage
-copy_with_libs() { # src dst
-	mkdir -p "$(dirname "$stage/$2")"
-	cp -L "$1" "$stage/$2"
-	ldd "$1" 2>/dev/null | sed -n 's|.*[[:space:]]\(/[^[:space:]]*\)[[:space:]]*(0x.*|\1|p' |
-		while read -r lib; do
-			[ -e "$stage$lib" ] && continue
-			mkdir -p "$(dirname "$stage$lib")"
-			cp -L "$lib" "$stage$lib"
-		done
-}
+# shellcheck source=tests/lib/tier.sh
+. "$top/tests/lib/tier.sh"	# copy_with_libs SRC DST (into $stage)
 copy_with_libs "$enid" /usr/sbin/enid
 # enid dlopen()s libcurl for metadata addressing: it is not in enid's ldd list
 curl=$(ldconfig -p | sed -n 's|.*libcurl\.so\.4 (libc6,x86-64) => ||p' | head -n1)

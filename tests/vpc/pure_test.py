@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Unit tests of the vpc tier's pure parts: frame classification, ping lines, the state
-checks against DAEMON.md's routing scheme."""
+checks against the routing scheme (daemon/plan.h; tests/lib/scheme.ini). The expected
+rules and routes here are written out by hand on purpose: they check the fixture too."""
 import os
 import sys
 import unittest

@@ -18,11 +18,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=$top/build/vpc
 mkdir -p "$out"
+# shellcheck source=tests/lib/tier.sh
+. "$top/tests/lib/tier.sh"
 n=0
-tap() { # "ok"|"not ok" description
-	n=$((n + 1))
-	echo "$1 $n $2"
-}
 skip() { tap ok "vpc tier # SKIP $*"; exit 0; }
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, taps)"
@@ -52,15 +50,7 @@ if ! matrix=$("$top/scripts/kernels.sh" list 2>"$out/kernels-list.log"); then
 	sed 's/^/# /' "$out/kernels-list.log" | tail -n 10
 	matrix=$(ls /boot/vmlinuz-6.1.*-amd64 2>/dev/null | sed 's|.*/vmlinuz-||' | sort -V | tail -n1)
 fi
-kernels=
-for w in $want; do
-	pick=
-	for k in $matrix; do
-		case $k in "$w" | "$w".* | "$w"-*) pick=$k ;; esac
-	done
-	kernels="$kernels ${pick:-$w}"
-done
-[ -n "$kernels" ] || kernels=$matrix
+kernels=$(kernels_pick "$want" "$matrix")
 # shellcheck disable=SC2086
 echo "# vpc: guest kernels:" $kernels
 

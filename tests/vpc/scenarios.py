@@ -7,13 +7,13 @@ replies leave through). Prints TAP lines and '# ' lines; the bind figures come l
 Usage: scenarios.py --state DIR --out DIR --kernel VMLINUX --initrd CPIO.GZ
                     [--addressing static|metadata] [--cycles N] [--only NAME,...]
 """
-import argparse
 import os
 import re
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import checks  # noqa: E402
 import guestvm  # noqa: E402
 import imds  # noqa: E402
@@ -21,7 +21,7 @@ import layout  # noqa: E402
 import session  # noqa: E402
 from pinger import Pinger  # noqa: E402
 from qmp import QmpError  # noqa: E402
-from taplines import Tap, diag  # noqa: E402
+from tap import Tap, diag  # noqa: E402
 
 E = layout.ENIS
 SETTLE = 10.0       # s for the guest's state to reach what a check expects
@@ -609,12 +609,7 @@ SCENARIOS = [("bind_one", bind_one), ("bind_four", bind_four), ("cycles", cycles
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--state", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--kernel", required=True)
-    ap.add_argument("--initrd", required=True)
-    ap.add_argument("--addressing", default="static", choices=("static", "metadata"))
+    ap = session.arg_parser()
     ap.add_argument("--why-static", default="the run uses static addressing",
                     help="why, when --addressing static")
     ap.add_argument("--cycles", type=int, default=20)
@@ -626,8 +621,7 @@ def main():
                     "the guest kernel: '[6.1.0-57-amd64] '")
     ap.add_argument("--count-file", help="where to write the number of the last TAP line")
     a = ap.parse_args()
-    names = dict(line.strip().split("=", 1) for line in open(a.state + "/names.env")
-                 if "=" in line)
+    names = session.names(a.state)
     tap = Tap(a.prefix)
     tap.n = a.first - 1
     vpc = session.Vpc(names, a.out, a.state, a.kernel, a.initrd, a.addressing)

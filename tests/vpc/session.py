@@ -2,6 +2,7 @@
 """One run of the virtual ECS: the guest, the tap watcher, the peers' pings and the
 metadata "console", with the helpers the scenarios share (bind with timing, the guest's
 state as JSON, waits). Runs inside the vpc namespace."""
+import argparse
 import json
 import statistics
 import subprocess
@@ -15,6 +16,23 @@ from pinger import Pinger
 from tapwatch import TapWatch
 
 CONFIGURED = r"^enid: \w+: (\S+): configured"
+
+
+def arg_parser():
+    """The options every driver of the virtual ECS takes (scenarios.py, demo.py,
+    bench/nm/bench.py): the state folder net.sh made, the output folder, the guest's kernel
+    and initramfs, the addressing enid uses."""
+    ap = argparse.ArgumentParser()
+    for opt in ("--state", "--out", "--kernel", "--initrd"):
+        ap.add_argument(opt, required=True)
+    ap.add_argument("--addressing", default="static", choices=("static", "metadata"))
+    return ap
+
+
+def names(state):
+    """The names net.sh chose (STATE/names.env: NAME=value lines)."""
+    with open(state + "/names.env") as f:
+        return dict(line.strip().split("=", 1) for line in f if "=" in line)
 
 
 class BindTiming:
@@ -67,7 +85,7 @@ class Vpc:
         return self.js("ip -j rule show")
 
     def routes(self):
-        return self.js("ip -j route show table all proto 222")
+        return self.js("ip -j route show table all proto %s" % checks.RTPROT)
 
     def state(self):
         return self.status(), self.rules(), self.routes()

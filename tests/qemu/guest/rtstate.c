@@ -113,35 +113,50 @@ static int subnet_of(const char *addr, unsigned int plen, char *out, size_t len)
 	return 0;
 }
 
+static unsigned int scheme_table_of(enum scheme_table t, unsigned int slot)
+{
+	return t == SCHEME_TABLE_MAIN ? RT_TABLE_MAIN : ENID_TABLE_BASE + slot;
+}
+
+/* The scheme of tests/lib/scheme.ini (compiled in as scheme.h), for one v4 subnet. */
 int eni_expected(const struct eni_want *e, struct lines *out)
 {
-	unsigned int table = ENID_TABLE_BASE + e->slot;
-	unsigned int pref = ENID_PREF_BASE + 3 * e->slot;
-	char net[INET_ADDRSTRLEN];
+	unsigned int pref = ENID_PREF_BASE + ENID_PREFS_PER_SLOT * e->slot;
+	char net[INET_ADDRSTRLEN], sup[24], src[INET_ADDRSTRLEN + 8];
 	int err = 0;
 
 	for (int i = 0; i < e->n_addrs && !err; i++) {
-		err |= lines_add(out, "rule4 pref %u from %s/32 table %u suppress 0",
-				 pref, e->addrs[i], table);
-		err |= lines_add(out, "rule4 pref %u from %s/32 table %u suppress 0",
-				 pref + 1, e->addrs[i], RT_TABLE_MAIN);
-		err |= lines_add(out, "rule4 pref %u from %s/32 table %u",
-				 pref + 2, e->addrs[i], table);
+		for (size_t r = 0; r < sizeof(scheme_rules) / sizeof(scheme_rules[0]); r++) {
+			const struct scheme_rule *sr = &scheme_rules[r];
+
+			sup[0] = 0;
+			if (sr->suppress >= 0)
+				snprintf(sup, sizeof(sup), " suppress %d", sr->suppress);
+			err |= lines_add(out, "rule4 pref %u from %s/32 table %u%s", pref + sr->k,
+					 e->addrs[i], scheme_table_of(sr->table, e->slot), sup);
+		}
 	}
 	if (err || !e->n_addrs)
 		return err;
 	err = subnet_of(e->addrs[0], e->prefixlen, net, sizeof(net));
 	if (err)
 		return err;
-	/* table T's subnet route has no src (it goes in before the address) */
-	err |= lines_add(out, "route4 table %u %s/%u dev %s scope link metric 0",
-			 table, net, e->prefixlen, e->ifname);
-	err |= lines_add(out, "route4 table %u %s/%u dev %s scope link src %s metric %u",
-			 RT_TABLE_MAIN, net, e->prefixlen, e->ifname, e->addrs[0],
-			 ENID_METRIC_BASE + e->slot);
-	if (e->gateway)
+	for (size_t r = 0; r < sizeof(scheme_subnet_routes) / sizeof(scheme_subnet_routes[0]);
+	     r++) {
+		const struct scheme_subnet *ss = &scheme_subnet_routes[r];
+
+		src[0] = 0;
+		if (ss->src_p)
+			snprintf(src, sizeof(src), " src %s", e->addrs[0]);
+		err |= lines_add(out, "route4 table %u %s/%u dev %s scope link%s metric %u",
+				 scheme_table_of(ss->table, e->slot), net, e->prefixlen, e->ifname,
+				 src, ss->metric ? ENID_METRIC_BASE + e->slot : 0);
+	}
+	for (size_t r = 0; e->gateway &&
+	     r < sizeof(scheme_default_routes) / sizeof(scheme_default_routes[0]); r++)
 		err |= lines_add(out, "route4 table %u 0.0.0.0/0 via %s dev %s scope global metric 0",
-				 table, e->gateway, e->ifname);
+				 scheme_table_of(scheme_default_routes[r], e->slot), e->gateway,
+				 e->ifname);
 	return err;
 }
 

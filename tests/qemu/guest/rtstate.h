@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the kernel holds of enid's routing (DESIGN.md "Daemon enid", routing
- * scheme), read back over rtnetlink and compared, as text lines, with what
- * an ENI must get:
+ * What the kernel holds of enid's routing (the scheme of daemon/plan.h, as
+ * tests/lib/scheme.ini states it for the tests), read back over rtnetlink and
+ * compared, as text lines, with what an ENI must get:
  *   rule4 pref 10003 from 10.0.0.10/32 table 1001 suppress 0
  *   route4 table 254 10.0.0.0/24 dev enit-c0 scope link src 10.0.0.10 metric 2001
  */
@@ -13,10 +13,9 @@
 #include <stddef.h>
 #include <net/if.h>
 
-#define ENID_PROTO 222
-#define ENID_TABLE_BASE 1000
-#define ENID_PREF_BASE 10000
-#define ENID_METRIC_BASE 2000
+/* ENID_PROTO, ENID_TABLE_BASE, ENID_PREF_BASE, ENID_METRIC_BASE and the rule and
+ * route lists: generated at build time from tests/lib/scheme.ini (Makefile). */
+#include "scheme.h"
 
 /* A multiset of one-line descriptions. */
 struct lines {

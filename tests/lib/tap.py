@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-"""TAP-style output for the vpc tier: `ok N desc`, `not ok N desc [# SKIP why]`, `# ...`."""
+"""TAP-style output of the Python tiers: `ok N desc`, `not ok N desc`, `ok N desc # SKIP why`,
+and `# ...` diagnostics, nothing else. A description is one line (whitespace runs collapse)."""
 import sys
 
 
@@ -14,7 +15,7 @@ class Tap:
     def __init__(self, prefix=""):
         self.n = 0
         self.failed = 0
-        self.prefix = prefix        # e.g. "[5.10.0-46-amd64] ": which guest kernel
+        self.prefix = prefix        # e.g. "[5.10.0-46-amd64] ": which guest kernel (vpc)
 
     def result(self, passed, desc, why=()):
         """One result line; on failure the why lines follow as diagnostics."""

@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The routing scheme enid plans, read from scheme.ini next to this file (the one copy the
+netns, qemu and vpc checks share; daemon/plan.h is the source of truth).
+
+Pure: reads the fixture once at import and raises ValueError on anything it does not
+know, so a typo there fails every tier rather than loosening a check."""
+import configparser
+import os
+
+FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scheme.ini")
+
+
+def _load(path=FIXTURE):
+    cp = configparser.ConfigParser(interpolation=None)
+    with open(path) as f:
+        cp.read_file(f)
+    s = cp["scheme"]
+    base = {k: int(s[k]) for k in ("protocol", "table_base", "rule_pref_base",
+                                   "rules_per_slot", "metric_base")}
+    rules, subnet, default = [], [], []
+    for name in cp.sections():
+        sec = cp[name]
+        kind, _, arg = name.partition(" ")
+        if kind == "scheme":
+            continue
+        table = sec.get("table")
+        if table not in ("T", "main"):
+            raise ValueError("%s: [%s] table = %r (T or main)" % (path, name, table))
+        if kind == "rule":
+            sup = sec.get("suppress_prefixlength", "none")
+            rules.append((int(arg), table, None if sup == "none" else int(sup)))
+        elif kind == "subnet":
+            src, metric = sec.get("src", "none"), sec.get("metric", "none")
+            if src not in ("P", "none") or metric not in ("base", "none"):
+                raise ValueError("%s: [%s] src = %r, metric = %r" % (path, name, src, metric))
+            subnet.append((table, src == "P", metric == "base"))
+        elif kind == "default":
+            default.append(table)
+        else:
+            raise ValueError("%s: unknown section [%s]" % (path, name))
+    rules.sort()
+    if [k for k, _, _ in rules] != list(range(base["rules_per_slot"])):
+        raise ValueError("%s: [rule k] sections must be k = 0..%d" %
+                         (path, base["rules_per_slot"] - 1))
+    return base, rules, subnet, default
+
+
+_BASE, RULES, SUBNET_ROUTES, DEFAULT_ROUTES = _load()
+PROTOCOL = _BASE["protocol"]
+TABLE_BASE = _BASE["table_base"]
+RULE_PREF_BASE = _BASE["rule_pref_base"]
+RULES_PER_SLOT = _BASE["rules_per_slot"]
+METRIC_BASE = _BASE["metric_base"]
+
+
+def table(slot):
+    """The slot's own table T."""
+    return TABLE_BASE + slot
+
+
+def metric(slot):
+    """The metric of the slot's routes in main."""
+    return METRIC_BASE + slot
+
+
+def _table_name(t, slot):
+    return str(table(slot)) if t == "T" else "main"
+
+
+def rules(slot):
+    """[(pref, table as `ip` names it, suppress_prefixlength or None)]: the rules from each
+    address of an ENI in this slot, in pref order."""
+    first = RULE_PREF_BASE + RULES_PER_SLOT * slot
+    return [(first + k, _table_name(t, slot), sup) for k, t, sup in RULES]
+
+
+def subnet_routes(slot):
+    """[(table, has src P, metric or None)]: the routes of each distinct subnet (dev ENI
+    scope link; v6 routes never carry a src)."""
+    return [(_table_name(t, slot), src, metric(slot) if m else None)
+            for t, src, m in SUBNET_ROUTES]
+
+
+def default_tables(slot):
+    """The tables that hold `default via <gateway> dev ENI`."""
+    return [_table_name(t, slot) for t in DEFAULT_ROUTES]
