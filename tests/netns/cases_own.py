@@ -292,7 +292,39 @@ class OwnTier:
                       "hand are each restored within %d ms; status counts the heals and who "
                       "undid it" % HEAL_MS, why + lines[-12:] + self.enid.log_tail(10))
         self.c_burst(slot, pref)
+        self.c_heal_ping(slot, pref)
         self.c_fight(slot, pref)
+
+    def rx_packets(self, dev):
+        return int(K.links(self.vpc.vpc)[dev]["stats64"]["rx"]["packets"])
+
+    def c_heal_ping(self, slot, pref):
+        """The vSwitch pings both of eth1's addresses every 20 ms while another process deletes
+        all six rules: replies leave through eth1, at most one interval through the primary
+        (counted on the primary's switch port, vprim)."""
+        ips = [a.split("/")[0] for a in A.addrs]
+        pingers = [subprocess.Popen(["ip", "netns", "exec", self.vpc.vpc, "ping", "-n", "-q",
+                                     "-i", "0.02", "-w", "3", ip], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL) for ip in ips]
+        try:
+            time.sleep(0.5)
+            before = self.rx_packets("vprim")
+            batch = "".join("rule del pref %d from %s\n" % (pref + k, ip)
+                            for ip in ips for k in range(3))
+            subprocess.run(["ip", "-n", self.g, "-batch", "-"], input=batch, text=True,
+                           capture_output=True)
+            time.sleep(0.5)
+            through_primary = self.rx_packets("vprim") - before
+        finally:
+            for p in pingers:
+                p.kill()
+                p.wait()
+        done, lines = wait_until(lambda: (lambda l: (not l, l))(self.exact(A, slot)), 2, 0.01)
+        diag("self-healing under ping: %d packets left through the primary" % through_primary)
+        self.t.result(done and through_primary <= len(ips),
+                      "self-healing under a ping every 20 ms to both addresses: all six rules "
+                      "deleted, at most one interval (%d packets) left through the primary: %d"
+                      % (len(ips), through_primary), lines + self.enid.log_tail(8))
 
     def c_burst(self, slot, pref):
         """All six rules deleted in one burst (networkd flushing): one heal, not six. enid

@@ -440,11 +440,20 @@ def bind_race(vpc, tap, a):
     tap.check(desc, p)
 
 
+# One interval (2 replies per address, both peers pinging every 20 ms) is what the netns
+# tier holds enid to at native speed (tests/netns/cases_own.py c_heal_ping). Under TCG on a
+# shared host the guest's single vCPU is descheduled for tens of ms at a time, between the
+# deletion and enid reading its notification (seen: 55-150 ms; enid's re-add itself
+# follows within 1 ms of the read), so this tier allows 100 ms and reports the figure.
+HEAL_TCG_REPLIES = 10
+
+
 def heal_rules(vpc, tap, a):
     """Issue 9 item 7: enid restores its rules when someone deletes them."""
     desc = ("the ENI's policy rules deleted in the guest (ip rule del, protocol 222) while "
-            "both peers ping both its IPs every 20 ms: enid restores them; at most one "
-            "interval of replies (2 per address) leaves through the primary")
+            "both peers ping both its IPs every 20 ms: enid restores them; at most %d replies "
+            "per address (%d ms at TCG speed) leave through the primary" % (
+                HEAL_TCG_REPLIES, HEAL_TCG_REPLIES * 10))
     eni = E[4]
     vpc.bind(eni)
     p = vpc.wait_state(configured_probe([eni]), SETTLE)
@@ -479,7 +488,7 @@ def heal_rules(vpc, tap, a):
             if c:
                 through[(t, ip)] = c
     for (t, ip), c in sorted(through.items()):
-        limit = 2 if t == layout.PRIMARY_TAP else 0
+        limit = HEAL_TCG_REPLIES if t == layout.PRIMARY_TAP else 0
         if c > limit:
             p.append("%d echo replies from %s left through %s (at most %d allowed)" % (
                 c, ip, t, limit))
