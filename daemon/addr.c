@@ -14,7 +14,7 @@ unsigned enid_ip_len(int family)
 }
 
 /* "/N": decimal, at most 10 digits (leading zeros allowed), 1..max. */
-static bool prefix_parse(const char *s, unsigned max, unsigned *out)
+bool decimal_parse(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
 	unsigned long long v = 0;
 
@@ -25,9 +25,19 @@ static bool prefix_parse(const char *s, unsigned max, unsigned *out)
 			return false;
 		v = v * 10 + (unsigned)(*s - '0');
 	}
-	if (v < 1 || v > max)
+	if (v < lo || v > hi)
 		return false;
-	*out = (unsigned)v;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool prefix_parse(const char *s, unsigned max, unsigned *out)
+{
+	uint32_t v;
+
+	if (!decimal_parse(s, 1, max, &v))
+		return false;
+	*out = v;
 	return true;
 }
 

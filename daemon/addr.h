@@ -24,6 +24,8 @@ struct enid_ip {
 };
 
 /* Parses "aa:bb:cc:dd:ee:ff" (any case). */
+/* A decimal in [lo, hi]: digits only, no sign, no blanks, at most 10 of them. */
+bool decimal_parse(const char *s, uint32_t lo, uint32_t hi, uint32_t *out);
 bool mac_parse(const char *s, uint8_t mac[6]);
 /* Writes "aa:bb:cc:dd:ee:ff" (lower case) into buf (>= 18 bytes); returns buf. */
 char *mac_format(const uint8_t *mac, char *buf);

@@ -14,28 +14,11 @@ _Static_assert(ENID_IFNAMSIZ == IFNAMSIZ, "ENID_IFNAMSIZ");
 
 /* ---- small value parsers ---- */
 
-static bool parse_u32(const char *s, uint32_t *out)
-{
-	unsigned long long v = 0;
-
-	if (!*s || strlen(s) > 10)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (unsigned)(*s - '0');
-	}
-	if (v > UINT32_MAX)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
 static bool parse_u32_range(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
 	uint32_t v;
 
-	if (!parse_u32(s, &v) || v < lo || v > hi)
+	if (!decimal_parse(s, lo, hi, &v))
 		return false;
 	*out = v;
 	return true;
