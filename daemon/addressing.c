@@ -143,9 +143,31 @@ static void add_ifindex(int *set, unsigned *n, int ifindex)
 }
 
 /*
- * The primary's addresses with their prefix lengths, read from the kernel now: every
- * link that is the primary by any of its three definitions (the instance mac of the
- * metadata service, the main default route at start, primary = in the config).
+ * The primary's addresses read last, kept until an address notification names one of
+ * those links (kwatch: addressing_addr_changed) or the set of primary links changes: a
+ * burst of ENIs asks once, not once per ENI while the burst holds the RTNL lock.
+ */
+static struct {
+	bool valid;
+	int ifs[PRIMARY_MAX_IFS];
+	unsigned n_ifs, n;
+	struct enid_ip ip[PRIMARY_MAX_IFS * PRIMARY_MAX_ADDRS];
+} primary_cache;
+
+void addressing_addr_changed(void *ctx, int ifindex) /* 0: any */
+{
+	(void)ctx;
+	if (!ifindex) /* notifications lost: anything may have changed */
+		primary_cache.valid = false;
+	for (unsigned i = 0; primary_cache.valid && i < primary_cache.n_ifs; i++)
+		if (primary_cache.ifs[i] == ifindex)
+			primary_cache.valid = false;
+}
+
+/*
+ * The primary's addresses with their prefix lengths: every link that is the primary by
+ * any of its three definitions (the instance mac of the metadata service, the main
+ * default route at start, primary = in the config).
  */
 static unsigned primary_addrs(struct enid *d, struct enid_ip *ip)
 {
@@ -164,6 +186,11 @@ static unsigned primary_addrs(struct enid *d, struct enid_ip *ip)
 		     config_names_primary(&d->cfg, x->facts.ifname, x->facts.mac)))
 			add_ifindex(ifs, &n_ifs, x->facts.ifindex);
 	}
+	if (primary_cache.valid && primary_cache.n_ifs == n_ifs &&
+	    !memcmp(primary_cache.ifs, ifs, n_ifs * sizeof(ifs[0]))) {
+		memcpy(ip, primary_cache.ip, primary_cache.n * sizeof(*ip));
+		return primary_cache.n;
+	}
 	for (unsigned i = 0; i < n_ifs && d->rtdump; i++) {
 		struct primary_dump p = {ifs[i], ip + n, 0};
 		struct nlmsghdr *q =
@@ -173,9 +200,16 @@ static unsigned primary_addrs(struct enid *d, struct enid_ip *ip)
 		if (err)
 			log_debug("primary ifindex %d: address dump: %s", ifs[i], strerror(-err));
 		n += p.n;
+		if (err)
+			return n; /* not kept: asked again next time */
 		if (n + PRIMARY_MAX_ADDRS > PRIMARY_MAX_IFS * PRIMARY_MAX_ADDRS)
 			break;
 	}
+	primary_cache.valid = true;
+	primary_cache.n_ifs = n_ifs;
+	memcpy(primary_cache.ifs, ifs, n_ifs * sizeof(ifs[0]));
+	primary_cache.n = n;
+	memcpy(primary_cache.ip, ip, n * sizeof(*ip));
 	return n;
 }
 

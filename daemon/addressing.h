@@ -73,6 +73,9 @@ int addressing_refresh(struct enid *d, const char *what, struct sbuf *out);
 void addressing_md_update(struct enid *d, struct md_job *j);
 void addressing_md_instance(struct enid *d);
 
+/* kwatch's op: an address of link ifindex came or went (the primary's are kept). */
+void addressing_addr_changed(void *ctx, int ifindex);
+
 /* Same addresses, gateways, mtu and nodad. */
 bool addressing_equal(const struct addressing *a, const struct addressing *b);
 

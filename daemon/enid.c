@@ -335,6 +335,7 @@ static void on_idle(struct loop *l, void *data)
 static const struct kwatch_ops kwatch_ops = {
 	.undone = links_undone,
 	.lost = links_undone_lost,
+	.addr_changed = addressing_addr_changed,
 };
 
 static int open_signals(struct enid *d)

@@ -93,6 +93,12 @@ static void kwatch_msg(const struct nlmsghdr *nlh, void *data)
 	char by[64];
 
 	track_foreign(kw, nlh);
+	if (nlh->nlmsg_type == RTM_NEWADDR || nlh->nlmsg_type == RTM_DELADDR) {
+		struct kaddr a;
+
+		if (rtnl_parse_addr(nlh, &a) == 0)
+			kw->ops->addr_changed(kw->ctx, a.ifindex);
+	}
 	/*
 	 * Our own deletions (stale state, cleanups) come back too; port 0 is the kernel
 	 * dropping a device's state as it goes down or away, which the link events report.
@@ -110,6 +116,7 @@ static void kwatch_lost(void *data)
 	struct kwatch *kw = data;
 
 	kw->stale = true;
+	kw->ops->addr_changed(kw->ctx, 0);
 	kw->ops->lost(kw->ctx);
 }
 

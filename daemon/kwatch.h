@@ -32,7 +32,8 @@ struct kwatch_undone {
 
 struct kwatch_ops {
 	void (*undone)(void *ctx, const struct kwatch_undone *u);
-	void (*lost)(void *ctx); /* notifications lost: assume anything went */
+	void (*lost)(void *ctx);		      /* notifications lost: assume anything went */
+	void (*addr_changed)(void *ctx, int ifindex); /* anyone's address came or went */
 };
 
 struct kwatch {
