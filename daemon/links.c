@@ -458,23 +458,48 @@ static void link_repair(struct enid *d, struct link *l, const struct kwatch_undo
 		rtreq_flush(&d->rtreq);
 }
 
+/* Which object went, for heal.c to tell a burst of deletions from a fight (FNV-1a). */
+static uint32_t heal_key(const struct kwatch_undone *u)
+{
+	const void *obj = &u->ip;
+	size_t len = sizeof(u->ip);
+	uint32_t h = 2166136261u;
+	uint8_t head[8];
+
+	if (u->what == KW_RULE) {
+		obj = &u->rule.r.src;
+		len = sizeof(u->rule.r.src);
+	} else if (u->what == KW_ROUTE) {
+		obj = &u->route.r.dst;
+		len = sizeof(u->route.r.dst);
+	}
+	memcpy(head, &u->what, 4);
+	memcpy(head + 4, u->what == KW_RULE ? &u->rule.r.pref : &u->route.r.table, 4);
+	for (size_t i = 0; i < sizeof(head); i++)
+		h = (h ^ head[i]) * 16777619u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ ((const uint8_t *)obj)[i]) * 16777619u;
+	return h;
+}
+
 static void link_heal(struct enid *d, struct link *l, const char *what,
 		      const struct kwatch_undone *u)
 {
 	uint64_t now = now_us(), delay = 0;
 	bool counted = l->heal_queued;
 
-	if (l->sm.state != LINK_CONFIGURED && l->sm.state != LINK_CONFIGURING)
+	if (l->sm.state != LINK_CONFIGURED && l->sm.state != LINK_CONFIGURING &&
+	    l->sm.state != LINK_PENDING)
 		return;
 	snprintf(l->heal.by, sizeof(l->heal.by), "%s", u->who);
 	if (!counted) {
 		l->heal_queued = true;
-		delay = heal_delay(&l->heal, now);
+		delay = heal_delay(&l->heal, now, heal_key(u));
 	} else if (l->retry_at > now) {
 		delay = l->retry_at - now;
 	}
 	/* answered at once: put back exactly what went, before the full apply */
-	if (!delay && u->what != KW_ADDR && l->sm.state == LINK_CONFIGURED)
+	if (!delay && u->what != KW_ADDR)
 		link_repair(d, l, u);
 	if (counted)
 		return;
