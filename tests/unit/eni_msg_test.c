@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "kselftest_harness.h"
+#include "unit_util.h"
 #include "eni_msg.h"
 
 #define FAMILY	0x1c
@@ -438,24 +439,6 @@ TEST(format_json)
 		     "\"perm_mac\":null,\"bus_info\":null,"
 		     "\"driver\":\"virtio_net\",\"mtu\":1500,\"origin\":null}", line);
 	EXPECT_EQ(-ENOSPC, eni_event_format(&ev, true, line, 100));
-}
-
-/* Strict JSON, strict UTF-8; NULL when text does not parse. */
-static struct json_object *parse_strict(const char *text)
-{
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *obj;
-
-	if (!tok)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	obj = json_tokener_parse_ex(tok, text, (int)strlen(text));
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	json_tokener_free(tok);
-	return obj;
 }
 
 static const char *get_str(struct json_object *o, const char *key)

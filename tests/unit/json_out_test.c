@@ -9,27 +9,10 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
+#include "unit_util.h"
 #include "json_out.h"
 
 #define R "\xef\xbf\xbd" /* U+FFFD */
-
-/* Strict JSON, strict UTF-8; NULL when text does not parse. */
-static struct json_object *parse_strict(const char *text)
-{
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *obj;
-
-	if (!tok)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	obj = json_tokener_parse_ex(tok, text, (int)strlen(text));
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	json_tokener_free(tok);
-	return obj;
-}
 
 static const struct {
 	const char *in, *out;

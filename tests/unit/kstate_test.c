@@ -8,17 +8,8 @@
 #include <linux/rtnetlink.h>
 
 #include "kselftest_harness.h"
+#include "unit_util.h"
 #include "kstate.h"
-
-static struct enid_ip ip(const char *s)
-{
-	struct enid_ip out;
-
-	memset(&out, 0, sizeof(out));
-	if (!enid_ip_parse(s, strchr(s, '/') != NULL, &out))
-		abort();
-	return out;
-}
 
 /* A real plan: one ENI, two v4 addresses and one v6, slot 2. */
 static void make_plan(struct enid_config *cfg, struct plan *p)

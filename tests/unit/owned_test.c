@@ -6,17 +6,8 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "unit_util.h"
 #include "owned_file.h"
-
-static struct enid_ip ip(const char *s)
-{
-	struct enid_ip out;
-
-	memset(&out, 0, sizeof(out));
-	if (!enid_ip_parse(s, true, &out))
-		abort();
-	return out;
-}
 
 static bool not_11(const struct enid_ip *a, const void *ctx)
 {
