@@ -686,27 +686,40 @@ TEST_F_TIMEOUT(enid, resync_on_sequence_gap, 180)
 	expect_none(_metadata);
 }
 
+/*
+ * enid running with one configured link (enit-w0, ENI n) and our listener drained, then
+ * enid's genetlink event socket taken from it and enid stopped: the caller shapes what
+ * waits on the socket before enid reads it again. Returns the socket; *rcvbuf its size.
+ */
+static int stopped_with_socket(struct __test_metadata *_metadata, FIXTURE_DATA(enid) *self,
+			       int n, struct eni **w0, int *rcvbuf)
+{
+	socklen_t len = sizeof(*rcvbuf);
+	struct eni_link e;
+	int fd;
+
+	start_enid(_metadata, self);
+	*w0 = add_eni(_metadata, self, n, "enit-w0");
+	wait_configured(_metadata, self, 0, *w0);
+	while (eni_recv_event(&self->ev, &e, 0) == 0)
+		;
+	fd = grab_genl_event_socket(self->d.pid);
+	ASSERT_LE(0, fd) TH_LOG("enid's genetlink socket: %s", strerror(-fd));
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcvbuf, &len));
+	stop_enid(_metadata, self);
+	return fd;
+}
+
 TEST_F_TIMEOUT(enid, resync_on_overrun, 180)
 {
 	uint32_t mem[SK_MEMINFO_VARS] = { 0 };
 	socklen_t len = sizeof(int);
 	struct eni *w0, *o[6];
-	struct eni_link e;
 	int fd, rcvbuf = 0, tiny = 1, n;
 	size_t at;
 
 	NEED_DAEMON();
-	start_enid(_metadata, self);
-	w0 = add_eni(_metadata, self, 10, "enit-w0");
-	wait_configured(_metadata, self, 0, w0);
-
-	while (eni_recv_event(&self->ev, &e, 0) == 0)
-		;
-	/* enid's event socket, shrunk to the minimum while enid is stopped. */
-	fd = grab_genl_event_socket(self->d.pid);
-	ASSERT_LE(0, fd) TH_LOG("enid's genetlink socket: %s", strerror(-fd));
-	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len));
-	stop_enid(_metadata, self);
+	fd = stopped_with_socket(_metadata, self, 10, &w0, &rcvbuf);
 	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof(tiny)));
 	for (int i = 0; i < 6; i++) {
 		char name[IFNAMSIZ];
@@ -767,21 +780,11 @@ TEST_F_TIMEOUT(enid, resync_overrun_during_dump, 180)
 	uint32_t mem[SK_MEMINFO_VARS] = { 0 };
 	socklen_t len = sizeof(int);
 	struct eni *w0, *o[4];
-	struct eni_link e;
 	int fd, err, rcvbuf = 0, tiny = 1;
 	size_t at;
 
 	NEED_DAEMON();
-	start_enid(_metadata, self);
-	w0 = add_eni(_metadata, self, 10, "enit-w0");
-	wait_configured(_metadata, self, 0, w0);
-	while (eni_recv_event(&self->ev, &e, 0) == 0)
-		;
-
-	fd = grab_genl_event_socket(self->d.pid);
-	ASSERT_LE(0, fd) TH_LOG("enid's genetlink socket: %s", strerror(-fd));
-	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len));
-	stop_enid(_metadata, self);
+	fd = stopped_with_socket(_metadata, self, 10, &w0, &rcvbuf);
 	/* The dump runs until enid reads its first part. */
 	err = foreign_dump(fd, self->ev.family);
 	ASSERT_EQ(0, err) TH_LOG("dump request: %s", strerror(-err));
@@ -832,21 +835,11 @@ TEST_F_TIMEOUT(enid, resync_dump_busy_retried, 180)
 	char buf[8192] __attribute__((aligned(8)));
 	socklen_t len = sizeof(int);
 	struct eni *w0, *s0, *s1;
-	struct eni_link e;
 	int fd, err, rcvbuf = 0, small;
 	size_t at;
 
 	NEED_DAEMON();
-	start_enid(_metadata, self);
-	w0 = add_eni(_metadata, self, 7, "enit-w0");
-	wait_configured(_metadata, self, 0, w0);
-	while (eni_recv_event(&self->ev, &e, 0) == 0)
-		;
-
-	fd = grab_genl_event_socket(self->d.pid);
-	ASSERT_LE(0, fd) TH_LOG("enid's genetlink socket: %s", strerror(-fd));
-	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len));
-	stop_enid(_metadata, self);
+	fd = stopped_with_socket(_metadata, self, 7, &w0, &rcvbuf);
 	/* s0's LINK_ADD taken away: a gap before s1's. */
 	s0 = add_eni(_metadata, self, 8, "enit-s0");
 	ASSERT_LT(0, recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) TH_LOG("%s", strerror(errno));
