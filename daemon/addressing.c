@@ -220,6 +220,11 @@ static unsigned primary_addrs(struct addr_sources *a, struct enid_ip *ip)
 	return n;
 }
 
+unsigned addressing_primary_addrs(struct addr_sources *a, struct enid_ip *out)
+{
+	return primary_addrs(a, out);
+}
+
 /* Every address applied to another managed ENI. malloc'd into *out; the count, or -ENOMEM. */
 static int other_eni_addrs(struct addr_sources *a, const struct link *l, struct enid_ip **out)
 {

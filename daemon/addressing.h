@@ -96,6 +96,10 @@ void addressing_link_gone(struct addr_sources *a, struct link *l);
  */
 int addressing_resolve(struct addr_sources *a, struct link *l, struct addressing *out);
 
+/* The primary's addresses with their prefix lengths (read once, then kept until an address
+ * event names one of its links): the count, at most PRIMARY_MAX_IFS * PRIMARY_MAX_ADDRS. */
+unsigned addressing_primary_addrs(struct addr_sources *a, struct enid_ip *out);
+
 /* True when mac is the instance's (the primary's) per the metadata service. */
 bool addressing_is_primary(struct addr_sources *a, const uint8_t mac[6]);
 

@@ -67,6 +67,16 @@ static void batch_done(void *ctx, const struct batch_result *done)
 			log_debug("repair: %s (the full apply follows)", done->first_err);
 		return;
 	}
+	if (done->kind == BATCH_HOST) {
+		if (done->errors) {
+			log_warn("dispatch rules: %u of %u requests failed, first: %s",
+				 done->errors, done->sent, done->first_err);
+			d->host_stale = true; /* compared with the kernel again at the next pass */
+		} else if (done->sent) {
+			log_debug("dispatch rules: %u requests", done->sent);
+		}
+		return;
+	}
 	if (done->kind == BATCH_ORPHANS) {
 		if (done->errors)
 			log_warn("orphan cleanup: %u of %u requests failed, first: %s",
@@ -185,6 +195,67 @@ static bool had_slot(int oif, unsigned int slot, const void *ctx)
 	struct link *l = links_find(d, oif);
 
 	return l && d->slots.s[slot].used && !memcmp(d->slots.s[slot].mac, l->facts.mac, 6);
+}
+
+/* ---- the dispatch in front of the slots (plan.h) ---- */
+
+/* What the dispatch must be now: the subnets of every ENI that holds or is about to get
+ * addresses, and the primary's addresses. */
+static void host_want(struct links *d, struct host_plan *out)
+{
+	static struct enid_ip nets[ENID_MAX_SLOTS * ENID_MAX_ADDRS];
+	static struct enid_ip prim[PRIMARY_MAX_IFS * PRIMARY_MAX_ADDRS];
+	unsigned int n = 0, n_prim = 0;
+
+	for (unsigned int i = 0; i < d->lt.n; i++) {
+		const struct link *l = d->lt.v[i];
+
+		if (!l->sm.managed || !l->addr || l->cleanup || l->sm.state == LINK_REMOVED ||
+		    (!l->slot && !l->pending))
+			continue;
+		for (unsigned int k = 0; k < l->addr->n_addrs && n < sizeof(nets) / sizeof(nets[0]);
+		     k++)
+			nets[n++] = l->addr->addrs[k];
+	}
+	if (n)
+		n_prim = addressing_primary_addrs(d->addr, prim);
+	if (host_plan(d->cfg, nets, n, prim, n_prim, out) == -ENOSPC)
+		log_warn("dispatch rules: more ENI subnets than fit; every lookup walks the slots");
+}
+
+static bool host_has(const struct host_plan *hp, const struct plan_rule *r)
+{
+	for (unsigned int i = 0; i < hp->n_rules; i++)
+		if (rule_same(&hp->rules[i], r))
+			return true;
+	return false;
+}
+
+static bool host_equal(const struct host_plan *a, const struct host_plan *b)
+{
+	if (a->n_rules != b->n_rules)
+		return false;
+	for (unsigned int i = 0; i < a->n_rules; i++)
+		if (!host_has(b, &a->rules[i]))
+			return false;
+	return true;
+}
+
+/* Sends what the dispatch lacks and deletes what it no longer wants (kdiff_host). */
+static void queue_host(struct links *d, const struct host_plan *want)
+{
+	kreqs_reset(&scratch_reqs);
+	kdiff_host(d->cfg, want, &d->ks, &scratch_reqs);
+	d->host = *want;
+	d->host_stale = false;
+	if (!scratch_reqs.n)
+		return;
+	if (scratch_reqs.oom || rtreq_submit(&d->rtreq, BATCH_HOST, 0, 0, &scratch_reqs)) {
+		log_err("dispatch rules: out of memory");
+		d->host_stale = true;
+		return;
+	}
+	rtreq_flush(&d->rtreq); /* before any ENI's batch of this round */
 }
 
 /* Deletes what is ours but held by no link (kdiff_orphans says exactly what). */
@@ -349,9 +420,14 @@ static bool apply_ready(const struct link *l, uint64_t now, bool have_snapshot)
  * is queued at most once per pass for cleanup and once for apply. */
 static bool apply_round(struct links *d)
 {
+	static struct host_plan want;
 	bool need_snapshot = d->orphans_pending || d->kwatch.stale, have_snapshot = false;
-	bool did = false;
+	bool did = false, host_changed;
 	uint64_t now = now_us();
+
+	host_want(d, &want);
+	host_changed = d->host_stale || !host_equal(&want, &d->host);
+	need_snapshot |= host_changed;
 
 	for (unsigned int i = 0; i < d->lt.n && !need_snapshot; i++) {
 		struct link *l = d->lt.v[i];
@@ -380,6 +456,8 @@ static bool apply_round(struct links *d)
 		queue_orphans(d);
 		did = true;
 	}
+	if (host_changed && have_snapshot)
+		queue_host(d, &want);
 	/* index loops: completions may destroy links (a removed link's cleanup) */
 	for (unsigned int i = 0; i < d->lt.n; i++) {
 		struct link *l = d->lt.v[i];
@@ -447,6 +525,7 @@ int apply_open(struct links *d, int rcvbuf)
 	d->rtdump = nl_open(NETLINK_ROUTE, NL_STRICT, 0);
 	if (!d->rtdump)
 		return -errno;
+	d->host_stale = true; /* a dispatch from before a restart is compared at the first pass */
 	return loop_watch(d->loop, &d->rtreq_w, rtreq_fd(&d->rtreq), on_acks, d);
 }
 

@@ -554,6 +554,13 @@ void links_undone(void *ctx, const struct kwatch_undone *u)
 	struct links *d = ctx;
 	struct link *l;
 
+	if (u->what == KW_RULE && u->host) {
+		if (!d->host_stale)
+			log_warn("a dispatch rule (pref %u) was deleted by %s: adding it again",
+				 u->rule.r.pref, u->who ? u->who : "another process");
+		d->host_stale = true; /* the next pass compares the dispatch with the kernel */
+		return;
+	}
 	if (u->what == KW_ADDR) {
 		l = links_find(d, u->ifindex);
 		if (l && l->sm.managed && addr_planned(l, &u->ip))
@@ -571,6 +578,7 @@ void links_undone_lost(void *ctx)
 	struct links *d = ctx;
 
 	log_warn("rule/route/address notifications lost (ENOBUFS): applying every ENI again");
+	d->host_stale = true;
 	for (unsigned int i = 0; i < d->lt.n; i++) {
 		struct link *l = d->lt.v[i];
 

@@ -49,10 +49,12 @@ struct links {
 	struct kstate ks;
 	struct kwatch kwatch; /* rules, routes, addresses of ours that others delete */
 
-	bool synced;	      /* the first dump of the event source completed */
-	bool orphans_pending; /* sweep untracked tagged rules/routes at the next pass */
-	uint32_t gen;	      /* the running dump's generation */
-	uint32_t pass;	      /* apply passes, so each link is queued once per pass */
+	bool synced;	       /* the first dump of the event source completed */
+	bool orphans_pending;  /* sweep untracked tagged rules/routes at the next pass */
+	uint32_t gen;	       /* the running dump's generation */
+	uint32_t pass;	       /* apply passes, so each link is queued once per pass */
+	struct host_plan host; /* the dispatch as last sent (apply.c) */
+	bool host_stale;       /* compare the dispatch with a snapshot at the next pass */
 };
 
 struct link *links_find(struct links *d, int ifindex);
