@@ -19,7 +19,9 @@
 #include "rtreq.h"
 #include "slots.h"
 
-#define ENID_VERSION   "0.1"
+#ifndef ENID_VERSION /* daemon/Makefile passes debian/changelog's */
+#define ENID_VERSION "unreleased"
+#endif
 #define ENID_RUN_DIR   "/run/enid"
 #define ENID_SOCK_NAME "enid.sock"
 
