@@ -12,9 +12,9 @@ pkg="dpkg-dev debhelper dh-dkms lintian mandoc"
 test="qemu-system-x86 busybox-static udev iproute2 iputils-ping dnsmasq-base python3
 python3-yaml python3-jsonschema cpio gzip xz-utils socat pahole ca-certificates clang
 libclang-rt-14-dev"
-why_build="build enid, enictl and eni_notify.ko"
-why_pkg="make deb and its checks (tests/pkg)"
-why_test="the test tiers: QEMU guests, namespaces, fuzzing"
+why_build="to build enid, enictl and eni_notify.ko"
+why_pkg="for make deb and its checks in tests/pkg"
+why_test="for the test tiers: QEMU guests, namespaces, fuzzing"
 
 case "${1:-all}" in
 build | pkg | test) sets=$1 ;;
@@ -30,15 +30,15 @@ for set in $sets; do
 		s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 		[ "$s" = installed ] || m="$m $p"
 	done
-	[ -n "$m" ] && missing="$missing$m" && what="$what${what:+; }$why:$m"
+	[ -n "$m" ] && missing="$missing$m" && what="$what${what:+; }${m# } ($why)"
 done
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
-	echo "deps: missing Debian packages ($what); run as root to install them" >&2
+	echo "deps: missing Debian packages: $what. Run as root to install them." >&2
 	exit 1
 fi
-echo "deps: installing with apt-get, for $what"
+echo "deps: installing with apt-get: $what"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
