@@ -164,6 +164,15 @@ result "enid.service orders enid after udevd and network.target, before network-
 	sh -c "grep -qx 'After=systemd-udevd.service network.target' '$unit' &&
 		grep -qx 'Before=network-online.target' '$unit'"
 
+# enid itself under the unit's file-system view (no systemd as PID 1 here: the image tier
+# boots the unit for real).
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	result "packaged enid configures an ENI under the unit's read-only view (ProtectSystem, ReadWritePaths, RuntimeDirectory)" \
+		"$here/sandbox.sh" "$x/enid/usr/sbin/enid" "$unit" "$out/sandbox"
+else
+	skip "packaged enid under the unit's file-system view" "needs root and unshare"
+fi
+
 # --- man pages ---
 lint() {
 	local m rc=0
