@@ -110,6 +110,9 @@ def check_unit(top, unit_path):
     for w in sorted(writes):
         if not any(w == r or w.startswith(r.rstrip("/") + "/") for r in rw):
             bad.append(f"{w} is written by enid but not in ReadWritePaths")
+    # enid reads other processes' /proc/PID/comm (who undid its rules): they must stay visible.
+    if re.search(r'"/proc/%', code) and set(values("ProtectProc")) & {"invisible", "noaccess", "ptraceable"}:
+        bad.append("ProtectProc= hides other processes, but enid reads /proc/PID/comm")
     # The run dir is the RuntimeDirectory, so ProtectSystem=strict leaves it writable.
     m = re.search(r'#define ENID_RUN_DIR\s+"([^"]+)"', (top / "daemon/enid.h").read_text())
     rundirs = ["/run/" + d for d in values("RuntimeDirectory")]
