@@ -80,7 +80,7 @@ dkms-uninstall:
 
 # dpkg-buildpackage writes next to the tree it builds, so it builds a copy in build/deb/.
 deb:
-	@scripts/deps.sh pkg
+	@scripts/deps.sh build pkg
 	rm -rf build/deb && mkdir -p build/deb/eni-hotplug-$(VERSION)
 	tar -cf - --exclude=./build --exclude=./.git . | tar -xf - -C build/deb/eni-hotplug-$(VERSION)
 	cd build/deb/eni-hotplug-$(VERSION) && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \

@@ -3,7 +3,7 @@
 # Installs the Debian 12 packages this project needs that are missing; nothing else, and
 # nothing kernel-related: guest kernels and headers are unpacked into the cache by
 # scripts/kernels.sh (apt-get download + dpkg-deb -x), never installed on this machine.
-# Usage: scripts/deps.sh [build|pkg|test|all]   (default: all)
+# Usage: scripts/deps.sh [build|pkg|test|all]...   (default: all)
 set -eu
 
 build="gcc make pkg-config libc6-dev libmnl-dev libudev-dev libinih-dev libjson-c-dev
@@ -16,11 +16,14 @@ why_build="to build enid, enictl and eni_notify.ko"
 why_pkg="for make deb and its checks in tests/pkg"
 why_test="for the test tiers: QEMU guests, namespaces, fuzzing"
 
-case "${1:-all}" in
-build | pkg | test) sets=$1 ;;
-all) sets="build pkg test" ;;
-*) echo "usage: $0 [build|pkg|test|all]" >&2; exit 2 ;;
-esac
+sets=
+for a in "${@:-all}"; do
+	case $a in
+	build | pkg | test) sets="$sets $a" ;;
+	all) sets="build pkg test" ;;
+	*) echo "usage: $0 [build|pkg|test|all]..." >&2; exit 2 ;;
+	esac
+done
 
 missing= what=
 for set in $sets; do
