@@ -60,7 +60,9 @@
 
 #include "addr.h" /* struct enid_ip, mac_parse(): every user of config.h has them */
 
+#ifndef ENID_CONFIG_PATH /* daemon/Makefile passes $(SYSCONFDIR)/enid/enid.conf */
 #define ENID_CONFIG_PATH "/etc/enid/enid.conf"
+#endif
 
 /* IFNAMSIZ, without <net/if.h> (it clashes with <linux/if.h> in users' files). */
 #define ENID_IFNAMSIZ 16
