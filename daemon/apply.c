@@ -321,9 +321,9 @@ static void queue_apply(struct links *d, struct link *l, bool have_snapshot)
 		err = write_sysctl(&p->sysctls[i]);
 		if (err == -ENOENT && if_indextoname((unsigned int)l->facts.ifindex, now) &&
 		    strcmp(now, l->facts.ifname)) {
-			/* renamed (udev) before its event reached us: the same plan, the new name */
-			log_info("%s: renamed to %s before its sysctls were written", l->facts.ifname,
-				 now);
+			/* renamed (udev) before its event reached us: the new name */
+			log_info("%s: renamed to %s before its sysctls were written",
+				 l->facts.ifname, now);
 			snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", now);
 			l->pending = true; /* the next loop turn (loop_again) */
 			return;
