@@ -182,6 +182,7 @@ if [ -z "$KCHROOT" ]; then
 fi
 # In the build chroot: M= made absolute, its parent (the module may include ../include)
 # bound at the same path in a mount namespace of our own, so no mount outlives make.
+[ "$(id -u)" = 0 ] || { echo "kmake: $KVER builds in $KCHROOT: needs root (chroot, mounts)" >&2; exit 2; }
 m=
 for a; do case $a in M=*) m=${a#M=} ;; esac; done
 [ -n "$m" ] && [ -d "$m" ] || { echo "kmake: $KVER builds in $KCHROOT: give M=<module dir>" >&2; exit 2; }
