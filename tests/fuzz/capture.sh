@@ -7,7 +7,7 @@
 # foreign rules with other selectors), then links, addresses, routes and rules are
 # dumped there and the nlctrl families on the host, datagram by datagram, into
 # tests/fuzz/corpus/{rtnl_dump,genl_ctrl}/. The namespace has no route out and is
-# deleted on exit.
+# deleted on exit. What the module itself sends: tests/fuzz/capture-guest.sh.
 # Usage: tests/fuzz/capture.sh
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -57,9 +57,9 @@ done
 "$bin" families "$seeds/genl_ctrl" families 3 2048
 ls -l "$seeds/rtnl_dump" "$seeds/genl_ctrl"
 
-# eni_notify messages, laid out attribute by attribute as kmod/genl.c's eni_fill_link()
-# puts them (x86_64: no pad attribute before the u64s): the module does not load on
-# this host, so these are written, not captured.
+# eni_notify messages of a virtio-net ENI (with bus info), laid out attribute by attribute
+# as kmod/genl.c's eni_fill_link() puts them (x86_64: no pad before the u64s) and as
+# tests/fuzz/capture-guest.sh captured them from the module in a guest (for veth there).
 python3 - "$seeds/eni_msg" <<'PY'
 import struct, sys, os
 out = sys.argv[1]

@@ -17,7 +17,7 @@
 #   6 config    enid.conf: tests/fuzz/config_fuzz.c + daemon/config.c, config_ini.c,
 #               config_read.c, config_keys.c, bounds.c, addr.c (libinih)
 # Seeds: tests/fuzz/corpus/<target>/ (real kernel dumps from tests/fuzz/capture.sh, the
-# example config). Crashes found (daemon bugs to fix) are kept under tests/fuzz/crashes/
+# module's own messages from a guest by tests/fuzz/capture-guest.sh, the example config). Crashes found (daemon bugs to fix) are kept under tests/fuzz/crashes/
 # <target>/ and replayed first by every run; see tests/fuzz/crashes/README.
 # Prints one TAP line per target:
 #   ok N fuzz <what> (N execs, 0 crashes)
