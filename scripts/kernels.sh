@@ -411,6 +411,13 @@ fetch | check)
 		for d in "$kroot"/*/; do
 			case " $* " in *" $(basename "$d") "*) ;; *) log "removing old $d" && rm -rf "$d" ;; esac
 		done
+		# and sid's build chroots of releases sid has moved past (600 MB each)
+		for d in "$cache"/kernels/*/; do
+			case " $* " in *" $(basename "$d") "*) continue ;; esac
+			case $(cat "$d/key" 2>/dev/null) in
+			"sid chroot "*) log "removing old $d" && rm -rf "$d" ;;
+			esac
+		done
 	fi
 	;;
 *)
