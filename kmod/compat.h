@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Every kernel-version difference eni_notify meets, in one place.
- * Built and tested against Debian's 5.10 (bullseye), 6.1 (bookworm) and
- * 6.12 (bookworm-backports) headers.
+ * Built and tested against Debian's 5.10 (bullseye), 6.1 (bookworm),
+ * 6.12 (bookworm-backports) and 7.2 (sid) headers.
  *
- * What does not need a case here, because it is the same on all three:
+ * What does not need a case here, because it is the same on all four:
  * struct genl_ops with a per-op policy (5.10+; 6.2+ turns it into split
  * ops inside the core), strict attribute validation by default (5.2+),
- * genlmsg_multicast_netns(), genl_has_listeners(), netdev_notifier_info,
- * the changeupper info, dev->name, dev->reg_state, netif_is_failover*().
+ * genlmsg_multicast_netns(), genl_has_listeners(), genl_info_net(),
+ * netdev_notifier_info, the changeupper info, dev->name, dev->reg_state,
+ * netif_is_failover*(), three-argument strscpy().
  * .resv_start_op (6.1+) is left at 0, which means "validate everything"
  * on kernels that have it, as new families should.
+ * 7.x API changes the module does not meet: from_timer() is gone for
+ * timer_container_of() (no timers here); modpost warns about a missing
+ * MODULE_DESCRIPTION (main.c has one); some notifier events of devices
+ * with instance-locked ops (6.15+) arrive with netdev_lock_ops() held, and
+ * nothing here takes that lock or calls into the device's ops.
  */
 #ifndef ENI_NOTIFY_COMPAT_H
 #define ENI_NOTIFY_COMPAT_H

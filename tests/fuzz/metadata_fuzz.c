@@ -21,6 +21,7 @@
 #include "config.h"
 #include "plan.h"
 #include "metadata.h"
+#include "fuzz.h"
 
 #define N_PARTS 11
 #define SEP	"\n--\n"
@@ -34,12 +35,6 @@ struct part {
 static bool is(const struct part *x, const char *s)
 {
 	return x->present && x->n == strlen(s) && !memcmp(x->p, s, x->n);
-}
-
-static void check(bool ok)
-{
-	if (!ok)
-		abort();
 }
 
 static void check_why(const char *why, bool empty)

@@ -18,6 +18,7 @@
 #include "eni_msg.h"
 #include "genl_ctrl.h"
 #include "nl_util.h"
+#include "fuzz.h"
 
 static int count_msg(const struct nlmsghdr *nlh, void *data)
 {
@@ -32,23 +33,15 @@ static mnl_cb_t count_ctl[NLMSG_MIN_TYPE] = {
 	count_msg, count_msg, count_msg, count_msg, count_msg, count_msg, count_msg, count_msg,
 };
 
-static void check(bool ok)
-{
-	if (!ok)
-		abort();
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* malloc'ed: aligned as a receive buffer is, and exactly size bytes for ASan */
-	char *buf = malloc(size ? size : 1);
+	char *buf = fuzz_copy(data, size);
 	const struct nlmsghdr *nlh;
 	size_t walked = 0, steps = 0, visited = 0;
 	struct nl_walk w;
 
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
 	nl_walk_init(&w, buf, size);
 	while ((nlh = nl_walk_next(&w))) {
 		const char *p = (const char *)nlh;

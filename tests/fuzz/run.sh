@@ -7,6 +7,18 @@
 #   2 nl_walk   the netlink receive walker and what reads each message:
 #               tests/fuzz/nl_walk_fuzz.c + daemon/nl_msg.c, nl_util.c, eni_msg.c, json_out.c,
 #               genl_ctrl.c, log.c
+#   3 eni_msg   the module-event parser, its formatter and builder (parse is a fixed point):
+#               tests/fuzz/eni_msg_fuzz.c + daemon/eni_msg.c, nl_msg.c, json_out.c
+#   4 rtnl_dump link, address, route and rule dump readers and the kstate snapshot:
+#               tests/fuzz/rtnl_dump_fuzz.c + daemon/rtnl_msg.c, kstate.c, nl_msg.c, config.c,
+#               addr.c
+#   5 genl_ctrl the nlctrl parser: tests/fuzz/genl_ctrl_fuzz.c + daemon/genl_ctrl.c, nl_msg.c
+#               (and nl_util.c, log.c: genl_ctrl.c also holds the socket that asks nlctrl)
+#   6 config    enid.conf: tests/fuzz/config_fuzz.c + daemon/config.c, config_ini.c,
+#               config_read.c, config_keys.c, bounds.c, addr.c (libinih)
+# Seeds: tests/fuzz/corpus/<target>/ (real kernel dumps from tests/fuzz/capture.sh, the
+# module's own messages from a guest by tests/fuzz/capture-guest.sh, the example config). Crashes found (daemon bugs to fix) are kept under tests/fuzz/crashes/
+# <target>/ and replayed first by every run; see tests/fuzz/crashes/README.
 # Prints one TAP line per target:
 #   ok N fuzz <what> (N execs, 0 crashes)
 #   not ok N fuzz <what> (...)          crash, leak, timeout; artifact kept
@@ -20,7 +32,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/fuzz
 secs=${FUZZ_SECONDS:-20}
 runs=${FUZZ_RUNS:-500000}
-targets=(metadata nl_walk)
+targets=(metadata nl_walk eni_msg rtnl_dump genl_ctrl config)
 rc=0
 
 comment() { sed -u 's/^/# /'; }
@@ -44,15 +56,46 @@ target_setup() {
 		libs="libmnl json-c"
 		args=(-max_len=4096 -runs="$runs")
 		;;
+	eni_msg)
+		desc="fuzz module-event parser"
+		srcs=("$top/tests/fuzz/eni_msg_fuzz.c" "$d/eni_msg.c" "$d/eni_msg.h" "$d/nl_msg.c"
+			"$d/nl_msg.h" "$d/json_out.c" "$d/json_out.h" "$d/config.h")
+		libs="libmnl json-c"
+		args=(-max_len=1024)
+		;;
+	rtnl_dump)
+		desc="fuzz rtnetlink dump readers and kstate"
+		srcs=("$top/tests/fuzz/rtnl_dump_fuzz.c" "$d/rtnl_msg.c" "$d/rtnl_msg.h" "$d/kstate.c"
+			"$d/kstate.h" "$d/plan.c" "$d/nl_msg.c" "$d/nl_msg.h" "$d/config.c" "$d/config.h" "$d/addr.c"
+			"$d/addr.h" "$d/plan.h")
+		libs="libmnl"
+		args=(-max_len=8192)
+		;;
+	genl_ctrl)
+		desc="fuzz nlctrl parser"
+		srcs=("$top/tests/fuzz/genl_ctrl_fuzz.c" "$d/genl_ctrl.c" "$d/genl_ctrl.h" "$d/nl_msg.c"
+			"$d/nl_msg.h" "$d/nl_util.c" "$d/nl_util.h" "$d/log.c")
+		libs="libmnl"
+		args=(-max_len=4096)
+		;;
+	config)
+		desc="fuzz config parser"
+		srcs=("$top/tests/fuzz/config_fuzz.c" "$d/config.c" "$d/config.h" "$d/config_ini.c"
+			"$d/config_read.c" "$d/config_read.h" "$d/config_keys.c" "$d/config_keys.h"
+			"$d/bounds.c" "$d/bounds.h" "$d/addr.c" "$d/addr.h")
+		libs="inih"
+		args=(-max_len=8192 -dict="$top/tests/fuzz/config.dict")
+		;;
 	*)
 		return 1
 		;;
 	esac
+	srcs+=("$top/tests/fuzz/fuzz.h")
 }
 
 # fuzz_one N NAME [FILE...]
 fuzz_one() {
-	local n=$1 name=$2 bin log execs artifact frc stale=1 cfiles
+	local n=$1 name=$2 bin log execs artifact frc stale=1 cfiles known
 	shift 2
 	target_setup "$name" || { echo "not ok $n fuzz $name (no such target)"; rc=1; return; }
 	bin=$out/${name}_fuzz
@@ -74,6 +117,16 @@ fuzz_one() {
 		frc=$?
 		[ $frc -eq 0 ] && echo "ok $n $desc (replayed $# inputs)" ||
 			echo "not ok $n $desc (replay failed, exit $frc)"
+		return
+	fi
+
+	# Crashes found before (tests/fuzz/crashes/NAME/, see its README) are replayed first:
+	# one that still crashes fails the line and the target is not fuzzed this time.
+	known=("$top/tests/fuzz/crashes/$name"/*)
+	if [ -e "${known[0]}" ] && ! "$bin" "${known[@]}" >"$out/$name.replay.log" 2>&1; then
+		grep -E 'broken promise|ERROR|SUMMARY|runtime error' "$out/$name.replay.log" |
+			head -n 5 | comment
+		echo "not ok $n $desc (a committed crash still crashes: tests/fuzz/crashes/$name/)"
 		return
 	fi
 

@@ -118,7 +118,7 @@ for k in $kernels; do
 		continue
 	fi
 	t1=$(now)
-	KDIR='' KMAKEVARS='' KLIBPATH='' VMLINUZ=''
+	VMLINUZ=''
 	# shellcheck disable=SC1090
 	. "$top/build/kernels/$k/make.env"
 
@@ -129,9 +129,8 @@ for k in $kernels; do
 	cp -a "$top/include" "$src/"
 	find "$top/kmod" -maxdepth 1 -type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
 		-exec cp {} "$src/kmod/" \;
-	# shellcheck disable=SC2086
-	if LD_LIBRARY_PATH=$KLIBPATH${KLIBPATH:+${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}} \
-		make -C "$src/kmod" KDIR="$KDIR" $KMAKEVARS >"$d/kmod-build.log" 2>&1 &&
+	# kmake: the kernel's make with its environment (sid's: inside its build chroot)
+	if "$top/build/kernels/$k/kmake" M="$src/kmod" modules >"$d/kmod-build.log" 2>&1 &&
 		[ -e "$src/kmod/eni_notify.ko" ]; then
 		if grep -qiE 'warning' "$d/kmod-build.log"; then
 			tap "not ok" "[$k] eni_notify.ko builds warning-free"

@@ -32,7 +32,7 @@ env=$top/build/kernels/$kver/make.env
 if [ ! -e "$env" ]; then
 	"$top/scripts/kernels.sh" fetch "$kver" >>"$log" 2>&1 || fail "scripts/kernels.sh fetch $kver"
 fi
-KDIR='' KMAKEVARS='' KLIBPATH='' VMLINUZ='' MODDIR=''
+KDIR='' VMLINUZ='' MODDIR=''
 # shellcheck disable=SC1090
 . "$env"
 [ -d "$KDIR" ] || fail "no headers for $kver in $KDIR"
@@ -59,9 +59,8 @@ else
 	cp -a "$top/include" "$src/"
 	find "$top/kmod" -maxdepth 1 -type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
 		-exec cp {} "$src/kmod/" \;
-	# shellcheck disable=SC2086
-	LD_LIBRARY_PATH=$KLIBPATH${KLIBPATH:+${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}} \
-		make -C "$src/kmod" KDIR="$KDIR" $KMAKEVARS >>"$log" 2>&1 && [ -e "$ko" ] ||
+	# kmake: the kernel's make with its environment (sid's: inside its build chroot)
+	"$top/build/kernels/$kver/kmake" M="$src/kmod" modules >>"$log" 2>&1 && [ -e "$ko" ] ||
 		fail "eni_notify.ko does not build for $kver"
 fi
 
