@@ -10,7 +10,7 @@ KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; else \
 DKMS_SRC := /usr/src/eni-notify-$(VERSION)
 
 .PHONY: all help deps kmod daemon check test-% install dkms-install dkms-uninstall \
-	style bench demo clean
+	style bench demo soak clean
 
 all: kmod daemon
 
@@ -18,7 +18,8 @@ help:
 	@echo "make            build the module (for KVER=$(KVER)) and the daemon"
 	@echo "make demo       install missing Debian packages, boot a virtual ECS, bind and unbind two ENIs"
 	@echo "make check      install missing Debian packages, run every test tier"
-	@echo "make test-TIER  one tier: unit, fuzz, fake-imds, netns, dkms, qemu, vpc"
+	@echo "make test-TIER  one tier: unit, fuzz, fake-imds, netns, dkms, qemu, vpc, kdebug"
+	@echo "make soak       the vpc tier's bind/unbind cycles 1000 times on Debian 12's kernel (not in check)"
 	@echo "make install    install enid, enictl and the example config (PREFIX, DESTDIR)"
 	@echo "make dkms-install / dkms-uninstall   the module through DKMS"
 	@echo "make style      checkpatch on kmod/, clang-format check and the include graph of daemon/"
@@ -41,6 +42,11 @@ check: deps
 
 test-%: deps
 	@tests/run.sh $*
+
+# ENI_VPC_CYCLES bind/unbind cycles; enid's fds, RSS, rules, routes and slots every 100.
+soak: deps
+	@ENI_VPC_KERNELS=$${ENI_VPC_KERNELS:-6.1} ENI_VPC_CYCLES=$${ENI_VPC_CYCLES:-1000} \
+		ENI_VPC_ONLY=$${ENI_VPC_ONLY:-cycles} tests/run.sh vpc
 
 install: daemon
 	$(MAKE) -C daemon install

@@ -6,13 +6,15 @@ set -eu
 
 build="gcc make pkg-config libc6-dev libmnl-dev libudev-dev libinih-dev libjson-c-dev
 libcurl4-openssl-dev libsystemd-dev linux-headers-amd64 dkms kmod"
+# the kdebug tier builds a kernel from linux-source
+kbuild="flex bison bc libelf-dev libssl-dev"
 test="qemu-system-x86 linux-image-amd64 busybox-static udev iproute2 iputils-ping
 dnsmasq-base python3 python3-yaml python3-jsonschema cpio gzip xz-utils socat pahole ca-certificates clang libclang-rt-14-dev"
 
 case "${1:-all}" in
 build) want=$build ;;
 test) want=$test ;;
-all) want="$build $test" ;;
+all) want="$build $test $kbuild" ;;
 *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
 esac
 

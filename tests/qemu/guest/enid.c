@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -992,6 +993,178 @@ TEST_F_TIMEOUT(enid, virtio_hotplug_and_monitor, 240)
 	wait_mon(_metadata, self, "del", VIRTIO_MAC, &mpos, &me);
 	ASSERT_STREQ(pci, me.bus_info);
 	ASSERT_STREQ(v->name, me.ifname);
+}
+
+/* ---- d) fault injection (kernels with CONFIG_FAILSLAB: the kdebug tier) ---- */
+
+static int put_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The virtio device (virtioN) under the net device @ifname, into @out. */
+static int virtio_dev_of(const char *ifname, char *out, size_t len)
+{
+	char path[128], target[256];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device", ifname);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	if (strlen(base) >= len)
+		return -ENAMETOOLONG;
+	memcpy(out, base, strlen(base) + 1);
+	return 0;
+}
+
+#define VNET_DRV "/sys/bus/virtio/drivers/virtio_net/"
+#define FAILSLAB "/sys/kernel/debug/failslab/"
+/* The only cache failslab may fail: skb heads, so only sends fail, not the probe. */
+#define SKB_FAILSLAB "/sys/kernel/slab/skbuff_head_cache/failslab"
+
+/*
+ * Binds virtio device @vdev to virtio_net with the @nth fault point of this task
+ * failing (fail-nth: the probe runs in the writer's context, so the module's
+ * NETDEV_REGISTER event is built here). Returns 1 when the nth point was reached and
+ * failed, 0 when the bind had fewer, -errno when the set-up failed.
+ */
+static int bind_failing_nth(const char *vdev, int nth)
+{
+	char n[16], left[16] = "";
+	int nfd, bfd, err = 0;
+
+	nfd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (nfd < 0)
+		return -errno;
+	bfd = open(VNET_DRV "bind", O_WRONLY | O_CLOEXEC);
+	if (bfd < 0) {
+		err = -errno;
+		close(nfd);
+		return err;
+	}
+	snprintf(n, sizeof(n), "%d", nth);
+	if (write(nfd, n, strlen(n)) < 0)
+		err = -errno;
+	else if (write(bfd, vdev, strlen(vdev)) < 0)
+		err = -errno;	/* the probe itself may fail: caller binds again */
+	if (pread(nfd, left, sizeof(left) - 1, 0) < 0 && !err)
+		err = -errno;
+	if (write(nfd, "0", 1) < 0 && !err)
+		err = -errno;
+	close(bfd);
+	close(nfd);
+	if (err && err != -ENOMEM)
+		return err;
+	return atoi(left) == 0;
+}
+
+/*
+ * failslab aimed at the events the module builds while a virtio-net device is
+ * probed: enid sees the gap in the sequence at the next event, resyncs, and every
+ * link ends configured; the kernel log stays clean. Each n fails the n-th skb-head
+ * allocation of the probe, until the probe has no n-th.
+ */
+TEST_F_TIMEOUT(enid, failslab_gap_resync, 600)
+{
+	struct eni *v = &self->enis[0];
+	struct host_done hd;
+	struct eni_link ev;
+	struct kmsg km;
+	char vdev[32];
+	int gaps = 0, fired, err;
+	size_t at;
+
+	NEED_DAEMON();
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (access(FAILSLAB "ignore-gfp-wait", W_OK) || access(SKB_FAILSLAB, W_OK) ||
+	    access("/proc/thread-self/fail-nth", W_OK))
+		SKIP(return, "no failslab with fail-nth and per-cache switches here "
+			     "(CONFIG_FAILSLAB, FAULT_INJECTION_DEBUG_FS, slab_nomerge)");
+	err = hostctl_open(&self->h, hostctl_path());
+	if (err)
+		SKIP(return, "no host control channel %s: %s", hostctl_path(), strerror(-err));
+	ASSERT_EQ(0, kmsg_open(&km));
+	start_enid(_metadata, self);
+	at = log_mark(self);
+	ASSERT_EQ(0, hostctl_plug(&self->h, VIRTIO_ID, VIRTIO_MAC));
+	self->plugged = true;
+	ASSERT_EQ(0, hostctl_wait_done(&self->h, "plug", VIRTIO_ID, WAIT_MS, &hd));
+	ASSERT_TRUE(hd.ok) TH_LOG("host: plug failed: %s", hd.err);
+	next_event(_metadata, self, ENI_NOTIFY_CMD_LINK_ADD, 0, &ev);
+	memset(v, 0, sizeof(*v));
+	v->used = v->live = true;
+	v->naddr = 1;
+	v->ifindex = (int)ev.ifindex;
+	snprintf(v->name, sizeof(v->name), "%s", ev.ifname);
+	snprintf(v->def.mac, sizeof(v->def.mac), "%s", VIRTIO_MAC);
+	snprintf(v->def.addr[0], sizeof(v->def.addr[0]), "%s", VIRTIO_ADDR);
+	snprintf(v->def.gw, sizeof(v->def.gw), "%s", VIRTIO_GW);
+	wait_configured(_metadata, self, at, v);
+	ASSERT_EQ(0, virtio_dev_of(v->name, vdev, sizeof(vdev)));
+
+	ASSERT_EQ(0, put_text(FAILSLAB "ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, put_text(FAILSLAB "cache-filter", "Y"));
+	ASSERT_EQ(0, put_text(FAILSLAB "verbose", "1"));
+	ASSERT_EQ(0, put_text(FAILSLAB "probability", "0"));
+	ASSERT_EQ(0, put_text(SKB_FAILSLAB, "1"));
+	for (int nth = 1; nth <= 32; nth++) {
+		const char *oom = "not sent: out of memory";
+		struct rtnl_link k;
+		struct st_link sl;
+		uint8_t smac[6];
+		int x, lost;
+
+		status_of(_metadata, self, VIRTIO_MAC, &sl);
+		v->slot = sl.slot;
+		while (eni_recv_event(&self->ev, &ev, 0) == 0)
+			;
+		at = log_mark(self);
+		ASSERT_EQ(0, put_text(VNET_DRV "unbind", vdev));
+		next_event(_metadata, self, ENI_NOTIFY_CMD_LINK_DEL, v->ifindex, &ev);
+		wait_cleaned(_metadata, self, at, v);
+
+		at = log_mark(self);
+		kmsg_drain(&km);
+		lost = kmsg_count_substr(&km, oom);
+		fired = bind_failing_nth(vdev, nth);
+		ASSERT_LE(0, fired) TH_LOG("n=%d: %s", nth, strerror(-fired));
+		if (link_get_by_name(&self->rt, v->name, &k)) {
+			TH_LOG("n=%d: the probe itself failed; binding again", nth);
+			ASSERT_EQ(0, put_text(VNET_DRV "bind", vdev));
+			ASSERT_EQ(0, link_get_by_name(&self->rt, v->name, &k));
+		}
+		v->ifindex = k.ifindex;
+		kmsg_drain(&km);
+		if (kmsg_count_substr(&km, oom) > lost) {
+			/* LINK_ADD lost: enid learns of it from the next event's seq. */
+			gaps++;
+			TH_LOG("n=%d: the module could not send the LINK_ADD of %s", nth, v->name);
+			mac_parse(STRANGER_MAC, smac);
+			ASSERT_EQ(0, link_add(&self->rt, "dummy", "enit-f0", smac, &x));
+			wait_log(_metadata, self, at, "resync: eni_notify sequence gap");
+			ASSERT_EQ(0, link_del(&self->rt, x));
+		}
+		wait_configured(_metadata, self, at, v);
+		if (!fired)
+			break;
+	}
+	put_text(SKB_FAILSLAB, "0");
+	put_text(FAILSLAB "cache-filter", "N");
+	ASSERT_LT(0, gaps) TH_LOG("no n made the module lose an event");
+	converge(_metadata, self);
+	assert_kernel_clean(_metadata, &km);
+	kmsg_close(&km);
 }
 
 TEST_HARNESS_MAIN

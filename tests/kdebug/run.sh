@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# kdebug tier: the module and enid on a debug kernel (KASAN, kmemleak, lockdep, PROVE_RCU,
+# DEBUG_OBJECTS, DEBUG_NET, netdev/netns refcount trackers, UBSAN, failslab), built once by
+# scripts/kdebug.sh and cached. Runs the qemu tier's guest programs plus guest/kstress (load,
+# hot-plug and namespace cycles, unload under a GET storm and a paused dump; enid's failslab
+# test is in the qemu tier's enid program) and a kmemleak scan, then the vpc scenarios; any
+# splat on either guest's console fails the tier (splat.py).
+# Usage: tests/kdebug/run.sh
+# Environment: ENI_KDEBUG_VPC=0 (skip the vpc part), ENI_KDEBUG_TIMEOUT (s for the qemu
+# part, default 2400), KSTRESS_LOADS, KSTRESS_PLUGS, KSTRESS_NETNS (kstress's cycle counts,
+# default 100, 100, 50), ENI_VPC_CYCLES_OTHER (the vpc cycles scenario, default 10).
+# Prints TAP lines and '# ' lines only; logs in build/kdebug/. Exits non-zero only when the
+# harness broke.
+set -u -o pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+out=$top/build/kdebug
+mkdir -p "$out"
+# shellcheck source=tests/lib/tier.sh
+. "$top/tests/lib/tier.sh"
+n=0
+t0=$(date +%s)
+
+# Splats on a console log: one TAP line.
+scan() { # log description
+	if python3 "$here/splat.py" "$1" >"$out/splat.tmp" 2>&1; then
+		tap ok "$2"
+	else
+		tap "not ok" "$2"
+	fi
+	cat "$out/splat.tmp"
+}
+
+# A sub-tier's TAP lines renumbered after ours: the pipeline's subshell leaves its count
+# in $out/tap.count, which the caller reads back (renumbered).
+renumber() {
+	echo "$n" >"$out/tap.count"
+	sed -u 's/^\(\(not \)\{0,1\}ok\) [0-9]*/\1 -/' | while IFS= read -r line; do
+		case $line in
+		"ok -"* | "not ok -"*) n=$((n + 1)); echo "${line/ok -/ok $n}" ;;
+		*) echo "$line" ;;
+		esac
+		echo "$n" >"$out/tap.count"
+	done
+}
+renumbered() { n=$(cat "$out/tap.count"); }
+
+if ! kdir=$("$top/scripts/kdebug.sh" 2>"$out/kernel.log"); then
+	tap "not ok" "debug kernel builds from linux-source-6.1 (scripts/kdebug.sh)"
+	tail -n 20 "$out/kernel.log" | sed 's/^/# /'
+	exit 0
+fi
+kver=$(cat "$kdir/KVER")
+tap ok "debug kernel $kver (linux-source $(cat "$kdir/SOURCE_VERSION")): built in" \
+	"$(cat "$kdir/BUILD_SECONDS") s, bzImage $(($(stat -c %s "$kdir/bzImage") / 1024)) KiB"
+echo "# kdebug: kernel in $kdir"
+
+# The kernel as the qemu and vpc tiers expect one (scripts/kernels.sh's make.env).
+kenv=$top/build/kernels/$kver
+mkdir -p "$kenv"
+cat >"$kenv/make.env" <<EOF
+KVER=$kver
+SUITE=kdebug
+KDIR=$kdir/build
+VMLINUZ=$kdir/bzImage
+MODDIR=$kdir/modules/lib/modules/$kver
+KMAKEVARS=
+KLIBPATH=
+EOF
+
+# The guest programs of this tier, beside the qemu tier's (whose runner it calls).
+guest=$out/guest
+if "$top/scripts/kselftest.sh" >"$out/guest-build.log" 2>&1 &&
+	make -C "$here/guest" O="$guest" >>"$out/guest-build.log" 2>&1 &&
+	install -m 0755 "$top/tests/qemu/guest/run-guest.sh" "$guest/qemu-run-guest.sh"; then
+	tap ok "kdebug guest programs build"
+else
+	tap "not ok" "kdebug guest programs build"
+	tail -n 20 "$out/guest-build.log" | sed 's/^/# /'
+	exit 0
+fi
+rm -rf "$guest/qemu"	# library objects only, not guest programs
+
+# The qemu part: module build (warning-free), guest programs, kstress, kmemleak.
+tq=$(date +%s)
+KERNELS=$kver ENI_QEMU_NOFETCH=1 ENI_QEMU_GUEST_EXTRA=$guest ENI_GUEST_MEM=1024 \
+	ENI_GUEST_APPEND=slab_nomerge ENI_QEMU_TIMEOUT=${ENI_KDEBUG_TIMEOUT:-2400} \
+	"$top/tests/qemu/run.sh" | renumber
+renumbered
+console=$top/build/qemu/$kver/console.log
+scan "$console" "[$kver] no KASAN, lockdep, UBSAN, refcount, debugobjects or kmemleak splat on the console of the qemu programs and kstress"
+echo "# kdebug: qemu part took $(($(date +%s) - tq)) s"
+
+if [ "${ENI_KDEBUG_VPC:-1}" != 0 ]; then
+	tv=$(date +%s)
+	ENI_VPC_KERNELS=$kver ENI_GUEST_MEM=1024 ENI_VPC_KMEMLEAK=1 "$top/tests/vpc/run.sh" |
+		renumber
+	renumbered
+	scan "$top/build/vpc/$kver/logs/console.log" \
+		"[$kver] no splat on the console of the vpc scenarios"
+	echo "# kdebug: vpc part took $(($(date +%s) - tv)) s"
+fi
+echo "# kdebug tier took $(($(date +%s) - t0)) s"
+exit 0
