@@ -6,7 +6,8 @@
  * KSTRESS_LOADS (100) module load/unload cycles, KSTRESS_PLUGS (100) virtio-net
  * hot-plug/unplug cycles, KSTRESS_NETNS (50) namespace create/move/destroy
  * cycles; then unload attempts during a GET storm and with a dump paused on a
- * full receive buffer. Each test also checks what the module said on the way.
+ * full receive buffer, and the user-namespace rules. Each test also checks what
+ * the module said on the way.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,11 +81,10 @@ FIXTURE_TEARDOWN(kstress)
 static void unload_wait_gone(struct __test_metadata *_metadata,
 			     FIXTURE_DATA(kstress) *self)
 {
-	int err = kmod_unload();
+	const char *step;
+	int err = kmod_unload_wait_gone(&self->ctrl, WAIT_MS, &step);
 
-	ASSERT_EQ(0, err) TH_LOG("rmmod eni_notify: %s", strerror(-err));
-	err = eni_ctrl_wait(&self->ctrl, CTRL_CMD_DELFAMILY, ENI_NOTIFY_FAMILY_NAME, WAIT_MS);
-	ASSERT_EQ(0, err) TH_LOG("no CTRL_CMD_DELFAMILY: %s", strerror(-err));
+	ASSERT_EQ(0, err) TH_LOG("%s: %s", step, strerror(-err));
 }
 
 static void open_listener(struct __test_metadata *_metadata, FIXTURE_DATA(kstress) *self)
@@ -444,6 +445,113 @@ TEST_F_TIMEOUT(kstress, unload_with_paused_dump, 600)
 		eni_sock_close(&self->req);
 		unload_wait_gone(_metadata, self);
 	}
+	assert_kernel_clean(_metadata, &self->km);
+}
+
+/* What an unprivileged process was answered, step by step: 0 or -errno each. */
+struct userns_report {
+	int join_init, get_init, dump_init;	/* nobody, initial user and net ns */
+	int unshare_user, join_userns, get_userns;	/* own user ns, initial net ns */
+	int unshare_net, join_own, add_own, event_own, get_own, dump_own, dumped;
+};
+
+static int try_join(void)
+{
+	struct eni_sock s;
+	int err = eni_sock_open_family(&s);
+
+	if (!err)
+		err = eni_join(&s, s.mcgrp);
+	eni_sock_close(&s);
+	return err;
+}
+
+static int try_get(uint32_t ifindex, bool dump, int *n)
+{
+	struct eni_link all[8];
+	struct eni_sock s;
+	struct eni_ack ack;
+	int err = eni_sock_open_family(&s);
+
+	if (!err)
+		err = dump ? eni_dump(&s, all, 8, n, &ack) : eni_get(&s, ifindex, all, &ack);
+	eni_sock_close(&s);
+	return err;
+}
+
+static void userns_child(int wfd, uint32_t init_ifindex)
+{
+	struct userns_report r = { .dumped = -1 };
+	struct eni_sock s;
+	struct eni_link e;
+	struct rtnl rt;
+	int n = 0, x;
+
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		_exit(2);
+	r.join_init = try_join();
+	r.get_init = try_get(init_ifindex, false, &n);
+	r.dump_init = try_get(0, true, &n);
+	r.unshare_user = unshare(CLONE_NEWUSER) ? -errno : 0;
+	r.join_userns = try_join();
+	r.get_userns = try_get(init_ifindex, false, &n);
+	r.unshare_net = unshare(CLONE_NEWNET) ? -errno : 0;
+	r.join_own = eni_sock_open_family(&s);
+	if (!r.join_own)
+		r.join_own = eni_join(&s, s.mcgrp);
+	r.add_own = rtnl_open(&rt);
+	if (!r.add_own)
+		r.add_own = link_add(&rt, "dummy", "enit-u1", NULL, &x);
+	if (!r.add_own && !r.join_own) {
+		r.event_own = eni_recv_event(&s, &e, WAIT_MS);
+		if (!r.event_own && (e.cmd != ENI_NOTIFY_CMD_LINK_ADD || e.seq != 1 ||
+				     (int)e.ifindex != x))
+			r.event_own = -EBADMSG;
+		r.get_own = try_get((uint32_t)x, false, &n);
+		r.dump_own = try_get(0, true, &r.dumped);
+	}
+	if (write(wfd, &r, sizeof(r)) != sizeof(r))
+		_exit(3);
+	_exit(0);
+}
+
+/*
+ * DESIGN: group and commands need CAP_NET_ADMIN, over the namespace: an
+ * unprivileged user may GET, dump and join only in a network namespace its own
+ * user namespace owns, never in the initial one.
+ */
+TEST_F(kstress, userns_rules)
+{
+	struct userns_report r;
+	int p[2], a, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, link_add(&self->rt, "dummy", "enit-un", NULL, &a));
+	ASSERT_LOAD("drivers=dummy");
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(p[0]);
+		userns_child(p[1], (uint32_t)a);
+	}
+	close(p[1]);
+	ASSERT_EQ((ssize_t)sizeof(r), read(p[0], &r, sizeof(r))) TH_LOG("the child died");
+	close(p[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(-EPERM, r.join_init) TH_LOG("nobody joined the group: %d", r.join_init);
+	ASSERT_EQ(-EPERM, r.get_init);
+	ASSERT_EQ(-EPERM, r.dump_init);
+	ASSERT_EQ(0, r.unshare_user) TH_LOG("unshare(CLONE_NEWUSER): %s", strerror(-r.unshare_user));
+	ASSERT_EQ(-EPERM, r.join_userns) TH_LOG("joined the initial namespace's group");
+	ASSERT_EQ(-EPERM, r.get_userns) TH_LOG("GET in the initial namespace");
+	ASSERT_EQ(0, r.unshare_net);
+	ASSERT_EQ(0, r.join_own) TH_LOG("join in its own namespace: %s", strerror(-r.join_own));
+	ASSERT_EQ(0, r.add_own) TH_LOG("dummy link in its own namespace: %s", strerror(-r.add_own));
+	ASSERT_EQ(0, r.event_own) TH_LOG("its LINK_ADD (seq 1): %s", strerror(-r.event_own));
+	ASSERT_EQ(0, r.get_own) TH_LOG("GET in its own namespace: %s", strerror(-r.get_own));
+	ASSERT_EQ(0, r.dump_own);
+	ASSERT_EQ(1, r.dumped) TH_LOG("its dump holds its link only");
 	assert_kernel_clean(_metadata, &self->km);
 }
 
