@@ -43,10 +43,11 @@ check: deps
 test-%: deps
 	@tests/run.sh $*
 
-# ENI_VPC_CYCLES bind/unbind cycles; enid's fds, RSS, rules, routes and slots every 100.
+# ENI_VPC_CYCLES bind/unbind cycles; enid's fds, RSS, rules, routes and slots every 100
+# (bind_one first: enid's fds before the cycles include its metadata connections).
 soak: deps
 	@ENI_VPC_KERNELS=$${ENI_VPC_KERNELS:-6.1} ENI_VPC_CYCLES=$${ENI_VPC_CYCLES:-1000} \
-		ENI_VPC_ONLY=$${ENI_VPC_ONLY:-cycles} tests/run.sh vpc
+		ENI_VPC_ONLY=$${ENI_VPC_ONLY:-bind_one,cycles} tests/run.sh vpc
 
 install: daemon
 	$(MAKE) -C daemon install

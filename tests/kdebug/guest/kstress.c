@@ -333,7 +333,8 @@ TEST_F_TIMEOUT(kstress, netns_cycles, 1800)
 	}
 	ASSERT_NO_EVENT(&self->ev, "the last namespace");
 	unplug(_metadata, self, "kns");
-	expect_mac_event(_metadata, &self->ev, ENI_NOTIFY_CMD_LINK_DEL, macb, ORIGIN_NETNS,
+	/* A removal's origin says why it went: unplugged, not moved. */
+	expect_mac_event(_metadata, &self->ev, ENI_NOTIFY_CMD_LINK_DEL, macb, ORIGIN_HOTPLUG,
 			 ++seq, &e, "unplug");
 	TH_LOG("%d namespace cycles, last seq %llu", n, (unsigned long long)seq);
 	assert_kernel_clean(_metadata, &self->km);
