@@ -1042,6 +1042,21 @@ static int virtio_dev_of(const char *ifname, char *out, size_t len)
 	return 0;
 }
 
+/* enid's log line holding @needle (after offset @from) as a diagnostic. */
+static void show_enid_line(FIXTURE_DATA(enid) *self, size_t from, const char *needle)
+{
+	const char *hit = strstr(self->d.out + from, needle), *a, *b;
+
+	if (!hit)
+		return;
+	for (a = hit; a > self->d.out && a[-1] != '\n'; a--)
+		;
+	b = strchr(hit, '\n');
+	if (!b)
+		b = hit + strlen(hit);
+	fprintf(stderr, "# enid| %.*s\n", (int)(b - a), a);
+}
+
 #define VNET_DRV "/sys/bus/virtio/drivers/virtio_net/"
 #define FAILSLAB "/sys/kernel/debug/failslab/"
 /* The only cache failslab may fail (set at boot: slub_debug=A,skbuff_head_cache): skb
@@ -1096,7 +1111,7 @@ TEST_F_TIMEOUT(enid, failslab_gap_resync, 600)
 	struct eni_link ev;
 	struct kmsg km;
 	char vdev[32];
-	int gaps = 0, fired, err;
+	int gaps = 0, fired, err, nth;
 	size_t at;
 
 	NEED_DAEMON();
@@ -1119,7 +1134,7 @@ TEST_F_TIMEOUT(enid, failslab_gap_resync, 600)
 	ASSERT_EQ(0, put_text(FAILSLAB "cache-filter", "Y"));
 	ASSERT_EQ(0, put_text(FAILSLAB "verbose", "1"));
 	ASSERT_EQ(0, put_text(FAILSLAB "probability", "0"));
-	for (int nth = 1; nth <= 32; nth++) {
+	for (nth = 1; nth <= 32; nth++) {
 		const char *oom = "not sent: out of memory";
 		struct rtnl_link k;
 		struct st_link sl;
@@ -1149,11 +1164,18 @@ TEST_F_TIMEOUT(enid, failslab_gap_resync, 600)
 		kmsg_drain(&km);
 		if (kmsg_count_substr(&km, oom) > lost) {
 			/* LINK_ADD lost: enid learns of it from the next event's seq. */
+			uint64_t del_seq = ev.seq;
+
 			gaps++;
-			TH_LOG("n=%d: the module could not send the LINK_ADD of %s", nth, v->name);
+			TH_LOG("n=%d: %s", nth, km.lines[kmsg_wait_prefix(&km, "eni_notify: event seq", 0)]);
+			ASSERT_EQ(-ETIMEDOUT, eni_recv_event(&self->ev, &ev, 0))
+			TH_LOG("n=%d: the module did send an event", nth);
 			mac_parse(STRANGER_MAC, smac);
 			ASSERT_EQ(0, link_add(&self->rt, "dummy", "enit-f0", smac, &x));
+			next_event(_metadata, self, ENI_NOTIFY_CMD_LINK_ADD, x, &ev);
+			ASSERT_EQ(del_seq + 2, ev.seq) TH_LOG("the lost event spent no seq");
 			wait_log(_metadata, self, at, "resync: eni_notify sequence gap");
+			show_enid_line(self, at, "sequence gap");
 			ASSERT_EQ(0, link_del(&self->rt, x));
 		}
 		wait_configured(_metadata, self, at, v);
@@ -1161,6 +1183,7 @@ TEST_F_TIMEOUT(enid, failslab_gap_resync, 600)
 			break;
 	}
 	put_text(FAILSLAB "cache-filter", "N");
+	TH_LOG("the probe sent %d skbs from its task; %d of them the module's", nth - 1, gaps);
 	ASSERT_LT(0, gaps) TH_LOG("no n made the module lose an event");
 	converge(_metadata, self);
 	assert_kernel_clean(_metadata, &km);
