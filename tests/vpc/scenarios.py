@@ -234,7 +234,8 @@ def cycles(vpc, tap, a):
         p.append("%d links, %d at boot" % (links, vpc.baseline_links))
     fds = vpc.guest.out("ls /proc/%s/fd | wc -l" % pid).strip()
     rss = vpc.guest.out("grep VmRSS /proc/%s/status" % pid).split()[1]
-    if fds != fds0:
+    # fewer is no leak: metadata connections bind_four left open may close meanwhile
+    if int(fds) > int(fds0):
         p.append("enid had %s fds before the cycles, %s after" % (fds0, fds))
     slots = vpc.guest.out("cat /run/enid/slots 2>/dev/null; true").strip()
     diag("enid after %d cycles: %s fds (%s before), VmRSS %s kB (%s before), slots file: %s"
@@ -483,7 +484,9 @@ def bind_race(vpc, tap, a):
 # shared host the guest's single vCPU is descheduled for tens of ms at a time, between the
 # deletion and enid reading its notification (seen: 55-150 ms; enid's re-add itself
 # follows within 1 ms of the read), so this tier allows 100 ms and reports the figure.
-HEAL_TCG_REPLIES = 10
+# ENI_VPC_HEAL_REPLIES: the kdebug tier's kernel (KASAN, lockdep, kmemleak) is several
+# times slower still, and allows more.
+HEAL_TCG_REPLIES = int(os.environ.get("ENI_VPC_HEAL_REPLIES", "10"))
 
 
 def heal_rules(vpc, tap, a):
