@@ -49,6 +49,13 @@ renumber() {
 }
 renumbered() { n=$(cat "$out/tap.count"); }
 
+if python3 "$here/splat_test.py" >"$out/splat-test.log" 2>&1; then
+	tap ok "splat.py finds each kind of report and passes the debug facilities' boot lines"
+else
+	tap "not ok" "splat.py finds each kind of report and passes the debug facilities' boot lines"
+	sed 's/^/# /' "$out/splat-test.log"
+fi
+
 if ! kdir=$("$top/scripts/kdebug.sh" 2>"$out/kernel.log"); then
 	tap "not ok" "debug kernel builds from linux-source-6.1 (scripts/kdebug.sh)"
 	tail -n 20 "$out/kernel.log" | sed 's/^/# /'
@@ -75,7 +82,7 @@ EOF
 # The guest programs of this tier, beside the qemu tier's (whose runner it calls).
 guest=$out/guest
 if "$top/scripts/kselftest.sh" >"$out/guest-build.log" 2>&1 &&
-	make -C "$here/guest" O="$guest" >>"$out/guest-build.log" 2>&1 &&
+	make -C "$here/guest" O="$guest" QO="$out/guest-lib" >>"$out/guest-build.log" 2>&1 &&
 	install -m 0755 "$top/tests/qemu/guest/run-guest.sh" "$guest/qemu-run-guest.sh"; then
 	tap ok "kdebug guest programs build"
 else
@@ -83,7 +90,6 @@ else
 	tail -n 20 "$out/guest-build.log" | sed 's/^/# /'
 	exit 0
 fi
-rm -rf "$guest/qemu"	# library objects only, not guest programs
 
 # Both guests boot the bzImage: this KASAN kernel's PVH entry (the unpacked vmlinux) dies
 # before printing. slub_debug=A,skbuff_head_cache: the one cache failslab may fail (enid's
@@ -96,6 +102,8 @@ rm -rf "$guest/qemu"	# library objects only, not guest programs
 export ENI_QEMU_BOOT=bzimage ENI_GUEST_MEM=1024
 export ENI_GUEST_APPEND="slub_debug=A,skbuff_head_cache acpi=noirq pci=nomsi ${ENI_KDEBUG_APPEND:-}"
 tq=$(date +%s)
+# No console of an earlier run may stand in for this one's.
+rm -f "$top/build/qemu/$kver/console.log" "$top/build/vpc/$kver/logs/console.log"
 KERNELS=$kver ENI_QEMU_NOFETCH=1 ENI_QEMU_GUEST_EXTRA=$guest \
 	ENI_QEMU_TIMEOUT=${ENI_KDEBUG_TIMEOUT:-2400} "$top/tests/qemu/run.sh" | renumber
 renumbered

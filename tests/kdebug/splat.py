@@ -14,7 +14,7 @@ SPLAT = re.compile(
     r"|KASAN|UBSAN|refcount_t:|ODEBUG:|list_(add|del) corruption"
     r"|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage"
     r"|lock held when returning|unregister_netdevice: waiting for"
-    r"|leaked [0-9]+ references|unreferenced object|suspected memory leak")
+    r"|leaked [0-9]+ references|leaked reference|unreferenced object|suspected memory leak")
 CONTEXT = 12
 
 
