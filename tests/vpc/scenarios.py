@@ -91,8 +91,12 @@ def setup(vpc, tap, a):
         p.append("enictl dump: %s" % dump)
     tap.check("eni_notify is loaded: enictl dump lists the primary (origin present)", p)
 
-    st = vpc.status()
+    # enid is started in the background at boot: on a slow kernel (tests/kdebug) it may not
+    # have its control socket yet
     p = []
+    if vpc.guest.wait_line(r"^enid: \w+: initial sync done", 0, 30) is None:
+        p.append("enid did not report its initial sync within 30 s of boot")
+    st = vpc.status()
     if not st.get("synced") or st.get("source") != "genl":
         p.append("status: source %s synced %s" % (st.get("source"), st.get("synced")))
     if st.get("links"):
