@@ -9,7 +9,6 @@
 
 #include "addressing.h"
 #include "bounds.h"
-#include "enid.h"
 #include "log.h"
 #include "md_fetch.h"
 #include "metadata.h"
@@ -29,17 +28,25 @@ const char *addr_source_name(enum addr_source s)
 	}
 }
 
+static void md_job_changed(void *ctx, struct md_job *j);
+static void md_instance_changed(void *ctx);
+
 /* The metadata fetcher (and with it libcurl) exists only while addressing is not static. */
-int addressing_open(struct enid *d)
+int addressing_open(struct addr_sources *a)
 {
 	int err;
 
-	if (d->md || d->cfg.addressing == ENID_ADDRESSING_STATIC)
+	if (a->md || a->cfg->addressing == ENID_ADDRESSING_STATIC)
 		return 0;
-	err = md_open(d);
+	a->md_ops = (struct md_ops){
+		.job_changed = md_job_changed,
+		.instance_changed = md_instance_changed,
+		.ctx = a,
+	};
+	err = md_open(&a->md, a->loop, a->cfg, &a->md_ops);
 	if (!err)
 		return 0;
-	if (d->cfg.addressing == ENID_ADDRESSING_METADATA) {
+	if (a->cfg->addressing == ENID_ADDRESSING_METADATA) {
 		log_err("addressing = metadata: the metadata fetcher cannot start: %s",
 			strerror(-err));
 		return err;
@@ -50,35 +57,39 @@ int addressing_open(struct enid *d)
 	return 0;
 }
 
-void addressing_close(struct enid *d)
+void addressing_close(struct addr_sources *a)
 {
-	md_close(d);
+	md_close(a->md);
+	a->md = NULL;
+	if (a->rtdump)
+		mnl_socket_close(a->rtdump);
+	a->rtdump = NULL;
 }
 
-void addressing_reconfigure(struct enid *d)
+void addressing_reconfigure(struct addr_sources *a)
 {
-	if (d->md)
-		md_reconfigure(d);
+	if (a->md)
+		md_reconfigure(a->md);
 	else
-		addressing_open(d);
+		addressing_open(a);
 }
 
-void addressing_idle(struct enid *d)
+void addressing_idle(struct addr_sources *a)
 {
-	md_idle(d);
+	md_idle(a->md);
 }
 
 enum pick { PICK_STATIC, PICK_METADATA, PICK_WAIT_INSTANCE, PICK_NONE };
 
-static enum pick pick(struct enid *d, const struct link *l)
+static enum pick pick(struct addr_sources *a, const struct link *l)
 {
-	if (d->cfg.addressing == ENID_ADDRESSING_STATIC)
+	if (a->cfg->addressing == ENID_ADDRESSING_STATIC)
 		return PICK_STATIC;
-	if (d->cfg.addressing == ENID_ADDRESSING_METADATA)
+	if (a->cfg->addressing == ENID_ADDRESSING_METADATA)
 		return PICK_METADATA;
-	if (config_find_mac(&d->cfg, l->facts.mac))
+	if (config_find_mac(a->cfg, l->facts.mac))
 		return PICK_STATIC;
-	switch (md_instance_state(d)) {
+	switch (md_instance_state(a->md)) {
 	case MD_INSTANCE_KNOWN:
 		return PICK_METADATA;
 	case MD_INSTANCE_PROBING:
@@ -88,33 +99,30 @@ static enum pick pick(struct enid *d, const struct link *l)
 	}
 }
 
-void addressing_link_new(struct enid *d, struct link *l)
+void addressing_link_new(struct addr_sources *a, struct link *l)
 {
-	if (l->md || pick(d, l) != PICK_METADATA)
+	if (l->md || pick(a, l) != PICK_METADATA)
 		return;
 	l->addr_src = ADDR_SRC_METADATA;
-	l->md = md_job_start(d, l->facts.ifindex, l->facts.mac);
+	l->md = md_job_start(a->md, l->facts.ifindex, l->facts.mac);
 }
 
-void addressing_link_gone(struct enid *d, struct link *l)
+void addressing_link_gone(struct addr_sources *a, struct link *l)
 {
 	if (!l->md)
 		return;
-	md_job_free(d, l->md);
+	md_job_free(a->md, l->md);
 	l->md = NULL;
 }
 
-bool addressing_is_primary(struct enid *d, const uint8_t mac[6])
+bool addressing_is_primary(struct addr_sources *a, const uint8_t mac[6])
 {
 	uint8_t inst[6];
 
-	return md_instance_mac(d, inst) && !memcmp(inst, mac, 6);
+	return md_instance_mac(a->md, inst) && !memcmp(inst, mac, 6);
 }
 
 /* ---- bounds (bounds.h): the runtime facts, the verdict, the last good answer ---- */
-
-#define PRIMARY_MAX_IFS	  4
-#define PRIMARY_MAX_ADDRS 128
 
 struct primary_dump {
 	int ifindex;
@@ -143,25 +151,19 @@ static void add_ifindex(int *set, unsigned *n, int ifindex)
 }
 
 /*
- * The primary's addresses read last, kept until an address notification names one of
- * those links (kwatch: addressing_addr_changed) or the set of primary links changes: a
- * burst of ENIs asks once, not once per ENI while the burst holds the RTNL lock.
+ * The primary's addresses read last (a->primary) are kept until an address notification
+ * names one of those links (kwatch: addressing_addr_changed) or the set of primary links
+ * changes: a burst of ENIs asks once, not once per ENI while the burst holds the RTNL lock.
  */
-static struct {
-	bool valid;
-	int ifs[PRIMARY_MAX_IFS];
-	unsigned n_ifs, n;
-	struct enid_ip ip[PRIMARY_MAX_IFS * PRIMARY_MAX_ADDRS];
-} primary_cache;
-
 void addressing_addr_changed(void *ctx, int ifindex) /* 0: any */
 {
-	(void)ctx;
+	struct addr_sources *a = ctx;
+
 	if (!ifindex) /* notifications lost: anything may have changed */
-		primary_cache.valid = false;
-	for (unsigned i = 0; primary_cache.valid && i < primary_cache.n_ifs; i++)
-		if (primary_cache.ifs[i] == ifindex)
-			primary_cache.valid = false;
+		a->primary.valid = false;
+	for (unsigned i = 0; a->primary.valid && i < a->primary.n_ifs; i++)
+		if (a->primary.ifs[i] == ifindex)
+			a->primary.valid = false;
 }
 
 /*
@@ -169,33 +171,38 @@ void addressing_addr_changed(void *ctx, int ifindex) /* 0: any */
  * any of its three definitions (the instance mac of the metadata service, the main
  * default route at start, primary = in the config).
  */
-static unsigned primary_addrs(struct enid *d, struct enid_ip *ip)
+static unsigned primary_addrs(struct addr_sources *a, struct enid_ip *ip)
 {
 	char req[RTNL_MSG_MAX] __attribute__((aligned(8)));
 	int ifs[PRIMARY_MAX_IFS];
 	unsigned n_ifs = 0, n = 0;
 
-	add_ifindex(ifs, &n_ifs, d->primary_ifindex);
-	if (d->cfg.primary_ifname[0])
-		add_ifindex(ifs, &n_ifs, (int)if_nametoindex(d->cfg.primary_ifname));
-	for (unsigned i = 0; i < d->n_links; i++) {
-		const struct link *x = d->links[i];
+	add_ifindex(ifs, &n_ifs, *a->primary_ifindex);
+	if (a->cfg->primary_ifname[0])
+		add_ifindex(ifs, &n_ifs, (int)if_nametoindex(a->cfg->primary_ifname));
+	for (unsigned i = 0; i < a->lt->n; i++) {
+		const struct link *x = a->lt->v[i];
 
 		if (x->sm.state != LINK_REMOVED &&
-		    (x->facts.is_primary || addressing_is_primary(d, x->facts.mac) ||
-		     config_names_primary(&d->cfg, x->facts.ifname, x->facts.mac)))
+		    (x->facts.is_primary || addressing_is_primary(a, x->facts.mac) ||
+		     config_names_primary(a->cfg, x->facts.ifname, x->facts.mac)))
 			add_ifindex(ifs, &n_ifs, x->facts.ifindex);
 	}
-	if (primary_cache.valid && primary_cache.n_ifs == n_ifs &&
-	    !memcmp(primary_cache.ifs, ifs, n_ifs * sizeof(ifs[0]))) {
-		memcpy(ip, primary_cache.ip, primary_cache.n * sizeof(*ip));
-		return primary_cache.n;
+	if (a->primary.valid && a->primary.n_ifs == n_ifs &&
+	    !memcmp(a->primary.ifs, ifs, n_ifs * sizeof(ifs[0]))) {
+		memcpy(ip, a->primary.ip, a->primary.n * sizeof(*ip));
+		return a->primary.n;
 	}
-	for (unsigned i = 0; i < n_ifs && d->rtdump; i++) {
+	if (n_ifs && !a->rtdump) {
+		a->rtdump = nl_open(NETLINK_ROUTE, NL_STRICT, 0);
+		if (!a->rtdump)
+			log_warn("primary addresses: netlink socket: %m");
+	}
+	for (unsigned i = 0; i < n_ifs && a->rtdump; i++) {
 		struct primary_dump p = {ifs[i], ip + n, 0};
 		struct nlmsghdr *q =
-			rtnl_build_dump_addrs(req, sizeof(req), ++d->req_seq, AF_UNSPEC, ifs[i]);
-		int err = q ? nl_transact(d->rtdump, q, primary_addr_cb, &p, NULL, 0) : -ENOSPC;
+			rtnl_build_dump_addrs(req, sizeof(req), ++a->seq, AF_UNSPEC, ifs[i]);
+		int err = q ? nl_transact(a->rtdump, q, primary_addr_cb, &p, NULL, 0) : -ENOSPC;
 
 		if (err)
 			log_debug("primary ifindex %d: address dump: %s", ifs[i], strerror(-err));
@@ -205,22 +212,27 @@ static unsigned primary_addrs(struct enid *d, struct enid_ip *ip)
 		if (n + PRIMARY_MAX_ADDRS > PRIMARY_MAX_IFS * PRIMARY_MAX_ADDRS)
 			break;
 	}
-	primary_cache.valid = true;
-	primary_cache.n_ifs = n_ifs;
-	memcpy(primary_cache.ifs, ifs, n_ifs * sizeof(ifs[0]));
-	primary_cache.n = n;
-	memcpy(primary_cache.ip, ip, n * sizeof(*ip));
+	a->primary.valid = true;
+	a->primary.n_ifs = n_ifs;
+	memcpy(a->primary.ifs, ifs, n_ifs * sizeof(ifs[0]));
+	a->primary.n = n;
+	memcpy(a->primary.ip, ip, n * sizeof(*ip));
 	return n;
 }
 
+unsigned addressing_primary_addrs(struct addr_sources *a, struct enid_ip *out)
+{
+	return primary_addrs(a, out);
+}
+
 /* Every address applied to another managed ENI. malloc'd into *out; the count, or -ENOMEM. */
-static int other_eni_addrs(struct enid *d, const struct link *l, struct enid_ip **out)
+static int other_eni_addrs(struct addr_sources *a, const struct link *l, struct enid_ip **out)
 {
 	unsigned n = 0;
 
 	*out = NULL;
-	for (unsigned i = 0; i < d->n_links; i++) {
-		const struct link *x = d->links[i];
+	for (unsigned i = 0; i < a->lt->n; i++) {
+		const struct link *x = a->lt->v[i];
 
 		if (x != l && x->sm.managed && x->sm.state != LINK_REMOVED && x->addr)
 			n += x->addr->n_addrs;
@@ -231,8 +243,8 @@ static int other_eni_addrs(struct enid *d, const struct link *l, struct enid_ip 
 	if (!*out)
 		return -ENOMEM;
 	n = 0;
-	for (unsigned i = 0; i < d->n_links; i++) {
-		const struct link *x = d->links[i];
+	for (unsigned i = 0; i < a->lt->n; i++) {
+		const struct link *x = a->lt->v[i];
 
 		if (x != l && x->sm.managed && x->sm.state != LINK_REMOVED && x->addr) {
 			memcpy(*out + n, x->addr->addrs, x->addr->n_addrs * sizeof(**out));
@@ -257,7 +269,7 @@ static void copy_line(char *dst, size_t len, const char *src)
  * or the [MAC] section's key) and keeps the last good addressing: *out becomes l->addr
  * (0), or, with nothing applied yet, -EINVAL and l->why (nothing of it is applied).
  */
-static int bounds_gate(struct enid *d, struct link *l, enum pick p, struct addressing *out)
+static int bounds_gate(struct addr_sources *a, struct link *l, enum pick p, struct addressing *out)
 {
 	struct enid_ip *prim = malloc(PRIMARY_MAX_IFS * PRIMARY_MAX_ADDRS * sizeof(*prim));
 	struct bounds_host host = {prim, 0, NULL, 0};
@@ -266,7 +278,7 @@ static int bounds_gate(struct enid *d, struct link *l, enum pick p, struct addre
 	struct bounds_verdict v;
 	int n, err;
 
-	n = prim ? other_eni_addrs(d, l, &others) : -ENOMEM;
+	n = prim ? other_eni_addrs(a, l, &others) : -ENOMEM;
 	if (n < 0) {
 		free(prim);
 		snprintf(l->why, sizeof(l->why), "out of memory");
@@ -274,8 +286,8 @@ static int bounds_gate(struct enid *d, struct link *l, enum pick p, struct addre
 	}
 	host.others = others;
 	host.n_others = (unsigned)n;
-	host.n_primary = primary_addrs(d, prim);
-	err = bounds_check(out, &d->cfg.prefix, &host, &v);
+	host.n_primary = primary_addrs(a, prim);
+	err = bounds_check(out, &a->cfg->prefix, &host, &v);
 	free(prim);
 	free(others);
 	if (!err) {
@@ -310,24 +322,35 @@ static int bounds_gate(struct enid *d, struct link *l, enum pick p, struct addre
 	return -EINVAL;
 }
 
-int addressing_resolve(struct enid *d, struct link *l, struct addressing *out)
+/* The job's answer as it would be applied: the metadata, with the [MAC] section's mtu. */
+static void md_candidate(const struct addr_sources *a, const struct link *l,
+			 const struct addressing *good, struct addressing *out)
 {
-	const struct enid_eni_config *eni = config_find_mac(&d->cfg, l->facts.mac);
+	const struct enid_eni_config *eni = config_find_mac(a->cfg, l->facts.mac);
+
+	*out = *good;
+	if (eni && eni->mtu)
+		out->mtu = eni->mtu;
+}
+
+int addressing_resolve(struct addr_sources *a, struct link *l, struct addressing *out)
+{
+	const struct enid_eni_config *eni = config_find_mac(a->cfg, l->facts.mac);
 	const struct addressing *good;
-	enum pick p = pick(d, l);
+	enum pick p = pick(a, l);
 	char mac[18];
 	int err;
 
 	mac_format(l->facts.mac, mac);
 	if (p != PICK_METADATA)
-		addressing_link_gone(d, l);
+		addressing_link_gone(a, l);
 	switch (p) {
 	case PICK_STATIC:
 		l->addr_src = ADDR_SRC_STATIC;
-		err = addressing_from_config(&d->cfg, l->facts.mac, out);
+		err = addressing_from_config(a->cfg, l->facts.mac, out);
 		if (err == -ENOENT)
 			snprintf(l->why, sizeof(l->why), "no [%s] section in the config", mac);
-		return err ? err : bounds_gate(d, l, p, out);
+		return err ? err : bounds_gate(a, l, p, out);
 	case PICK_NONE:
 		l->addr_src = ADDR_SRC_NONE;
 		snprintf(l->why, sizeof(l->why),
@@ -336,7 +359,7 @@ int addressing_resolve(struct enid *d, struct link *l, struct addressing *out)
 	case PICK_WAIT_INSTANCE:
 		l->addr_src = ADDR_SRC_NONE;
 		snprintf(l->why, sizeof(l->why), "no [%s] section; metadata service? %s", mac,
-			 md_instance_why(d));
+			 md_instance_why(a->md));
 		return -EINPROGRESS;
 	case PICK_METADATA:
 		break;
@@ -345,22 +368,20 @@ int addressing_resolve(struct enid *d, struct link *l, struct addressing *out)
 		return -EPERM;
 	l->addr_src = ADDR_SRC_METADATA;
 	if (!l->md) {
-		l->md = md_job_start(d, l->facts.ifindex, l->facts.mac);
+		l->md = md_job_start(a->md, l->facts.ifindex, l->facts.mac);
 		if (!l->md)
 			return -ENOMEM;
 	}
-	if (md_instance_state(d) != MD_INSTANCE_KNOWN) {
+	if (md_instance_state(a->md) != MD_INSTANCE_KNOWN) {
 		/* the primary could be this very MAC: nothing before the service names it */
 		snprintf(l->why, sizeof(l->why), "waiting: the instance mac (primary): %s",
-			 md_instance_why(d));
+			 md_instance_why(a->md));
 		return -EINPROGRESS;
 	}
 	good = md_job_good(l->md);
 	if (good) {
-		*out = *good;
-		if (eni && eni->mtu)
-			out->mtu = eni->mtu;
-		return bounds_gate(d, l, p, out);
+		md_candidate(a, l, good, out);
+		return bounds_gate(a, l, p, out);
 	}
 	snprintf(l->why, sizeof(l->why), "metadata: %s (%u requests)", md_job_why(l->md),
 		 md_job_requests(l->md));
@@ -385,16 +406,18 @@ bool addressing_equal(const struct addressing *a, const struct addressing *b)
 	return true;
 }
 
-void addressing_md_update(struct enid *d, struct md_job *j)
+/* md_ops: a job's state or answer changed. */
+static void md_job_changed(void *ctx, struct md_job *j)
 {
-	struct link *l = links_find(d, md_job_ifindex(j));
+	struct addr_sources *a = ctx;
+	struct link *l = link_table_find(a->lt, md_job_ifindex(j));
 	const struct addressing *good = md_job_good(j);
 	struct addressing now;
 
 	if (!l || l->md != j)
 		return;
 	if (!l->sm.managed || l->sm.state == LINK_REMOVED) {
-		addressing_link_gone(d, l);
+		addressing_link_gone(a, l);
 		return;
 	}
 	if (md_job_busy(j)) {
@@ -406,9 +429,9 @@ void addressing_md_update(struct enid *d, struct md_job *j)
 		snprintf(l->why, sizeof(l->why), "metadata: %s (%u requests)", md_job_why(j),
 			 md_job_requests(j));
 		if (md_job_overdue(j) && l->sm.state == LINK_RESOLVING) {
-			link_event(d, l, LEV_ADDR_LATE);
+			a->ops->late(a->ctx, l);
 			log_warn("%s: no complete metadata answer in %u s: %s; still asking",
-				 l->facts.ifname, d->cfg.metadata_deadline_s, l->why);
+				 l->facts.ifname, a->cfg->metadata_deadline_s, l->why);
 		}
 		return;
 	}
@@ -420,30 +443,37 @@ void addressing_md_update(struct enid *d, struct md_job *j)
 		return; /* taken when udev is done with the link */
 	case LINK_RESOLVING:
 	case LINK_FAILED:
-		link_advance(d, l);
+		a->ops->advance(a->ctx, l);
 		return;
 	default:
 		break;
 	}
 	/* configured (or being configured) and read again: apply only what changed */
-	if (addressing_resolve(d, l, &now) || !l->addr || addressing_equal(&now, l->addr)) {
+	md_candidate(a, l, good, &now);
+	if (!l->addr || addressing_equal(&now, l->addr)) {
 		if (!strncmp(l->why, "refresh: ", 9))
 			l->why[0] = '\0';
+		if (l->addr && l->refused[0]) { /* what is applied passed the bounds */
+			log_info("%s: addressing accepted again", l->facts.ifname);
+			l->refused[0] = '\0';
+		}
 		log_debug("%s: metadata unchanged", l->facts.ifname);
 		return;
 	}
 	log_info("%s: metadata changed (%u -> %u addresses): applying the difference",
 		 l->facts.ifname, l->addr->n_addrs, now.n_addrs);
 	l->dirty = true;
-	link_advance(d, l);
+	a->ops->advance(a->ctx, l);
 }
 
-void addressing_md_instance(struct enid *d)
+/* md_ops: the instance question was answered, or given up. */
+static void md_instance_changed(void *ctx)
 {
-	enum md_instance s = md_instance_state(d);
+	struct addr_sources *a = ctx;
+	enum md_instance s = md_instance_state(a->md);
 
 	if (s == MD_INSTANCE_KNOWN || s == MD_INSTANCE_ABSENT)
-		links_reevaluate(d);
+		a->ops->reevaluate(a->ctx);
 }
 
 static bool link_matches(const struct link *l, const char *what)
@@ -455,19 +485,19 @@ static bool link_matches(const struct link *l, const char *what)
 	return !strcmp(what, l->facts.ifname);
 }
 
-int addressing_refresh(struct enid *d, const char *what, struct sbuf *out)
+int addressing_refresh(struct addr_sources *a, const char *what, struct sbuf *out)
 {
 	bool all = !what || !*what, matched = false;
 	int n = 0;
 
-	if (all && d->cfg.addressing != ENID_ADDRESSING_STATIC &&
-	    (md_instance_state(d) == MD_INSTANCE_ABSENT ||
-	     md_instance_state(d) == MD_INSTANCE_OFF)) {
-		md_instance_probe(d);
+	if (all && a->cfg->addressing != ENID_ADDRESSING_STATIC &&
+	    (md_instance_state(a->md) == MD_INSTANCE_ABSENT ||
+	     md_instance_state(a->md) == MD_INSTANCE_OFF)) {
+		md_instance_probe(a->md);
 		sbuf_printf(out, "asking the metadata service for the instance mac again\n");
 	}
-	for (unsigned i = 0; i < d->n_links; i++) {
-		struct link *l = d->links[i];
+	for (unsigned i = 0; i < a->lt->n; i++) {
+		struct link *l = a->lt->v[i];
 
 		if (!l->sm.managed || l->sm.state == LINK_REMOVED ||
 		    (!all && !link_matches(l, what)))
@@ -481,7 +511,7 @@ int addressing_refresh(struct enid *d, const char *what, struct sbuf *out)
 				    addr_source_name((enum addr_source)l->addr_src));
 			return -EINVAL;
 		}
-		md_job_refresh(d, l->md);
+		md_job_refresh(a->md, l->md);
 		sbuf_printf(out, "%s: reading the metadata again\n", l->facts.ifname);
 		n++;
 	}

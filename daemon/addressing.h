@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Where each ENI's addressing comes from, and the glue between the link state
- * machine (links.c) and the metadata fetcher (md_fetch.c).
+ * Where each ENI's addressing comes from: the config, or the metadata client (md_fetch.h),
+ * checked against bounds.h with the host as it is. It reads the links (link.h) and tells
+ * the link manager what changed through addressing_ops; it owns the metadata client, a
+ * dump socket and its cache of the primary's addresses.
  *
  * addressing = static    the config's [MAC] section
  *            = metadata  the metadata service, by MAC (a [MAC] section may still
@@ -19,12 +21,49 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
+#include "link.h"
+#include "loop.h"
+#include "md_fetch.h"
 #include "plan.h"
 
-struct enid;
-struct link;
+struct md_client;
 struct md_job;
+struct mnl_socket;
 struct sbuf;
+
+/* What addressing tells the link manager. */
+struct addressing_ops {
+	/* l's addressing is ready (or changed): take it */
+	void (*advance)(void *ctx, struct link *l);
+	/* l's metadata is overdue (metadata_deadline_s): report it failed, still asking */
+	void (*late)(void *ctx, struct link *l);
+	/* the instance question was answered: every link is decided again */
+	void (*reevaluate)(void *ctx);
+};
+
+#define PRIMARY_MAX_IFS	  4
+#define PRIMARY_MAX_ADDRS 128
+
+struct addr_sources {
+	const struct enid_config *cfg; /* the daemon's; a reload replaces its contents */
+	struct loop *loop;
+	const struct link_table *lt; /* every link: other ENIs' and the primary's facts */
+	const int *primary_ifindex;  /* the link manager's finding (main default route) */
+	const struct addressing_ops *ops;
+	void *ctx;
+
+	struct md_client *md;	   /* NULL while addressing = static or libcurl is absent */
+	struct md_ops md_ops;	   /* what md tells: addressing's own functions */
+	struct mnl_socket *rtdump; /* the primary's addresses, opened when first needed */
+	uint32_t seq;
+	struct { /* the primary's addresses, until an address event */
+		bool valid;
+		int ifs[PRIMARY_MAX_IFS];
+		unsigned n_ifs, n;
+		struct enid_ip ip[PRIMARY_MAX_IFS * PRIMARY_MAX_ADDRS];
+	} primary;
+};
 
 enum addr_source {
 	ADDR_SRC_NONE,	   /* not resolved yet, or nothing to resolve it with */
@@ -35,16 +74,16 @@ enum addr_source {
 const char *addr_source_name(enum addr_source s);
 
 /* enid start-up / teardown / reload / end of a loop turn. */
-int addressing_open(struct enid *d);
-void addressing_close(struct enid *d);
-void addressing_reconfigure(struct enid *d);
-void addressing_idle(struct enid *d);
+int addressing_open(struct addr_sources *a);
+void addressing_close(struct addr_sources *a);
+void addressing_reconfigure(struct addr_sources *a);
+void addressing_idle(struct addr_sources *a);
 
 /* A new managed link (its kernel event): starts its metadata fetch now when
  * metadata will address it, so the answer is usually there before udev is done. */
-void addressing_link_new(struct enid *d, struct link *l);
+void addressing_link_new(struct addr_sources *a, struct link *l);
 /* The link went away or changed MAC: its fetch is cancelled. */
-void addressing_link_gone(struct enid *d, struct link *l);
+void addressing_link_gone(struct addr_sources *a, struct link *l);
 
 /*
  * The link's addressing now. 0 and *out filled; or
@@ -55,10 +94,14 @@ void addressing_link_gone(struct enid *d, struct link *l);
  *   -ENOMEM
  * Never an empty addressing for a metadata error: a link keeps its last good one.
  */
-int addressing_resolve(struct enid *d, struct link *l, struct addressing *out);
+int addressing_resolve(struct addr_sources *a, struct link *l, struct addressing *out);
+
+/* The primary's addresses with their prefix lengths (read once, then kept until an address
+ * event names one of its links): the count, at most PRIMARY_MAX_IFS * PRIMARY_MAX_ADDRS. */
+unsigned addressing_primary_addrs(struct addr_sources *a, struct enid_ip *out);
 
 /* True when mac is the instance's (the primary's) per the metadata service. */
-bool addressing_is_primary(struct enid *d, const uint8_t mac[6]);
+bool addressing_is_primary(struct addr_sources *a, const uint8_t mac[6]);
 
 /*
  * enictl refresh [IFNAME|MAC]: reads the metadata again for that link (NULL or ""
@@ -67,14 +110,10 @@ bool addressing_is_primary(struct enid *d, const uint8_t mac[6]);
  * into out. Returns the number of links refreshed, or -ENOENT (no such managed
  * link) / -EINVAL (it is not addressed from metadata), with the reason in out.
  */
-int addressing_refresh(struct enid *d, const char *what, struct sbuf *out);
-
-/* Called by md_fetch.c from md_idle(): a job's state changed / the instance's. */
-void addressing_md_update(struct enid *d, struct md_job *j);
-void addressing_md_instance(struct enid *d);
+int addressing_refresh(struct addr_sources *a, const char *what, struct sbuf *out);
 
 /* kwatch's op: an address of link ifindex came or went (the primary's are kept). */
-void addressing_addr_changed(void *ctx, int ifindex);
+void addressing_addr_changed(void *ctx, int ifindex); /* ctx = the addr_sources */
 
 /* Same addresses, gateways, mtu and nodad. */
 bool addressing_equal(const struct addressing *a, const struct addressing *b);

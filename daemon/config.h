@@ -9,7 +9,8 @@
  *                                    the service answered the instance mac at start)
  *   drivers = virtio_net             comma list of managed drivers
  *   table_base = 1000                table of slot s = table_base + s
- *   rule_pref_base = 10000           rule prefs of slot s = base + 3*s + {0,1,2}
+ *   rule_pref_base = 10000           rule prefs of slot s = base + 3*s + {0,1,2}; the
+ *                                    dispatch at base-1..base+2 and base+768 (plan.h)
  *   metric_base = 2000               main-table metric of slot s = base + s
  *   primary =                        ifname or MAC of the primary (empty = auto)
  *   arp_ignore = 1                   net.ipv4.conf.<eni>.arp_ignore
@@ -59,7 +60,9 @@
 
 #include "addr.h" /* struct enid_ip, mac_parse(): every user of config.h has them */
 
+#ifndef ENID_CONFIG_PATH /* daemon/Makefile passes $(SYSCONFDIR)/enid/enid.conf */
 #define ENID_CONFIG_PATH "/etc/enid/enid.conf"
+#endif
 
 /* IFNAMSIZ, without <net/if.h> (it clashes with <linux/if.h> in users' files). */
 #define ENID_IFNAMSIZ 16
@@ -74,8 +77,8 @@
  * table 253..255 or the main rule at pref 32766, and nothing overflows). */
 #define ENID_TABLE_BASE_MIN  255U
 #define ENID_TABLE_BASE_MAX  0xFFFFFF00U
-#define ENID_PREF_BASE_MIN   1U
-#define ENID_PREF_BASE_MAX   (32765U - 3U * ENID_MAX_SLOTS - 2U) /* 31998 */
+#define ENID_PREF_BASE_MIN   2U /* the dispatch starts at base-1; pref 0 is the local rule */
+#define ENID_PREF_BASE_MAX   (32765U - 3U * (ENID_MAX_SLOTS + 1U)) /* 31997: END fits */
 #define ENID_METRIC_BASE_MAX 0xFFFFFF00U
 
 /* Defaults. */

@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/*
- * The control socket <run_dir>/enid.sock: unix stream, root only (SO_PEERCRED).
- * A client sends one line ("status", "status json", "reload", "resync", "refresh [X]");
- * enid answers "ok\n" or "error\n" followed by text, and closes.
- */
+/* The control socket (ctl.h, ctl_proto.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,19 +10,18 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include "addressing.h"
-#include "enid.h"
+#include "ctl.h"
+#include "ctl_proto.h"
 #include "log.h"
 #include "rundir.h"
 #include "util.h"
 
-#define CTL_MAX_REQ 256
-#define STR_(x)	    #x
-#define STR(x)	    STR_(x)
+#define STR_(x) #x
+#define STR(x)	STR_(x)
 
 struct ctl_client {
 	struct watch w;
-	struct enid *d;
+	struct ctl *d;
 	struct ctl_client *next;
 	char in[CTL_MAX_REQ];
 	size_t in_len;
@@ -40,7 +36,7 @@ struct ctl_client {
 
 static bool at_cap_logged;
 
-static void client_free(struct enid *d, struct ctl_client *c)
+static void client_free(struct ctl *d, struct ctl_client *c)
 {
 	struct ctl_client **pp;
 
@@ -50,7 +46,7 @@ static void client_free(struct enid *d, struct ctl_client *c)
 			break;
 		}
 	}
-	loop_del(&d->loop, &c->w);
+	loop_del(d->loop, &c->w);
 	close(c->w.fd);
 	sbuf_free(&c->out);
 	free(c);
@@ -58,7 +54,7 @@ static void client_free(struct enid *d, struct ctl_client *c)
 
 static void answer(struct ctl_client *c, const char *req)
 {
-	struct enid *d = c->d;
+	const struct ctl_ops *ops = c->d->ops;
 	char *msgs = NULL;
 
 	if (c->refused) {
@@ -68,21 +64,21 @@ static void answer(struct ctl_client *c, const char *req)
 	}
 	if (!strcmp(req, "status") || !strcmp(req, "status json")) {
 		sbuf_printf(&c->out, "ok\n");
-		status_format(d, !strcmp(req, "status json"), &c->out);
+		ops->status(ops->ctx, !strcmp(req, "status json"), &c->out);
 	} else if (!strcmp(req, "reload")) {
-		if (enid_reload(d, &msgs) == 0)
+		if (ops->reload(ops->ctx, &msgs) == 0)
 			sbuf_printf(&c->out, "ok\nconfig reloaded\n");
 		else
 			sbuf_printf(&c->out, "error\n%s", msgs ? msgs : "reload failed\n");
 		free(msgs);
 	} else if (!strcmp(req, "refresh") || !strncmp(req, "refresh ", 8)) {
 		struct sbuf msg = {0};
-		int r = addressing_refresh(d, req[7] ? req + 8 : NULL, &msg);
+		int r = ops->refresh(ops->ctx, req[7] ? req + 8 : NULL, &msg);
 
 		sbuf_printf(&c->out, "%s\n%s", r < 0 ? "error" : "ok", msg.s ? msg.s : "");
 		sbuf_free(&msg);
 	} else if (!strcmp(req, "resync")) {
-		enid_resync(d, "requested over the control socket");
+		ops->resync(ops->ctx, "requested over the control socket");
 		sbuf_printf(&c->out, "ok\nresync started\n");
 	} else {
 		sbuf_printf(&c->out, "error\nunknown request \"%.64s\"\n", req);
@@ -92,7 +88,7 @@ static void answer(struct ctl_client *c, const char *req)
 static void client_io(struct watch *w, uint32_t events)
 {
 	struct ctl_client *c = w->data;
-	struct enid *d = c->d;
+	struct ctl *d = c->d;
 
 	if (!c->answering && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
 		for (;;) {
@@ -126,7 +122,7 @@ static void client_io(struct watch *w, uint32_t events)
 			client_free(d, c);
 			return;
 		}
-		loop_mod(&d->loop, w, EPOLLOUT);
+		loop_mod(d->loop, w, EPOLLOUT);
 	}
 	if (!c->answering)
 		return;
@@ -145,7 +141,7 @@ static void client_io(struct watch *w, uint32_t events)
 	client_free(d, c);
 }
 
-static unsigned int clients_count(const struct enid *d)
+static unsigned int clients_count(const struct ctl *d)
 {
 	unsigned int n = 0;
 
@@ -176,7 +172,7 @@ static void refuse_busy(int fd)
 
 static void ctl_accept(struct watch *w, uint32_t events)
 {
-	struct enid *d = w->data;
+	struct ctl *d = w->data;
 	struct ctl_client *c;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -211,17 +207,21 @@ static void ctl_accept(struct watch *w, uint32_t events)
 		c->d = d;
 		c->next = d->clients;
 		d->clients = c;
-		if (loop_watch(&d->loop, &c->w, fd, client_io, c) < 0)
+		if (loop_watch(d->loop, &c->w, fd, client_io, c) < 0)
 			client_free(d, c);
 	}
 }
 
-int ctl_open(struct enid *d)
+int ctl_open(struct ctl *d, struct loop *loop, const char *run_dir, const struct ctl_ops *ops)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	mode_t old;
 	int fd, err;
 
+	d->ops = ops;
+	d->loop = loop;
+	d->run_dir = run_dir;
+	d->fd = -1;
 	err = run_dir_prepare(d->run_dir);
 	if (err)
 		return err;
@@ -260,21 +260,21 @@ int ctl_open(struct enid *d)
 		close(fd);
 		return err;
 	}
-	d->ctl_fd = fd;
-	return loop_watch(&d->loop, &d->ctl_w, fd, ctl_accept, d);
+	d->fd = fd;
+	return loop_watch(d->loop, &d->w, fd, ctl_accept, d);
 }
 
-void ctl_close(struct enid *d)
+void ctl_close(struct ctl *d)
 {
 	char path[PATH_MAX + 16];
 
 	while (d->clients)
 		client_free(d, d->clients);
-	if (d->ctl_fd < 0)
+	if (d->fd < 0)
 		return;
-	loop_del(&d->loop, &d->ctl_w);
-	close(d->ctl_fd);
-	d->ctl_fd = -1;
+	loop_del(d->loop, &d->w);
+	close(d->fd);
+	d->fd = -1;
 	snprintf(path, sizeof(path), "%s/%s", d->run_dir, ENID_SOCK_NAME);
 	unlink(path);
 }

@@ -49,7 +49,7 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 		ok = attr_len_is(attr, sizeof(uint64_t));
 		break;
 	case ENI_NOTIFY_A_IFNAME:
-		ok = attr_string_fits(attr, ENID_IFNAMSIZ) && len > 1;
+		ok = attr_string_fits(attr, ENID_IFNAMSIZ) && mnl_attr_get_str(attr)[0] != '\0';
 		break;
 	case ENI_NOTIFY_A_DRIVER:
 		ok = attr_string_fits(attr, ENI_NOTIFY_DRIVER_LEN);

@@ -17,9 +17,10 @@
 #include <libmnl/libmnl.h>
 
 #include "eni_msg.h"
-#include "enid.h"
+#include "ctl_proto.h"
 #include "genl_ctrl.h"
 #include "nl_util.h"
+#include "version.h"
 
 #define EXIT_USAGE 2
 

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * enid: configures hot-plugged ENIs (secondary NICs) at once, with symmetric policy
- * routing. One epoll loop: event sources (eni_notify genetlink, rtnetlink, udev),
- * signalfd, a retry timerfd, the applier's request socket and the control socket.
+ * routing. This file holds main and wires the parts together, each through its own
+ * header: one epoll loop (loop.h); the event sources (src_genl.h, src_rtnl.h,
+ * src_udev.h) report to the link manager (links.h), which asks addressing
+ * (addressing.h) and is applied by apply.h; the control socket (ctl.h) reaches them
+ * through ctl_ops; signalfd and one timerfd for every timer. It owns the config and
+ * the choice of event source.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -22,14 +26,55 @@
 #include <libmnl/libmnl.h>
 
 #include "addressing.h"
-#include "arp.h"
-#include "enid.h"
+#include "apply.h"
+#include "config_read.h"
+#include "ctl.h"
+#include "ctl_proto.h"
+#include "links.h"
 #include "log.h"
+#include "loop.h"
 #include "nl_util.h"
 #include "owned_file.h"
+#include "src_genl.h"
+#include "src_rtnl.h"
+#include "src_udev.h"
+#include "status.h"
 #include "util.h"
+#include "version.h"
 
 #define REQ_RCVBUF (4 * 1024 * 1024)
+
+enum enid_mode { MODE_NONE, MODE_GENL, MODE_RTNL };
+
+/* The composition root: every part, and what only the daemon as a whole decides. */
+struct enid {
+	struct loop loop;
+	struct enid_config cfg; /* the parts keep &cfg: a reload replaces its contents */
+	char config_path[PATH_MAX];
+	bool config_is_default; /* a missing default file means all defaults */
+	char run_dir[PATH_MAX];
+	int source_opt; /* -1 = as config, else enum enid_source */
+	enum enid_mode mode;
+	bool degraded_logged;
+
+	struct src_ops src_ops; /* what the sources report: to lk */
+	struct genl_src genl;
+	struct rtnl_src rtnl;
+	struct udev_src udev;
+
+	struct links lk;	  /* the links and what enid owns in the kernel */
+	struct addr_sources addr; /* where their addresses come from */
+	struct ctl_ops ctl_ops;
+	struct ctl ctl;
+
+	struct watch sig_w;
+	struct watch timer_w;
+	uint64_t timer_at;
+	bool notified_ready;
+	uint64_t ready_by; /* READY=1 at the latest then (links present at start settled) */
+};
+
+static void enid_timer_rearm(struct enid *d);
 
 static const char usage_text[] =
 	"Usage: enid [OPTION]...\n"
@@ -70,7 +115,7 @@ static const char usage_text[] =
 	"Exit status: 0 on a clean exit, 1 on a start-up error or an invalid\n"
 	"configuration, 2 on a usage error.\n";
 
-const char *enid_mode_name(enum enid_mode m)
+static const char *enid_mode_name(enum enid_mode m)
 {
 	switch (m) {
 	case MODE_GENL:
@@ -128,28 +173,16 @@ static int load_config(const char *path, bool is_default, struct enid_config *cf
 	return err;
 }
 
-void enid_timer_rearm(struct enid *d)
+static void enid_timer_rearm(struct enid *d)
 {
 	struct itimerspec its = {0};
-	uint64_t at = 0;
+	uint64_t at = links_next_timer(&d->lk), t;
 
-	for (unsigned int i = 0; i < d->n_links; i++) {
-		const struct link *l = d->links[i];
-		uint64_t t = l->retry_at;
-
-		if (t && (!at || t < at))
-			at = t;
-		t = l->udev_deadline;
-		if (t && (!at || t < at))
-			at = t;
-		t = l->announce_left ? l->announce_at : 0;
-		if (t && (!at || t < at))
-			at = t;
-	}
 	if (!d->notified_ready && d->ready_by && (!at || d->ready_by < at))
 		at = d->ready_by;
-	if (d->rtnl_retry_at && (!at || d->rtnl_retry_at < at))
-		at = d->rtnl_retry_at;
+	t = rtnl_source_next_timer(&d->rtnl);
+	if (t && (!at || t < at))
+		at = t;
 	if (at == d->timer_at)
 		return;
 	d->timer_at = at;
@@ -169,12 +202,12 @@ static void on_timer(struct watch *w, uint32_t events)
 	if (read(w->fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		log_debug("timerfd: %m");
 	d->timer_at = 0;
-	links_timer(d, now);
-	rtnl_source_timer(d, now);
+	links_timer(&d->lk, now);
+	rtnl_source_timer(&d->rtnl, now);
 	enid_timer_rearm(d);
 }
 
-void enid_set_mode(struct enid *d, enum enid_mode m)
+static void enid_set_mode(struct enid *d, enum enid_mode m)
 {
 	int err;
 
@@ -183,11 +216,15 @@ void enid_set_mode(struct enid *d, enum enid_mode m)
 	if (m == d->mode)
 		return;
 	d->mode = m;
+	d->genl.s.active = m == MODE_GENL;
+	d->rtnl.s.active = m == MODE_RTNL;
 	if (m == MODE_GENL) {
-		rtnl_source_stop(d);
-		d->genl_switch_dump = old == MODE_RTNL;
+		rtnl_source_stop(&d->rtnl);
 		log_info("event source: eni_notify generic netlink");
-		err = genl_source_start_dump(d);
+		/* right after the module loaded its dump can be short (the family registers
+		 * before the module has listed the present devices), so after a switch from
+		 * rtnetlink the first dump only adds; rtnetlink still reports removals */
+		err = genl_source_start_dump(&d->genl, old == MODE_RTNL);
 		if (err)
 			log_err("eni_notify dump: %s", strerror(-err));
 		return;
@@ -199,41 +236,106 @@ void enid_set_mode(struct enid *d, enum enid_mode m)
 		else
 			log_info("event source: rtnetlink");
 		d->degraded_logged = true;
-		err = rtnl_source_start(d);
+		err = rtnl_source_start(&d->rtnl);
 		if (err)
 			log_err("rtnetlink link dump: %s", strerror(-err));
 	}
 }
 
-void enid_resync(struct enid *d, const char *why)
+static void enid_resync(struct enid *d, const char *why)
 {
 	int err = 0;
 
 	log_info("resync: %s", why);
-	links_reevaluate(d);
+	links_reevaluate(&d->lk);
 	if (d->mode == MODE_GENL)
-		err = genl_source_start_dump(d);
+		err = genl_source_start_dump(&d->genl, false);
 	else if (d->mode == MODE_RTNL)
-		err = rtnl_source_start(d);
+		err = rtnl_source_start(&d->rtnl);
 	if (err)
 		log_err("resync dump: %s", strerror(-err));
+}
+
+static struct links *lk_of(void *ctx)
+{
+	return &((struct enid *)ctx)->lk;
+}
+
+/* src_ops: what the event sources report (src.h) */
+static void src_seen(void *ctx, const struct link_facts *f, const char *bus_info, uint64_t us)
+{
+	links_seen(lk_of(ctx), f, bus_info, us);
+}
+
+static void src_gone(void *ctx, int ifindex)
+{
+	links_gone(lk_of(ctx), ifindex);
+}
+
+static void src_dump_begin(void *ctx)
+{
+	links_dump_begin(lk_of(ctx));
+}
+
+static void src_dump_done(void *ctx, bool sweep)
+{
+	links_dump_done(lk_of(ctx), sweep);
+}
+
+static void src_resync(void *ctx, const char *why)
+{
+	enid_resync(ctx, why);
+}
+
+/* The eni_notify family came or went: the event source follows (config source =). */
+static void src_family(void *ctx, bool up)
+{
+	struct enid *d = ctx;
+
+	if (up && d->source_opt != ENID_SOURCE_RTNL)
+		enid_set_mode(d, MODE_GENL);
+	else if (!up && d->source_opt == ENID_SOURCE_AUTO)
+		enid_set_mode(d, MODE_RTNL);
+	else if (!up && d->mode == MODE_GENL)
+		d->mode = MODE_NONE, d->genl.s.active = false;
+}
+
+static bool src_known_driver(void *ctx, int ifindex, char *driver, size_t len)
+{
+	struct enid *d = ctx;
+	struct link *l = links_find(&d->lk, ifindex);
+
+	if (l)
+		snprintf(driver, len, "%s", l->facts.driver);
+	return l != NULL;
+}
+
+static void src_udev_ready(void *ctx, int ifindex, const char *ifname)
+{
+	links_udev_ready(lk_of(ctx), ifindex, ifname);
+}
+
+static void src_timer_changed(void *ctx)
+{
+	enid_timer_rearm(ctx);
 }
 
 static void apply_udev_gate(struct enid *d)
 {
 	bool gate = udev_should_gate(&d->cfg);
+	bool running = udev_source_running(&d->udev);
 
-	if (gate && !d->umon && udev_source_open(d) < 0)
+	if (gate && !running && udev_source_open(&d->udev, &d->loop, &d->src_ops) < 0)
 		gate = false;
-	if (!gate && d->umon)
-		udev_source_close(d);
-	if (gate != d->udev_gate)
+	if (!gate && running)
+		udev_source_close(&d->udev);
+	if (gate != d->lk.udev_gate)
 		log_info("udev: %s", gate ? "configuring links once udev initialized them"
 					  : "not waiting for udev");
-	d->udev_gate = gate;
+	d->lk.udev_gate = gate;
 }
 
-int enid_reload(struct enid *d, char **msgs)
+static int enid_reload(struct enid *d, char **msgs)
 {
 	struct enid_config cfg;
 	int err;
@@ -253,13 +355,13 @@ int enid_reload(struct enid *d, char **msgs)
 		log_warn("reload: a new source = takes effect at the next start");
 	config_free(&d->cfg);
 	d->cfg = cfg;
-	addressing_reconfigure(d);
+	addressing_reconfigure(&d->addr);
 	log_info("reload: %s loaded (%u ENI sections)", d->config_path, d->cfg.n_enis);
-	if (!d->cfg.primary_ifname[0] && !d->cfg.has_primary_mac && !d->primary_ifindex)
-		d->primary_ifindex = apply_find_primary(d);
+	if (!d->cfg.primary_ifname[0] && !d->cfg.has_primary_mac && !d->lk.primary_ifindex)
+		d->lk.primary_ifindex = apply_find_primary(&d->lk);
 	apply_udev_gate(d);
-	links_reevaluate(d);
-	apply_pass(d);
+	links_reevaluate(&d->lk);
+	apply_pass(&d->lk);
 	return 0;
 }
 
@@ -285,14 +387,6 @@ static void on_signal(struct watch *w, uint32_t events)
 	}
 }
 
-static void on_acks(struct watch *w, uint32_t events)
-{
-	struct enid *d = w->data;
-
-	(void)events;
-	rtreq_read(&d->rtreq);
-}
-
 /*
  * READY=1 once every link present at start is configured or has failed (or waits on
  * nothing enid can hurry), bounded by metadata_deadline_s: a unit ordered after enid
@@ -303,8 +397,8 @@ static void maybe_ready(struct enid *d)
 	unsigned int managed = 0, configured = 0, waiting = 0;
 	uint64_t now = now_us();
 
-	for (unsigned int i = 0; i < d->n_links; i++) {
-		const struct link *l = d->links[i];
+	for (unsigned int i = 0; i < d->lk.lt.n; i++) {
+		const struct link *l = d->lk.lt.v[i];
 
 		managed += l->sm.managed;
 		configured += l->sm.managed && l->sm.state == LINK_CONFIGURED;
@@ -326,17 +420,63 @@ static void on_idle(struct loop *l, void *data)
 	struct enid *d = data;
 
 	(void)l;
-	addressing_idle(d); /* metadata answers may make links pending: same turn */
-	apply_pass(d);
-	if (d->synced && !d->notified_ready)
+	addressing_idle(&d->addr); /* metadata answers may make links pending: same turn */
+	apply_pass(&d->lk);
+	if (d->lk.synced && !d->notified_ready)
 		maybe_ready(d);
 }
 
+/* ctl_ops: the control socket's requests (ctl_proto.h) */
+static void ctl_status(void *ctx, bool json, struct sbuf *out)
+{
+	struct enid *d = ctx;
+
+	status_format(&d->lk, enid_mode_name(d->mode), d->mode == MODE_RTNL, json, out);
+}
+
+static int ctl_reload(void *ctx, char **msgs)
+{
+	return enid_reload(ctx, msgs);
+}
+
+static int ctl_refresh(void *ctx, const char *what, struct sbuf *out)
+{
+	struct enid *d = ctx;
+
+	return addressing_refresh(&d->addr, what, out);
+}
+
+static void ctl_resync(void *ctx, const char *why)
+{
+	enid_resync(ctx, why);
+}
+
+/* kwatch_ops: what others did to enid's objects (links) or to addresses (addressing) */
+static void kw_undone(void *ctx, const struct kwatch_undone *u)
+{
+	links_undone(lk_of(ctx), u);
+}
+
+static void kw_lost(void *ctx)
+{
+	links_undone_lost(lk_of(ctx));
+}
+
+static void kw_addr_changed(void *ctx, int ifindex)
+{
+	addressing_addr_changed(&((struct enid *)ctx)->addr, ifindex);
+}
+
 static const struct kwatch_ops kwatch_ops = {
-	.undone = links_undone,
-	.lost = links_undone_lost,
-	.addr_changed = addressing_addr_changed,
+	.undone = kw_undone,
+	.lost = kw_lost,
+	.addr_changed = kw_addr_changed,
 };
+
+static void links_timer_changed(void *ctx)
+{
+	enid_timer_rearm(ctx);
+}
 
 static int open_signals(struct enid *d)
 {
@@ -365,29 +505,29 @@ static int open_timer(struct enid *d)
 	return loop_watch(&d->loop, &d->timer_w, fd, on_timer, d);
 }
 
-static int open_rtnl_sockets(struct enid *d)
-{
-	int err = apply_open(d, REQ_RCVBUF);
-
-	if (err)
-		return err;
-	d->rtdump = nl_open(NETLINK_ROUTE, NL_STRICT, 0);
-	if (!d->rtdump)
-		return -errno;
-	return loop_watch(&d->loop, &d->rtreq_w, rtreq_fd(&d->rtreq), on_acks, d);
-}
-
 static int start_sources(struct enid *d)
 {
 	int err;
 
-	err = rtnl_source_open(d);
+	d->src_ops = (struct src_ops){
+		.seen = src_seen,
+		.gone = src_gone,
+		.dump_begin = src_dump_begin,
+		.dump_done = src_dump_done,
+		.resync = src_resync,
+		.family = src_family,
+		.known_driver = src_known_driver,
+		.udev_ready = src_udev_ready,
+		.timer_changed = src_timer_changed,
+		.ctx = d,
+	};
+	err = rtnl_source_open(&d->rtnl, &d->loop, &d->src_ops);
 	if (err) {
 		log_err("rtnetlink event socket: %s", strerror(-err));
 		return err;
 	}
 	if (d->source_opt != ENID_SOURCE_RTNL) {
-		err = genl_source_open(d);
+		err = genl_source_open(&d->genl, &d->loop, &d->src_ops);
 		if (err && d->source_opt == ENID_SOURCE_GENL) {
 			log_err("generic netlink: %s", strerror(-err));
 			return err;
@@ -395,7 +535,7 @@ static int start_sources(struct enid *d)
 	}
 	if (d->source_opt == ENID_SOURCE_RTNL) {
 		enid_set_mode(d, MODE_RTNL);
-	} else if (d->fam_id) {
+	} else if (genl_source_present(&d->genl)) {
 		enid_set_mode(d, MODE_GENL);
 	} else if (d->source_opt == ENID_SOURCE_AUTO) {
 		enid_set_mode(d, MODE_RTNL);
@@ -409,23 +549,21 @@ static int start_sources(struct enid *d)
 
 static void teardown(struct enid *d)
 {
-	ctl_close(d);
-	udev_source_close(d);
-	genl_source_close(d);
-	rtnl_source_close(d);
-	kwatch_close(&d->kwatch);
-	apply_close(d);
-	if (d->rtdump)
-		mnl_socket_close(d->rtdump);
+	ctl_close(&d->ctl);
+	udev_source_close(&d->udev);
+	genl_source_close(&d->genl);
+	rtnl_source_close(&d->rtnl);
+	kwatch_close(&d->lk.kwatch);
+	apply_close(&d->lk);
 	if (d->sig_w.fd >= 0)
 		close(d->sig_w.fd);
 	if (d->timer_w.fd >= 0)
 		close(d->timer_w.fd);
-	links_free_all(d);
-	announcer_close(&d->ann);
-	addressing_close(d);
-	kstate_free(&d->ks);
-	owned_free(&d->owned);
+	links_free_all(&d->lk);
+	announcer_close(&d->lk.ann);
+	addressing_close(&d->addr);
+	kstate_free(&d->lk.ks);
+	owned_free(&d->lk.owned);
 	config_free(&d->cfg);
 	loop_fini(&d->loop);
 }
@@ -521,33 +659,56 @@ int main(int argc, char **argv)
 	d.source_opt = cli_source >= 0 ? cli_source : (int)d.cfg.source;
 	srandom((unsigned int)(now_us() ^ (uint64_t)getpid()));
 
-	d.sig_w.fd = d.timer_w.fd = d.ctl_fd = -1;
-	announcer_init(&d.ann, d.run_dir);
+	d.sig_w.fd = d.timer_w.fd = d.ctl.fd = -1;
+	d.lk = (struct links){
+		.cfg = &d.cfg,
+		.loop = &d.loop,
+		.addr = &d.addr,
+		.udev = &d.udev,
+		.timer_changed = links_timer_changed,
+		.ctx = &d,
+	};
+	d.addr = (struct addr_sources){
+		.cfg = &d.cfg,
+		.loop = &d.loop,
+		.lt = &d.lk.lt,
+		.primary_ifindex = &d.lk.primary_ifindex,
+		.ops = &links_addressing_ops,
+		.ctx = &d.lk,
+	};
+	announcer_init(&d.lk.ann, d.run_dir);
 	err = loop_init(&d.loop);
 	if (!err)
 		err = open_signals(&d);
 	if (!err)
 		err = open_timer(&d);
 	if (!err)
-		err = open_rtnl_sockets(&d);
+		err = apply_open(&d.lk, REQ_RCVBUF);
 	if (!err)
-		err = kwatch_open(&d.kwatch, &d.loop, &d.cfg, rtreq_portid(&d.rtreq), &kwatch_ops,
-				  &d);
+		err = kwatch_open(&d.lk.kwatch, &d.loop, &d.cfg, rtreq_portid(&d.lk.rtreq),
+				  &kwatch_ops, &d);
 	if (!err)
-		err = addressing_open(&d);
+		err = addressing_open(&d.addr);
 	if (err) {
 		log_err("start-up: %s", strerror(-err));
 		goto out;
 	}
-	err = ctl_open(&d);
+	d.ctl_ops = (struct ctl_ops){
+		.status = ctl_status,
+		.reload = ctl_reload,
+		.refresh = ctl_refresh,
+		.resync = ctl_resync,
+		.ctx = &d,
+	};
+	err = ctl_open(&d.ctl, &d.loop, d.run_dir, &d.ctl_ops);
 	if (err)
 		goto out;
-	slots_load(&d.slots, d.run_dir);
-	owned_load(&d.owned, d.run_dir);
+	slots_load(&d.lk.slots, d.run_dir);
+	owned_load(&d.lk.owned, d.run_dir);
 	if (!d.cfg.primary_ifname[0] && !d.cfg.has_primary_mac) {
-		d.primary_ifindex = apply_find_primary(&d);
-		if (d.primary_ifindex)
-			log_info("primary: ifindex %d (main default route)", d.primary_ifindex);
+		d.lk.primary_ifindex = apply_find_primary(&d.lk);
+		if (d.lk.primary_ifindex)
+			log_info("primary: ifindex %d (main default route)", d.lk.primary_ifindex);
 		else
 			log_info("primary: none (no main default route)");
 	}

@@ -64,6 +64,49 @@ static void push_addr(struct kreqs *q, enum kreq_op op, int ifindex, const struc
 	}
 }
 
+/* The order the dispatch's rules are added in: END, START, base-1, base+0, base+1. */
+static int host_rank(const struct enid_config *cfg, uint32_t pref)
+{
+	if (pref == host_pref_end(cfg))
+		return 0;
+	if (pref == host_pref(cfg, 3))
+		return 1;
+	return 2 + (int)(pref - host_pref(cfg, 0));
+}
+
+void kdiff_host(const struct enid_config *cfg, const struct host_plan *hp, const struct kstate *ks,
+		struct kreqs *out)
+{
+	for (int rank = 0; rank <= 4; rank++) {
+		for (unsigned int i = 0; i < hp->n_rules; i++) {
+			const struct plan_rule *r = &hp->rules[i];
+			bool have = false;
+
+			if (host_rank(cfg, r->pref) != rank)
+				continue;
+			for (size_t k = 0; k < ks->n_rules && !have; k++)
+				have = !ks->rules[k].other_selectors &&
+				       rule_same(&ks->rules[k].r, r);
+			if (!have)
+				push_rule(out, KREQ_NEWRULE, r);
+		}
+	}
+	for (int rank = 4; rank >= 0; rank--) {
+		for (size_t k = 0; k < ks->n_rules; k++) {
+			const struct krule *kr = &ks->rules[k];
+			bool wanted = false;
+
+			if (kr->r.protocol != ENID_RTPROT || !host_pref_is(cfg, kr->r.pref) ||
+			    host_rank(cfg, kr->r.pref) != rank)
+				continue;
+			for (unsigned int i = 0; i < hp->n_rules && !wanted; i++)
+				wanted = !kr->other_selectors && rule_same(&kr->r, &hp->rules[i]);
+			if (!wanted)
+				push_rule(out, KREQ_DELRULE, &kr->r);
+		}
+	}
+}
+
 /* Ours in the slot (or on its link) and not planned (p NULL: nothing is planned). */
 static void stale(const struct enid_config *cfg, const struct kstate *ks, unsigned int slot,
 		  int ifindex, const struct owned *own, const struct plan *p, struct kreqs *out)

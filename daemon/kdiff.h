@@ -76,6 +76,16 @@ void kdiff_orphans(const struct enid_config *cfg, const struct kstate *ks,
 		   bool (*had_slot)(int oif, unsigned int slot, const void *ctx), const void *ctx,
 		   struct kreqs *out);
 
+/*
+ * The dispatch in front of the slots (host_plan(), plan.h): adds of what hp wants and ks
+ * lacks, END first and the catch-all last (a goto's target exists before the goto, and
+ * no lookup is sent past the slots before its subnet's dispatch is in); then deletes of
+ * the protocol-ENID_RTPROT rules at the dispatch's prefs that hp does not want, the
+ * catch-all first. hp empty: the dispatch goes.
+ */
+void kdiff_host(const struct enid_config *cfg, const struct host_plan *hp, const struct kstate *ks,
+		struct kreqs *out);
+
 /* The request as a netlink message in buf, or NULL when it does not fit. */
 struct nlmsghdr *kreq_build(void *buf, size_t len, uint32_t seq, const struct kreq *r);
 /* "add route", "delete rule", ... for logs. */

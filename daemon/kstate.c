@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <linux/fib_rules.h>
+
 #include "kstate.h"
 
 void kstate_reset(struct kstate *ks)
@@ -194,8 +196,16 @@ static bool ip_eq_or_any(const struct enid_ip *a, const struct enid_ip *b)
 	return ip_eq(a, b);
 }
 
+static uint8_t rule_action(const struct plan_rule *r)
+{
+	return r->action ? r->action : FR_ACT_TO_TBL;
+}
+
 bool rule_same(const struct plan_rule *a, const struct plan_rule *b)
 {
+	if (rule_action(a) != rule_action(b) ||
+	    (rule_action(a) == FR_ACT_GOTO && a->goto_pref != b->goto_pref))
+		return false;
 	return a->family == b->family && a->pref == b->pref && a->table == b->table &&
 	       a->suppress_prefixlength == b->suppress_prefixlength && a->protocol == b->protocol &&
 	       ip_eq_or_any(&a->src, &b->src);

@@ -64,7 +64,9 @@ static bool undone_of(struct kwatch *kw, const struct nlmsghdr *nlh, struct kwat
 		u->what = KW_RULE;
 		u->rule = r;
 		u->slot = krule_slot(kw->cfg, &r);
-		return u->slot != 0;
+		u->host =
+			!u->slot && r.r.protocol == ENID_RTPROT && host_pref_is(kw->cfg, r.r.pref);
+		return u->slot != 0 || u->host;
 	case RTM_DELROUTE:
 		if (rtnl_parse_route(nlh, &rt))
 			return false;

@@ -23,6 +23,7 @@ enum kwatch_what { KW_RULE, KW_ROUTE, KW_ADDR };
 struct kwatch_undone {
 	enum kwatch_what what;
 	unsigned int slot;   /* rules and routes: the slot whose range holds it */
+	bool host;	     /* rules: one of the dispatch in front of the slots (plan.h) */
 	int ifindex;	     /* main-table routes: their link; addresses: theirs; else 0 */
 	struct enid_ip ip;   /* addresses: the address */
 	struct krule rule;   /* rules: as deleted */

@@ -10,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addressing.h"
-#include "arp.h"
-#include "enid.h"
+#include "links.h"
 #include "log.h"
 #include "util.h"
 
@@ -20,60 +18,52 @@
 #define RETRY_MAX_US	30000000ULL /* never wait more than 30 s */
 #define UDEV_TIMEOUT_US 30000000ULL /* udevd stuck or gone: configure anyway */
 
-struct link *links_find(struct enid *d, int ifindex)
+struct link *links_find(struct links *d, int ifindex)
 {
-	for (unsigned int i = 0; i < d->n_links; i++)
-		if (d->links[i]->facts.ifindex == ifindex)
-			return d->links[i];
-	return NULL;
+	return link_table_find(&d->lt, ifindex);
 }
 
-static struct link *link_new(struct enid *d, int ifindex)
+static struct link *link_new(struct links *d, int ifindex)
 {
 	struct link *l;
 
-	if (d->n_links == d->cap_links) {
-		unsigned int ncap = d->cap_links ? d->cap_links * 2 : 16;
-		struct link **p = realloc(d->links, ncap * sizeof(*p));
+	if (d->lt.n == d->lt.cap) {
+		unsigned int ncap = d->lt.cap ? d->lt.cap * 2 : 16;
+		struct link **p = realloc(d->lt.v, ncap * sizeof(*p));
 
 		if (!p)
 			return NULL;
-		d->links = p;
-		d->cap_links = ncap;
+		d->lt.v = p;
+		d->lt.cap = ncap;
 	}
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
 	l->facts.ifindex = ifindex;
-	d->links[d->n_links++] = l;
+	d->lt.v[d->lt.n++] = l;
 	return l;
 }
 
-void link_destroy(struct enid *d, struct link *l)
+static void link_destroy(struct links *d, struct link *l)
 {
-	for (unsigned int i = 0; i < d->n_links; i++) {
-		if (d->links[i] != l)
+	for (unsigned int i = 0; i < d->lt.n; i++) {
+		if (d->lt.v[i] != l)
 			continue;
-		d->links[i] = d->links[--d->n_links];
+		d->lt.v[i] = d->lt.v[--d->lt.n];
 		break;
 	}
-	addressing_link_gone(d, l);
+	addressing_link_gone(d->addr, l);
 	free(l->addr);
 	free(l);
 }
 
-void links_free_all(struct enid *d)
+void links_free_all(struct links *d)
 {
-	while (d->n_links)
-		link_destroy(d, d->links[0]);
-	free(d->links);
-	d->links = NULL;
-	d->cap_links = 0;
-}
-
-bool link_settled(const struct link *l)
-{
-	return link_sm_settled(&l->sm, l->waiting_addr || l->pending);
+	while (d->lt.n)
+		link_destroy(d, d->lt.v[0]);
+	free(d->lt.v);
+	d->lt.v = NULL;
+	d->lt.cap = 0;
 }
 
 static uint64_t backoff_us(unsigned int attempts)
@@ -88,10 +78,10 @@ static uint64_t backoff_us(unsigned int attempts)
 	return delay / 2 + (uint64_t)random() % (delay / 2 + 1);
 }
 
-static void link_gate(struct enid *d, struct link *l);
-static void link_resolve(struct enid *d, struct link *l);
+static void link_gate(struct links *d, struct link *l);
+static void link_resolve(struct links *d, struct link *l);
 
-static void link_configured(struct enid *d, struct link *l)
+static void link_configured(struct links *d, struct link *l)
 {
 	l->attempts = 0;
 	l->dirty = false;
@@ -100,7 +90,7 @@ static void link_configured(struct enid *d, struct link *l)
 	if (!l->t_conf) {
 		l->t_conf = now_us();
 		log_info("%s: configured: slot %u table %u, %u addresses, in %llu us",
-			 l->facts.ifname, l->slot, table_for_slot(&d->cfg, l->slot),
+			 l->facts.ifname, l->slot, table_for_slot(d->cfg, l->slot),
 			 l->addr ? l->addr->n_addrs : 0,
 			 (unsigned long long)(l->t_conf - l->t_event));
 	} else {
@@ -108,7 +98,7 @@ static void link_configured(struct enid *d, struct link *l)
 	}
 }
 
-void link_event(struct enid *d, struct link *l, enum link_ev ev)
+void link_event(struct links *d, struct link *l, enum link_ev ev)
 {
 	enum link_state was = l->sm.state;
 	unsigned int act;
@@ -129,7 +119,7 @@ void link_event(struct enid *d, struct link *l, enum link_ev ev)
 	if (act & LACT_ARM_UDEV) {
 		log_debug("%s: waiting for udev", l->facts.ifname);
 		l->udev_deadline = now_us() + UDEV_TIMEOUT_US;
-		enid_timer_rearm(d);
+		d->timer_changed(d->ctx);
 	}
 	if (act & LACT_APPLY)
 		l->pending = true;
@@ -143,7 +133,7 @@ void link_event(struct enid *d, struct link *l, enum link_ev ev)
 		l->dirty = true;
 		log_warn("%s: %s; retry %u in %llu ms", l->facts.ifname, l->why, l->attempts,
 			 (unsigned long long)(delay / 1000));
-		enid_timer_rearm(d);
+		d->timer_changed(d->ctx);
 	}
 	if (act & LACT_CONFIGURED)
 		link_configured(d, l);
@@ -158,7 +148,7 @@ void link_event(struct enid *d, struct link *l, enum link_ev ev)
 		link_resolve(d, l);
 }
 
-void link_failed(struct enid *d, struct link *l, const char *fmt, ...)
+void link_failed(struct links *d, struct link *l, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -170,40 +160,40 @@ void link_failed(struct enid *d, struct link *l, const char *fmt, ...)
 		l->attempts++;
 		l->retry_at = now_us() + backoff_us(l->attempts);
 		log_warn("%s: %s; retry %u", l->facts.ifname, l->why, l->attempts);
-		enid_timer_rearm(d);
+		d->timer_changed(d->ctx);
 		return;
 	}
 	link_event(d, l, LEV_FAILED);
 }
 
-static void refresh_primary(struct enid *d, struct link *l)
+static void refresh_primary(struct links *d, struct link *l)
 {
-	bool cfg_names_one = d->cfg.primary_ifname[0] || d->cfg.has_primary_mac;
+	bool cfg_names_one = d->cfg->primary_ifname[0] || d->cfg->has_primary_mac;
 
 	l->facts.is_primary = !cfg_names_one && d->primary_ifindex == l->facts.ifindex;
 }
 
-static bool link_is_managed(struct enid *d, struct link *l)
+static bool link_is_managed(struct links *d, struct link *l)
 {
 	const struct enid_eni_config *eni;
 
-	if (!config_driver_managed(&d->cfg, l->facts.driver))
+	if (!config_driver_managed(d->cfg, l->facts.driver))
 		return false;
 	refresh_primary(d, l);
-	if (l->facts.is_primary || config_names_primary(&d->cfg, l->facts.ifname, l->facts.mac) ||
-	    addressing_is_primary(d, l->facts.mac))
+	if (l->facts.is_primary || config_names_primary(d->cfg, l->facts.ifname, l->facts.mac) ||
+	    addressing_is_primary(d->addr, l->facts.mac))
 		return false;
-	eni = config_find_mac(&d->cfg, l->facts.mac);
+	eni = config_find_mac(d->cfg, l->facts.mac);
 	return !(eni && eni->unmanaged);
 }
 
 /* Acts once udev has finished with the link (its final name), where udevd runs. */
-static void link_gate(struct enid *d, struct link *l)
+static void link_gate(struct links *d, struct link *l)
 {
 	char name[IFNAMSIZ];
 
 	if (d->udev_gate && !l->udev_ready) {
-		if (!udev_link_initialized(d, l->facts.ifindex, name)) {
+		if (!udev_link_initialized(d->udev, l->facts.ifindex, name)) {
 			link_event(d, l, LEV_UDEV_WAIT);
 			return;
 		}
@@ -217,12 +207,12 @@ static void link_gate(struct enid *d, struct link *l)
 }
 
 /* Asks the addressing source (static or metadata, addressing.c) and steps on its answer. */
-static void link_resolve(struct enid *d, struct link *l)
+static void link_resolve(struct links *d, struct link *l)
 {
 	struct addressing a;
 	int err;
 
-	err = addressing_resolve(d, l, &a);
+	err = addressing_resolve(d->addr, l, &a);
 	l->waiting_addr = err == -EINPROGRESS;
 	if (err == -EPERM) {
 		link_event(d, l, LEV_UNMANAGED);
@@ -261,7 +251,7 @@ static void link_resolve(struct enid *d, struct link *l)
 	link_event(d, l, LEV_ADDR_READY);
 }
 
-void link_advance(struct enid *d, struct link *l)
+void link_advance(struct links *d, struct link *l)
 {
 	if (!l->sm.managed || l->sm.state == LINK_REMOVED)
 		return;
@@ -271,7 +261,8 @@ void link_advance(struct enid *d, struct link *l)
 		link_resolve(d, l);
 }
 
-void links_seen(struct enid *d, const struct link_facts *f, const char *bus_info, uint64_t event_us)
+void links_seen(struct links *d, const struct link_facts *f, const char *bus_info,
+		uint64_t event_us)
 {
 	struct link *l = links_find(d, f->ifindex);
 	char mac[18];
@@ -294,7 +285,7 @@ void links_seen(struct enid *d, const struct link_facts *f, const char *bus_info
 		log_info("%s: new link ifindex %d mac %s driver %s%s%s", l->facts.ifname,
 			 l->facts.ifindex, mac_format(l->facts.mac, mac), l->facts.driver,
 			 l->bus_info[0] ? " bus " : "", l->bus_info);
-		addressing_link_new(d, l); /* metadata: ask now, in parallel with udev */
+		addressing_link_new(d->addr, l); /* metadata: ask now, in parallel with udev */
 		link_event(d, l, LEV_MANAGED);
 		return;
 	}
@@ -309,7 +300,7 @@ void links_seen(struct enid *d, const struct link_facts *f, const char *bus_info
 		log_warn("%s: MAC changed to %s: starting over", l->facts.ifname,
 			 mac_format(f->mac, mac));
 		memcpy(l->facts.mac, f->mac, 6);
-		addressing_link_gone(d, l);
+		addressing_link_gone(d->addr, l);
 		snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", f->ifname);
 		/* the old slot is cleaned (no apply waits less); the new MAC starts over */
 		link_event(d, l, LEV_UNMANAGED);
@@ -332,7 +323,7 @@ void links_seen(struct enid *d, const struct link_facts *f, const char *bus_info
 		link_gate(d, l);
 }
 
-void links_gone(struct enid *d, int ifindex)
+void links_gone(struct links *d, int ifindex)
 {
 	struct link *l = links_find(d, ifindex);
 
@@ -340,7 +331,7 @@ void links_gone(struct enid *d, int ifindex)
 		return;
 	if (l->sm.managed)
 		log_info("%s: removed", l->facts.ifname);
-	addressing_link_gone(d, l);
+	addressing_link_gone(d->addr, l);
 	l->pending = false;
 	l->retry_at = 0;
 	l->udev_deadline = 0;
@@ -348,7 +339,7 @@ void links_gone(struct enid *d, int ifindex)
 	link_event(d, l, LEV_GONE);
 }
 
-void links_udev_ready(struct enid *d, int ifindex, const char *ifname)
+void links_udev_ready(struct links *d, int ifindex, const char *ifname)
 {
 	struct link *l = links_find(d, ifindex);
 
@@ -365,15 +356,20 @@ void links_udev_ready(struct enid *d, int ifindex, const char *ifname)
 	}
 }
 
-void links_dump_done(struct enid *d, bool sweep)
+void links_dump_begin(struct links *d)
 {
-	for (unsigned int i = 0; sweep && i < d->n_links;) {
-		struct link *l = d->links[i];
-		unsigned int before = d->n_links;
+	d->gen++;
+}
+
+void links_dump_done(struct links *d, bool sweep)
+{
+	for (unsigned int i = 0; sweep && i < d->lt.n;) {
+		struct link *l = d->lt.v[i];
+		unsigned int before = d->lt.n;
 
 		if (l->gen != d->gen && l->sm.state != LINK_REMOVED)
 			links_gone(d, l->facts.ifindex);
-		if (d->n_links == before)
+		if (d->lt.n == before)
 			i++;
 	}
 	if (!d->synced) {
@@ -382,10 +378,10 @@ void links_dump_done(struct enid *d, bool sweep)
 	}
 }
 
-void links_reevaluate(struct enid *d)
+void links_reevaluate(struct links *d)
 {
-	for (unsigned int i = 0; i < d->n_links; i++) {
-		struct link *l = d->links[i];
+	for (unsigned int i = 0; i < d->lt.n; i++) {
+		struct link *l = d->lt.v[i];
 		bool was = l->sm.managed;
 
 		if (l->sm.state == LINK_REMOVED)
@@ -414,10 +410,30 @@ void links_reevaluate(struct enid *d)
 	d->orphans_pending = true;
 }
 
-void links_timer(struct enid *d, uint64_t now)
+static void earliest(uint64_t *at, uint64_t t)
 {
-	for (unsigned int i = 0; i < d->n_links; i++) {
-		struct link *l = d->links[i];
+	if (t && (!*at || t < *at))
+		*at = t;
+}
+
+uint64_t links_next_timer(const struct links *d)
+{
+	uint64_t at = 0;
+
+	for (unsigned int i = 0; i < d->lt.n; i++) {
+		const struct link *l = d->lt.v[i];
+
+		earliest(&at, l->retry_at);
+		earliest(&at, l->udev_deadline);
+		earliest(&at, l->announce_left ? l->announce_at : 0);
+	}
+	return at;
+}
+
+void links_timer(struct links *d, uint64_t now)
+{
+	for (unsigned int i = 0; i < d->lt.n; i++) {
+		struct link *l = d->lt.v[i];
 
 		if (l->udev_deadline && l->udev_deadline <= now) {
 			l->udev_deadline = 0;
@@ -443,7 +459,7 @@ void links_timer(struct enid *d, uint64_t now)
  * a dump before the missing pieces go back. heal.c caps the rate.
  */
 /* Puts back at once exactly what was deleted, before the full apply compares the rest. */
-static void link_repair(struct enid *d, struct link *l, const struct kwatch_undone *u)
+static void link_repair(struct links *d, struct link *l, const struct kwatch_undone *u)
 {
 	struct kreqs q = {0};
 	struct kreq r = {.op = u->what == KW_RULE ? KREQ_NEWRULE : KREQ_NEWROUTE};
@@ -482,7 +498,7 @@ static uint32_t heal_key(const struct kwatch_undone *u)
 	return h;
 }
 
-static void link_heal(struct enid *d, struct link *l, const char *what,
+static void link_heal(struct links *d, struct link *l, const char *what,
 		      const struct kwatch_undone *u)
 {
 	uint64_t now = now_us(), delay = 0;
@@ -512,14 +528,14 @@ static void link_heal(struct enid *d, struct link *l, const char *what,
 		 l->facts.ifname, what, u->who, l->heal.in_window, HEAL_WINDOW_US / 1000000ULL,
 		 (unsigned long long)(delay / 1000));
 	l->retry_at = now + delay;
-	enid_timer_rearm(d);
+	d->timer_changed(d->ctx);
 }
 
-static struct link *link_of_slot(struct enid *d, unsigned int slot)
+static struct link *link_of_slot(struct links *d, unsigned int slot)
 {
-	for (unsigned int i = 0; slot && i < d->n_links; i++)
-		if (d->links[i]->slot == slot && d->links[i]->sm.managed && !d->links[i]->cleanup)
-			return d->links[i];
+	for (unsigned int i = 0; slot && i < d->lt.n; i++)
+		if (d->lt.v[i]->slot == slot && d->lt.v[i]->sm.managed && !d->lt.v[i]->cleanup)
+			return d->lt.v[i];
 	return NULL;
 }
 
@@ -535,9 +551,16 @@ static bool addr_planned(const struct link *l, const struct enid_ip *ip)
 
 void links_undone(void *ctx, const struct kwatch_undone *u)
 {
-	struct enid *d = ctx;
+	struct links *d = ctx;
 	struct link *l;
 
+	if (u->what == KW_RULE && u->host) {
+		if (!d->host_stale)
+			log_warn("a dispatch rule (pref %u) was deleted by %s: adding it again",
+				 u->rule.r.pref, u->who ? u->who : "another process");
+		d->host_stale = true; /* the next pass compares the dispatch with the kernel */
+		return;
+	}
 	if (u->what == KW_ADDR) {
 		l = links_find(d, u->ifindex);
 		if (l && l->sm.managed && addr_planned(l, &u->ip))
@@ -552,11 +575,12 @@ void links_undone(void *ctx, const struct kwatch_undone *u)
 
 void links_undone_lost(void *ctx)
 {
-	struct enid *d = ctx;
+	struct links *d = ctx;
 
 	log_warn("rule/route/address notifications lost (ENOBUFS): applying every ENI again");
-	for (unsigned int i = 0; i < d->n_links; i++) {
-		struct link *l = d->links[i];
+	d->host_stale = true;
+	for (unsigned int i = 0; i < d->lt.n; i++) {
+		struct link *l = d->lt.v[i];
 
 		if (l->sm.managed && l->sm.state == LINK_CONFIGURED) {
 			l->dirty = true;
@@ -565,24 +589,24 @@ void links_undone_lost(void *ctx)
 	}
 }
 
-void links_announce_idle(struct enid *d)
+void links_announce_idle(struct links *d)
 {
 	uint64_t now;
 	bool later = false;
 
 	if (rtreq_busy(&d->rtreq))
 		return;
-	for (unsigned int i = 0; i < d->n_links; i++)
-		if (d->links[i]->pending && d->links[i]->sm.managed)
+	for (unsigned int i = 0; i < d->lt.n; i++)
+		if (d->lt.v[i]->pending && d->lt.v[i]->sm.managed)
 			return;
 	now = now_us();
-	for (unsigned int i = 0; i < d->n_links; i++) {
-		struct link *l = d->links[i];
+	for (unsigned int i = 0; i < d->lt.n; i++) {
+		struct link *l = d->lt.v[i];
 		struct announce_link a = {l->facts.ifindex, l->facts.ifname, l->facts.mac, l->addr};
 
 		if (!l->announce_left || l->announce_at > now)
 			continue;
-		if (!d->cfg.gratuitous_arp || l->sm.state != LINK_CONFIGURED) {
+		if (!d->cfg->gratuitous_arp || l->sm.state != LINK_CONFIGURED) {
 			l->announce_left = 0;
 			continue;
 		}
@@ -593,14 +617,36 @@ void links_announce_idle(struct enid *d)
 		}
 	}
 	if (later)
-		enid_timer_rearm(d);
+		d->timer_changed(d->ctx);
 }
 
-void links_arp_filter_sync(struct enid *d)
+void links_arp_filter_sync(struct links *d)
 {
 	bool any = false;
 
-	for (unsigned int i = 0; i < d->n_links && !any; i++)
-		any = d->links[i]->slot != 0;
-	arp_filter_sync(&d->ann, d->cfg.host_arp_filter && any);
+	for (unsigned int i = 0; i < d->lt.n && !any; i++)
+		any = d->lt.v[i]->slot != 0;
+	arp_filter_sync(&d->ann, d->cfg->host_arp_filter && any);
 }
+
+/* addressing_ops: what addressing (addressing.h) tells the link manager */
+static void addr_advance(void *ctx, struct link *l)
+{
+	link_advance(ctx, l);
+}
+
+static void addr_late(void *ctx, struct link *l)
+{
+	link_event(ctx, l, LEV_ADDR_LATE);
+}
+
+static void addr_reevaluate(void *ctx)
+{
+	links_reevaluate(ctx);
+}
+
+const struct addressing_ops links_addressing_ops = {
+	.advance = addr_advance,
+	.late = addr_late,
+	.reevaluate = addr_reevaluate,
+};

@@ -49,13 +49,19 @@ void loop_del(struct loop *l, struct watch *w)
 		epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, NULL);
 }
 
+void loop_again(struct loop *l)
+{
+	l->again = true;
+}
+
 int loop_run(struct loop *l)
 {
 	struct epoll_event evs[16];
 
 	while (!l->quit) {
-		int n = epoll_wait(l->epfd, evs, 16, -1);
+		int n = epoll_wait(l->epfd, evs, 16, l->again ? 0 : -1);
 
+		l->again = false;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

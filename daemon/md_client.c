@@ -10,7 +10,7 @@
 #include <sys/timerfd.h>
 
 #include "addressing.h"
-#include "enid.h"
+#include "version.h"
 #include "log.h"
 #include "md_client.h"
 #include "util.h"
@@ -27,8 +27,7 @@ struct md_curl_req *md_request(struct md_client *c, enum md_req_kind kind, struc
 
 	snprintf(url, sizeof(url), "%s%s", c->base, path);
 	if (kind == MD_REQ_TOKEN) {
-		snprintf(hdr, sizeof(hdr), "%s: %u", MD_HDR_TOKEN_TTL,
-			 c->d->cfg.metadata_token_ttl);
+		snprintf(hdr, sizeof(hdr), "%s: %u", MD_HDR_TOKEN_TTL, c->cfg->metadata_token_ttl);
 		header = hdr;
 	} else if (c->tok.state == MD_TOK_VALID) {
 		snprintf(hdr, sizeof(hdr), "%s: %s", MD_HDR_TOKEN, c->tok.token);
@@ -36,7 +35,7 @@ struct md_curl_req *md_request(struct md_client *c, enum md_req_kind kind, struc
 		gen = c->tok.gen;
 	}
 	r = md_curl_start(c->http, url, kind == MD_REQ_TOKEN, header,
-			  (long)c->d->cfg.metadata_timeout_ms, "enid/" ENID_VERSION);
+			  (long)c->cfg->metadata_timeout_ms, "enid/" ENID_VERSION);
 	if (!r)
 		return NULL;
 	r->owner = j;
@@ -83,7 +82,7 @@ static void consider(uint64_t *at, uint64_t t)
 
 void md_sched_rearm(struct md_client *c)
 {
-	uint64_t at = 0, deadline = (uint64_t)c->d->cfg.metadata_deadline_s * 1000000u;
+	uint64_t at = 0, deadline = (uint64_t)c->cfg->metadata_deadline_s * 1000000u;
 	struct itimerspec its = {0};
 
 	for (struct md_job *j = c->jobs; j; j = j->next) {
@@ -130,7 +129,7 @@ static void on_sched(struct watch *w, uint32_t events)
 		c->refresh_at = now + (uint64_t)c->refresh_s * 1000000u;
 		for (struct md_job *j = c->jobs; j; j = j->next)
 			if (!j->dead && !j->active && j->have_good)
-				md_job_refresh(c->d, j);
+				md_job_refresh(c, j);
 	}
 	md_sched_rearm(c);
 }
@@ -139,7 +138,7 @@ static void on_sched(struct watch *w, uint32_t events)
 
 static void apply_settings(struct md_client *c)
 {
-	const struct enid_config *cfg = &c->d->cfg;
+	const struct enid_config *cfg = c->cfg;
 	size_t n = strlen(cfg->metadata_url), sl = strlen(ENID_MD_URL_SUFFIX);
 
 	snprintf(c->base, sizeof(c->base), "%.*s", (int)(n >= sl ? n - sl : 0), cfg->metadata_url);
@@ -155,50 +154,53 @@ static void token_reset(struct md_client *c)
 		md_curl_cancel(c->http, c->tok_req);
 		c->tok_req = NULL;
 	}
-	md_token_reset(&c->tok, c->d->cfg.metadata_token);
+	md_token_reset(&c->tok, c->cfg->metadata_token);
 }
 
-int md_open(struct enid *d)
+int md_open(struct md_client **out, struct loop *loop, const struct enid_config *cfg,
+	    const struct md_ops *ops)
 {
 	struct md_client *c;
 	char why[300];
 	int fd, err;
 
+	*out = NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->d = d;
+	c->cfg = cfg;
+	c->ops = ops;
+	c->loop = loop;
 	c->sched_w.fd = -1;
-	err = md_curl_open(&c->http, &d->loop, MD_MAX_CONNS, on_done, c, why, sizeof(why));
+	err = md_curl_open(&c->http, loop, MD_MAX_CONNS, on_done, c, why, sizeof(why));
 	if (err) {
 		if (err == -ENOPKG)
 			log_err("metadata: cannot load libcurl: %s", why);
 		free(c);
 		return err;
 	}
-	d->md = c;
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (fd < 0) {
 		err = -errno;
 		goto fail;
 	}
-	err = loop_watch(&d->loop, &c->sched_w, fd, on_sched, c);
+	err = loop_watch(loop, &c->sched_w, fd, on_sched, c);
 	if (err)
 		goto fail;
 	apply_settings(c);
 	token_reset(c);
 	if (c->addressing != ENID_ADDRESSING_STATIC)
-		md_instance_probe(d);
+		md_instance_probe(c);
 	md_sched_rearm(c);
+	*out = c;
 	return 0;
 fail:
-	md_close(d);
+	md_close(c);
 	return err;
 }
 
-void md_close(struct enid *d)
+void md_close(struct md_client *c)
 {
-	struct md_client *c = d->md;
 
 	if (!c)
 		return;
@@ -207,16 +209,14 @@ void md_close(struct enid *d)
 	md_curl_close(c->http); /* cancels every request */
 	md_jobs_reap(c);
 	if (c->sched_w.fd >= 0) {
-		loop_del(&d->loop, &c->sched_w);
+		loop_del(c->loop, &c->sched_w);
 		close(c->sched_w.fd);
 	}
 	free(c);
-	d->md = NULL;
 }
 
-void md_reconfigure(struct enid *d)
+void md_reconfigure(struct md_client *c)
 {
-	struct md_client *c = d->md;
 	char old_base[ENID_MD_URL_LEN];
 	enum md_token_mode old_mode;
 	unsigned old_refresh;
@@ -253,7 +253,7 @@ void md_reconfigure(struct enid *d)
 	}
 	if (c->addressing != ENID_ADDRESSING_STATIC &&
 	    (c->inst == MD_INSTANCE_OFF || c->inst == MD_INSTANCE_ABSENT))
-		md_instance_probe(d);
+		md_instance_probe(c);
 	if (c->addressing == ENID_ADDRESSING_STATIC && c->inst == MD_INSTANCE_PROBING) {
 		if (c->inst_req)
 			md_curl_cancel(c->http, c->inst_req);
@@ -263,28 +263,40 @@ void md_reconfigure(struct enid *d)
 	md_sched_rearm(c);
 }
 
-void md_idle(struct enid *d)
+void md_idle(struct md_client *c)
 {
-	struct md_client *c = d->md;
 
 	if (!c)
 		return;
-	/* a notification may cause another (a link that starts its fetch): a few passes */
-	for (int pass = 0, more = 1; more && pass < 4; pass++) {
-		more = 0;
-		if (c->inst_notify) {
+	/*
+	 * A notification may cause another (a link that starts its fetch): pass again while
+	 * one was given, but tell each job and the instance once per call; what changes
+	 * again is told at the next loop turn.
+	 */
+	unsigned turn = ++c->idle_turn;
+	bool inst_told = false;
+
+	for (bool more = true; more;) {
+		more = false;
+		if (c->inst_notify && !inst_told) {
 			c->inst_notify = false;
-			addressing_md_instance(d);
-			more = 1;
+			inst_told = more = true;
+			c->ops->instance_changed(c->ops->ctx);
 		}
 		for (struct md_job *j = c->jobs; j; j = j->next) {
-			if (j->dead || !j->notify)
+			if (j->dead || !j->notify || j->told == turn)
 				continue;
 			j->notify = false;
-			addressing_md_update(d, j);
-			more = 1;
+			j->told = turn;
+			more = true;
+			c->ops->job_changed(c->ops->ctx, j);
 		}
 	}
+	for (struct md_job *j = c->jobs; j && !c->loop->again; j = j->next)
+		if (!j->dead && j->notify)
+			loop_again(c->loop);
+	if (c->inst_notify)
+		loop_again(c->loop);
 	md_curl_idle(c->http);
 	md_jobs_reap(c);
 }

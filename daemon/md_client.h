@@ -27,9 +27,10 @@ struct md_job {
 	int ifindex;
 	uint8_t mac[6];
 	struct md_fetch f;
-	bool active; /* a fetch is not complete yet */
-	bool dead;   /* md_job_free()d: freed at md_idle() */
-	bool notify; /* tell addressing at md_idle() */
+	bool active;   /* a fetch is not complete yet */
+	bool dead;     /* md_job_free()d: freed at md_idle() */
+	bool notify;   /* tell ops at md_idle() */
+	unsigned told; /* the md_idle() turn that last told it */
 	uint64_t retry_at;
 	uint64_t started; /* this fetch */
 	uint64_t first;	  /* first fetch, for the deadline */
@@ -45,7 +46,9 @@ struct md_job {
 };
 
 struct md_client {
-	struct enid *d;
+	const struct enid_config *cfg;
+	const struct md_ops *ops;
+	struct loop *loop;
 	struct md_curl *http;
 	struct watch sched_w; /* timerfd: retries, token renewal and retry, refresh */
 	uint64_t sched_at;
@@ -67,6 +70,7 @@ struct md_client {
 	unsigned inst_attempt, inst_auth_fails;
 	bool inst_late_logged;
 	char inst_why[MD_WHY_LEN];
+	unsigned idle_turn; /* md_idle() calls */
 	/* metadata_refresh_interval */
 	uint64_t refresh_at;
 };

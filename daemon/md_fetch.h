@@ -21,9 +21,9 @@
  * new one replaces it. After metadata_deadline_s without any complete answer a job
  * is "overdue" (the link is reported failed) and goes on retrying at the cap.
  *
- * Jobs and the instance state report changes through addressing_md_update() and
- * addressing_md_instance(), called from md_idle() at the end of a loop turn, never
- * from inside the fetcher's own calls (no re-entrancy into the link state machine).
+ * Jobs and the instance state report changes through md_ops, called from md_idle() at
+ * the end of a loop turn, never from inside the fetcher's own calls (no re-entrancy into
+ * the link state machine); md_idle() tells each job and the instance at most once.
  */
 #ifndef ENID_MD_FETCH_H
 #define ENID_MD_FETCH_H
@@ -32,10 +32,18 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "loop.h"
 #include "plan.h"
 
-struct enid;
+struct md_client;
 struct md_job;
+
+/* What the client reports, from md_idle(). */
+struct md_ops {
+	void (*job_changed)(void *ctx, struct md_job *j); /* its state or answer changed */
+	void (*instance_changed)(void *ctx);		  /* the instance question's */
+	void *ctx;
+};
 
 #define MD_MAX_CONNS 16 /* connections to the service at once; more transfers queue */
 
@@ -46,31 +54,34 @@ enum md_instance {
 	MD_INSTANCE_ABSENT,  /* addressing = auto: no answer within metadata_deadline_s */
 };
 
-/* Creates the curl multi handle and both timerfds in d->loop; asks for the instance
- * mac when addressing is auto or metadata. 0 or -errno. */
-int md_open(struct enid *d);
-void md_close(struct enid *d);
+/* Creates the curl multi handle and the schedule timerfd in loop; asks for the instance
+ * mac when addressing is auto or metadata. cfg stays the daemon's (a reload replaces its
+ * contents, then calls md_reconfigure). 0 and *out, or -errno. */
+int md_open(struct md_client **out, struct loop *loop, const struct enid_config *cfg,
+	    const struct md_ops *ops);
+/* Every function takes NULL as "no client": static addressing. */
+void md_close(struct md_client *c);
 /* After a reload: a new URL or token mode restarts the token and every running
  * fetch; a new addressing mode may start the instance question. */
-void md_reconfigure(struct enid *d);
+void md_reconfigure(struct md_client *c);
 /* End of a loop turn: deliver notifications, free what was let go. */
-void md_idle(struct enid *d);
+void md_idle(struct md_client *c);
 
 /* (Re)starts the instance question unless it is answered or running. */
-void md_instance_probe(struct enid *d);
-enum md_instance md_instance_state(const struct enid *d);
+void md_instance_probe(struct md_client *c);
+enum md_instance md_instance_state(const struct md_client *c);
 /* The instance mac when known. */
-bool md_instance_mac(const struct enid *d, uint8_t mac[6]);
+bool md_instance_mac(const struct md_client *c, uint8_t mac[6]);
 /* Why the instance question is not answered yet ("" when it is). */
-const char *md_instance_why(const struct enid *d);
+const char *md_instance_why(const struct md_client *c);
 
 /* Starts fetching mac's addressing for ifindex. NULL when out of memory. */
-struct md_job *md_job_start(struct enid *d, int ifindex, const uint8_t mac[6]);
+struct md_job *md_job_start(struct md_client *c, int ifindex, const uint8_t mac[6]);
 /* Reads the metadata again: a new fetch when the last one is complete (the good
  * answer stays until a complete new one replaces it), else the next retry at once. */
-void md_job_refresh(struct enid *d, struct md_job *j);
+void md_job_refresh(struct md_client *c, struct md_job *j);
 /* Cancels its requests; freed at the next md_idle(). */
-void md_job_free(struct enid *d, struct md_job *j);
+void md_job_free(struct md_client *c, struct md_job *j);
 
 int md_job_ifindex(const struct md_job *j);
 /* The last complete, valid answer, or NULL. */

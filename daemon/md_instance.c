@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "enid.h"
 #include "log.h"
 #include "md_client.h"
 #include "util.h"
@@ -19,13 +18,13 @@ static void probe_give_up(struct md_client *c)
 	c->inst_notify = true;
 	log_warn("metadata: no answer from %s in %u s (%s): addressing auto uses the [MAC] "
 		 "sections only ('enictl refresh' asks again)",
-		 base, c->d->cfg.metadata_deadline_s, c->inst_why);
+		 base, c->cfg->metadata_deadline_s, c->inst_why);
 }
 
 static void probe_backoff(struct md_client *c, const char *why)
 {
 	uint64_t now = now_us(), delay;
-	bool late = md_deadline_passed(now, c->inst_started, c->d->cfg.metadata_deadline_s);
+	bool late = md_deadline_passed(now, c->inst_started, c->cfg->metadata_deadline_s);
 
 	if (strcmp(why, c->inst_why))
 		log_info("metadata: instance mac: %s", why);
@@ -36,7 +35,7 @@ static void probe_backoff(struct md_client *c, const char *why)
 	}
 	if (!c->inst_late_logged && late) {
 		log_warn("metadata: still no instance mac after %u s (%s); asking on",
-			 c->d->cfg.metadata_deadline_s, why);
+			 c->cfg->metadata_deadline_s, why);
 		c->inst_late_logged = true;
 	}
 	delay = metadata_backoff_us(c->inst_attempt++, MD_BACKOFF_BASE_US, MD_BACKOFF_CAP_US,
@@ -111,14 +110,13 @@ void md_instance_tick(struct md_client *c, uint64_t now)
 		c->inst_retry_at = 0;
 		md_instance_step(c);
 	} else if (c->addressing == ENID_ADDRESSING_AUTO && !c->inst_req &&
-		   md_deadline_passed(now, c->inst_started, c->d->cfg.metadata_deadline_s)) {
+		   md_deadline_passed(now, c->inst_started, c->cfg->metadata_deadline_s)) {
 		probe_give_up(c);
 	}
 }
 
-void md_instance_probe(struct enid *d)
+void md_instance_probe(struct md_client *c)
 {
-	struct md_client *c = d->md;
 
 	if (!c || c->inst == MD_INSTANCE_KNOWN || c->inst == MD_INSTANCE_PROBING)
 		return;
@@ -131,20 +129,20 @@ void md_instance_probe(struct enid *d)
 	md_instance_step(c);
 }
 
-enum md_instance md_instance_state(const struct enid *d)
+enum md_instance md_instance_state(const struct md_client *c)
 {
-	return d->md ? d->md->inst : MD_INSTANCE_OFF;
+	return c ? c->inst : MD_INSTANCE_OFF;
 }
 
-bool md_instance_mac(const struct enid *d, uint8_t mac[6])
+bool md_instance_mac(const struct md_client *c, uint8_t mac[6])
 {
-	if (!d->md || d->md->inst != MD_INSTANCE_KNOWN)
+	if (!c || c->inst != MD_INSTANCE_KNOWN)
 		return false;
-	memcpy(mac, d->md->inst_mac, 6);
+	memcpy(mac, c->inst_mac, 6);
 	return true;
 }
 
-const char *md_instance_why(const struct enid *d)
+const char *md_instance_why(const struct md_client *c)
 {
-	return d->md ? d->md->inst_why : "";
+	return c ? c->inst_why : "";
 }

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "enid.h"
 #include "log.h"
 #include "md_client.h"
 #include "util.h"
@@ -32,7 +31,7 @@ static void job_backoff(struct md_client *c, struct md_job *j, int r)
 	uint64_t now = now_us(), delay;
 
 	if (!j->overdue && !j->have_good &&
-	    md_deadline_passed(now, j->first, c->d->cfg.metadata_deadline_s))
+	    md_deadline_passed(now, j->first, c->cfg->metadata_deadline_s))
 		j->overdue = true;
 	delay = md_retry_delay(j->f.attempt, j->f.lag, j->overdue, (uint32_t)random());
 	snprintf(j->why, sizeof(j->why), "%s", j->f.why);
@@ -146,7 +145,7 @@ void md_jobs_tick(struct md_client *c, uint64_t now)
 			metadata_fetch_retry(&j->f);
 			md_job_round(c, j);
 		} else if (!j->overdue && !j->have_good &&
-			   md_deadline_passed(now, j->first, c->d->cfg.metadata_deadline_s)) {
+			   md_deadline_passed(now, j->first, c->cfg->metadata_deadline_s)) {
 			j->overdue = true;
 			j->notify = true;
 		}
@@ -168,9 +167,8 @@ void md_jobs_reap(struct md_client *c)
 	}
 }
 
-struct md_job *md_job_start(struct enid *d, int ifindex, const uint8_t mac[6])
+struct md_job *md_job_start(struct md_client *c, int ifindex, const uint8_t mac[6])
 {
-	struct md_client *c = d->md;
 	struct md_job *j;
 
 	if (!c)
@@ -191,9 +189,8 @@ struct md_job *md_job_start(struct enid *d, int ifindex, const uint8_t mac[6])
 	return j;
 }
 
-void md_job_refresh(struct enid *d, struct md_job *j)
+void md_job_refresh(struct md_client *c, struct md_job *j)
 {
-	struct md_client *c = d->md;
 
 	if (!c || !j || j->dead)
 		return;
@@ -214,9 +211,8 @@ void md_job_refresh(struct enid *d, struct md_job *j)
 	md_job_round(c, j);
 }
 
-void md_job_free(struct enid *d, struct md_job *j)
+void md_job_free(struct md_client *c, struct md_job *j)
 {
-	struct md_client *c = d->md;
 
 	if (!c || !j || j->dead)
 		return;

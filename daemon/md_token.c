@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "enid.h"
 #include "log.h"
 #include "md_client.h"
 #include "util.h"
@@ -66,11 +65,11 @@ void md_token_put(struct md_client *c)
 
 void md_token_done(struct md_client *c, struct md_curl_req *r, long http, const char *err)
 {
-	unsigned ttl = c->d->cfg.metadata_token_ttl;
+	unsigned ttl = c->cfg->metadata_token_ttl;
 	char why[MD_WHY_LEN];
 
 	c->tok_req = NULL;
-	switch (md_token_put_done(&c->tok, c->d->cfg.metadata_token, http, err, r->body, r->len,
+	switch (md_token_put_done(&c->tok, c->cfg->metadata_token, http, err, r->body, r->len,
 				  r->sent_us, ttl, why, sizeof(why))) {
 	case MD_TOKEN_STEP_USE:
 		if (c->tok.why[0])
@@ -102,7 +101,7 @@ void md_token_401(struct md_client *c, unsigned gen)
 
 bool md_token_403(struct md_client *c)
 {
-	bool say, use = md_token_after_403(&c->tok, c->d->cfg.metadata_token, &say);
+	bool say, use = md_token_after_403(&c->tok, c->cfg->metadata_token, &say);
 
 	if (say && !use)
 		log_warn("metadata: 403 without a token: the instance requires one, "

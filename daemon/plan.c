@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 
 #include "plan.h"
@@ -122,6 +123,7 @@ static void add_rule(struct plan *out, const struct enid_ip *src, uint32_t pref,
 {
 	struct plan_rule *r = &out->rules[out->n_rules++];
 
+	r->action = FR_ACT_TO_TBL;
 	r->family = src->family;
 	r->pref = pref;
 	r->src = *src;
@@ -257,5 +259,94 @@ int link_plan(const struct enid_config *cfg, const struct link_facts *facts,
 
 	add_sysctl(out, facts->ifname, "arp_ignore", cfg->arp_ignore);
 	add_sysctl(out, facts->ifname, "arp_announce", cfg->arp_announce);
+	return 0;
+}
+
+uint32_t host_pref(const struct enid_config *cfg, unsigned k)
+{
+	return cfg->rule_pref_base - 1 + k;
+}
+
+uint32_t host_pref_end(const struct enid_config *cfg)
+{
+	return cfg->rule_pref_base + 3 * (ENID_MAX_SLOTS + 1);
+}
+
+bool host_pref_is(const struct enid_config *cfg, uint32_t pref)
+{
+	return (pref >= host_pref(cfg, 0) && pref <= host_pref(cfg, 3)) ||
+	       pref == host_pref_end(cfg);
+}
+
+static void host_rule(struct host_plan *out, int family, uint32_t pref, const struct enid_ip *src,
+		      uint8_t action, uint32_t target)
+{
+	struct plan_rule *r = &out->rules[out->n_rules++];
+
+	memset(r, 0, sizeof(*r));
+	r->family = family;
+	r->pref = pref;
+	if (src)
+		r->src = *src;
+	r->suppress_prefixlength = -1;
+	r->protocol = ENID_RTPROT;
+	r->action = action;
+	r->goto_pref = target;
+}
+
+static bool ip_listed(const struct enid_ip *list, unsigned n, const struct enid_ip *ip)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (list[i].prefixlen == ip->prefixlen && enid_ip_same_addr(&list[i], ip))
+			return true;
+	return false;
+}
+
+#define HOST_MAX_PRIMARY 16 /* per family */
+
+int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsigned n_subnets,
+	      const struct enid_ip *primary, unsigned n_primary, struct host_plan *out)
+{
+	static const int fams[2] = {AF_INET, AF_INET6};
+	uint32_t end = host_pref_end(cfg), start = host_pref(cfg, 3);
+	struct enid_ip seen[2 * ENID_MAX_SLOTS];
+	unsigned n_seen = 0;
+
+	out->n_rules = 0;
+	for (int f = 0; f < 2; f++) {
+		unsigned n_nets = 0, n_prim = 0, from = n_seen;
+		struct enid_ip unset = {.family = fams[f]};
+
+		for (unsigned i = 0; i < n_subnets; i++) {
+			struct enid_ip net = enid_ip_network(&subnets[i]);
+
+			if (net.family != fams[f] || ip_listed(seen + from, n_seen - from, &net))
+				continue;
+			if (n_seen == sizeof(seen) / sizeof(seen[0])) {
+				out->n_rules = 0;
+				return -ENOSPC;
+			}
+			seen[n_seen++] = net;
+			n_nets++;
+		}
+		if (!n_nets)
+			continue;
+		unset.prefixlen = enid_ip_len(fams[f]) * 8;
+		host_rule(out, fams[f], host_pref(cfg, 0), &unset, FR_ACT_GOTO, end);
+		for (unsigned i = 0; i < n_primary && n_prim < HOST_MAX_PRIMARY; i++) {
+			struct enid_ip p = primary[i];
+
+			if (p.family != fams[f])
+				continue;
+			p.prefixlen = enid_ip_len(p.family) * 8;
+			host_rule(out, fams[f], host_pref(cfg, 0), &p, FR_ACT_GOTO, end);
+			n_prim++;
+		}
+		for (unsigned i = from; i < n_seen; i++)
+			host_rule(out, fams[f], host_pref(cfg, 1), &seen[i], FR_ACT_GOTO, start);
+		host_rule(out, fams[f], host_pref(cfg, 2), NULL, FR_ACT_GOTO, end);
+		host_rule(out, fams[f], start, NULL, FR_ACT_NOP, 0);
+		host_rule(out, fams[f], end, NULL, FR_ACT_NOP, 0);
+	}
 	return 0;
 }

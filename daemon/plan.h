@@ -20,6 +20,19 @@
  * v6 prefsrc), and table-T v6 routes carry metric 1024 (what the kernel
  * stores for 0), so the plan equals what a dump reads back.
  * Every route and rule carries protocol ENID_RTPROT.
+ *
+ * In front of the slots, the dispatch (host_plan(), per family that an ENI uses), so that
+ * a lookup whose source is no ENI's walks a few rules, not three per ENI address:
+ *   base-1  from 0.0.0.0/32 (::/128) goto END   no source chosen yet (unbound sockets)
+ *           from <P>/32 (/128) goto END         each address of the primary
+ *   base+0  from <N> goto START                 each distinct ENI subnet N
+ *   base+1  goto END                            everything else (forwarded, containers)
+ *   base+2  nop (START)
+ *   base+3 .. base+3*255+2                      the slots' rules, as above
+ *   END = base+3*256  nop
+ * A source in an ENI subnet reaches the slots; the primary's traffic and everyone else's
+ * pays three rules at most and goes on at END, where other software's rules and main
+ * follow as before. The dispatch exists while an ENI holds addresses.
  */
 #ifndef ENID_PLAN_H
 #define ENID_PLAN_H
@@ -78,10 +91,20 @@ struct plan_route {
 struct plan_rule {
 	int family;
 	uint32_t pref;
-	struct enid_ip src;	   /* the address, prefixlen 32 / 128 */
-	uint32_t table;		   /* T or RT_TABLE_MAIN */
+	struct enid_ip src;	   /* the address, prefixlen 32 / 128; family 0 = from all */
+	uint32_t table;		   /* T or RT_TABLE_MAIN; 0 for goto and nop */
 	int suppress_prefixlength; /* -1 = none, else 0 */
 	uint8_t protocol;	   /* ENID_RTPROT */
+	uint8_t action;		   /* FR_ACT_TO_TBL (0 means the same), FR_ACT_GOTO, FR_ACT_NOP */
+	uint32_t goto_pref;	   /* FR_ACT_GOTO: the target */
+};
+
+#define HOST_MAX_RULES (2 * (2 + 16) + 2 * ENID_MAX_SLOTS + 6)
+
+/* The dispatch in front of the slots (see the scheme above). */
+struct host_plan {
+	struct plan_rule rules[HOST_MAX_RULES];
+	unsigned n_rules;
 };
 
 struct plan_sysctl {
@@ -122,6 +145,21 @@ struct plan {
  */
 int link_plan(const struct enid_config *cfg, const struct link_facts *facts,
 	      const struct addressing *addressing, unsigned slot, struct plan *out);
+
+/*
+ * The dispatch for the ENI subnets (network addresses with their prefix lengths, any
+ * order, duplicates allowed) and the primary's addresses (at most 16 per family are
+ * used): rules only for the families the subnets have; none when there is no subnet.
+ * -ENOSPC when there are more distinct subnets than fit (then *out is empty: every
+ * lookup walks the slots, as without a dispatch).
+ */
+int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsigned n_subnets,
+	      const struct enid_ip *primary, unsigned n_primary, struct host_plan *out);
+/* The dispatch's prefs: host_pref(cfg, 0) = base-1 .. 3 = base+2 (START), and END. */
+uint32_t host_pref(const struct enid_config *cfg, unsigned k);
+uint32_t host_pref_end(const struct enid_config *cfg);
+/* A pref of the dispatch (ours when the rule has protocol ENID_RTPROT). */
+bool host_pref_is(const struct enid_config *cfg, uint32_t pref);
 
 /* Slot arithmetic; slot must be 1..ENID_MAX_SLOTS. */
 uint32_t table_for_slot(const struct enid_config *cfg, unsigned slot);

@@ -145,9 +145,11 @@ struct nlmsghdr *rtnl_build_rule(void *buf, size_t len, uint32_t seq, uint16_t t
 	frh->family = (uint8_t)r->family;
 	frh->src_len = r->src.family ? (uint8_t)r->src.prefixlen : 0;
 	frh->table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
-	frh->action = FR_ACT_TO_TBL;
+	frh->action = r->action ? r->action : FR_ACT_TO_TBL;
 	if (!mnl_attr_put_u32_check(nlh, len, FRA_PRIORITY, r->pref) ||
-	    !mnl_attr_put_u32_check(nlh, len, FRA_TABLE, r->table) ||
+	    (r->table && !mnl_attr_put_u32_check(nlh, len, FRA_TABLE, r->table)) ||
+	    (frh->action == FR_ACT_GOTO &&
+	     !mnl_attr_put_u32_check(nlh, len, FRA_GOTO, r->goto_pref)) ||
 	    !mnl_attr_put_u8_check(nlh, len, FRA_PROTOCOL, r->protocol))
 		return NULL;
 	if (r->src.family && r->src.prefixlen && !put_ip(nlh, len, FRA_SRC, &r->src))
@@ -450,7 +452,7 @@ int rtnl_parse_rule(const struct nlmsghdr *nlh, struct krule *out)
 	out->r.family = frh->family;
 	out->r.table = frh->table;
 	out->r.suppress_prefixlength = -1;
-	out->action = frh->action;
+	out->r.action = frh->action;
 	if (frh->dst_len || frh->tos || (frh->flags & FIB_RULE_INVERT))
 		out->other_selectors = true;
 	mnl_attr_for_each(a, nlh, sizeof(*frh))
@@ -474,6 +476,11 @@ int rtnl_parse_rule(const struct nlmsghdr *nlh, struct krule *out)
 			if (!attr_u32(a, &v))
 				return -EINVAL;
 			out->r.suppress_prefixlength = (int)v;
+			break;
+		case FRA_GOTO:
+			if (!attr_u32(a, &v))
+				return -EINVAL;
+			out->r.goto_pref = v;
 			break;
 		case FRA_PROTOCOL:
 			if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)

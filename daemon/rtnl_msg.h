@@ -48,8 +48,7 @@ struct kroute {
 
 /* A rule as RTM_NEWRULE dumps it. */
 struct krule {
-	struct plan_rule r;
-	uint8_t action;	      /* FR_ACT_* */
+	struct plan_rule r;   /* r.action: FR_ACT_* as dumped */
 	bool other_selectors; /* dst, iif, oif, fwmark, ...: not a shape we add */
 };
 

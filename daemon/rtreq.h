@@ -17,7 +17,7 @@
 
 struct mnl_socket;
 
-enum batch_kind { BATCH_APPLY, BATCH_CLEANUP, BATCH_ORPHANS, BATCH_REPAIR };
+enum batch_kind { BATCH_APPLY, BATCH_CLEANUP, BATCH_ORPHANS, BATCH_REPAIR, BATCH_HOST };
 
 struct batch_result {
 	enum batch_kind kind;

@@ -1,9 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/*
- * udev gating: a link is configured only once udevd has finished with it (renamed,
- * initialized), so enid never races udev's rename. Without udevd (or outside the
- * initial network namespace, where udevd does not see the links) it acts at once.
- */
+/* udev gating (src_udev.h): the monitor of udevd's "net" events and the query of one link. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +9,10 @@
 #include <sys/stat.h>
 #include <libudev.h>
 
-#include "enid.h"
+#include <net/if.h>
+
 #include "log.h"
+#include "src_udev.h"
 
 static bool in_initial_netns(void)
 {
@@ -40,30 +38,30 @@ bool udev_should_gate(const struct enid_config *cfg)
 
 static void udev_read(struct watch *w, uint32_t events)
 {
-	struct enid *d = w->data;
+	struct udev_src *u = w->data;
 	struct udev_device *dev;
 
 	(void)events;
-	while ((dev = udev_monitor_receive_device(d->umon))) {
+	while ((dev = udev_monitor_receive_device(u->mon))) {
 		const char *action = udev_device_get_action(dev);
 		const char *idx = udev_device_get_property_value(dev, "IFINDEX");
 
 		if (action && idx && (!strcmp(action, "add") || !strcmp(action, "move")))
-			links_udev_ready(d, atoi(idx), udev_device_get_sysname(dev));
+			u->ops->udev_ready(u->ops->ctx, atoi(idx), udev_device_get_sysname(dev));
 		udev_device_unref(dev);
 	}
 }
 
-bool udev_link_initialized(struct enid *d, int ifindex, char *name)
+bool udev_link_initialized(struct udev_src *u, int ifindex, char *name)
 {
 	struct udev_device *dev;
 	char id[32];
 	bool ok;
 
-	if (!d->udev)
+	if (!u->udev)
 		return false;
 	snprintf(id, sizeof(id), "n%d", ifindex);
-	dev = udev_device_new_from_device_id(d->udev, id);
+	dev = udev_device_new_from_device_id(u->udev, id);
 	if (!dev)
 		return false;
 	ok = udev_device_get_is_initialized(dev) > 0;
@@ -73,41 +71,48 @@ bool udev_link_initialized(struct enid *d, int ifindex, char *name)
 	return ok;
 }
 
-int udev_source_open(struct enid *d)
+bool udev_source_running(const struct udev_src *u)
+{
+	return u->mon != NULL;
+}
+
+int udev_source_open(struct udev_src *u, struct loop *loop, const struct src_ops *ops)
 {
 	int err = -ENOMEM;
 
-	d->udev = udev_new();
-	if (!d->udev)
+	u->loop = loop;
+	u->ops = ops;
+	u->udev = udev_new();
+	if (!u->udev)
 		goto err;
-	d->umon = udev_monitor_new_from_netlink(d->udev, "udev");
-	if (!d->umon)
+	u->mon = udev_monitor_new_from_netlink(u->udev, "udev");
+	if (!u->mon)
 		goto err;
-	if (udev_monitor_filter_add_match_subsystem_devtype(d->umon, "net", NULL) < 0)
+	if (udev_monitor_filter_add_match_subsystem_devtype(u->mon, "net", NULL) < 0)
 		goto err;
-	udev_monitor_set_receive_buffer_size(d->umon, 4 * 1024 * 1024);
-	err = udev_monitor_enable_receiving(d->umon);
+	udev_monitor_set_receive_buffer_size(u->mon, 4 * 1024 * 1024);
+	err = udev_monitor_enable_receiving(u->mon);
 	if (err < 0)
 		goto err;
 	/* libudev opens its fd CLOEXEC|NONBLOCK */
-	err = loop_watch(&d->loop, &d->udev_w, udev_monitor_get_fd(d->umon), udev_read, d);
+	err = loop_watch(u->loop, &u->w, udev_monitor_get_fd(u->mon), udev_read, u);
 	if (err)
 		goto err;
 	return 0;
 err:
 	log_err("udev monitor: %s", strerror(err < 0 ? -err : ENOMEM));
-	udev_source_close(d);
+	udev_source_close(u);
 	return err < 0 ? err : -ENOMEM;
 }
 
-void udev_source_close(struct enid *d)
+void udev_source_close(struct udev_src *u)
 {
-	if (d->umon) {
-		loop_del(&d->loop, &d->udev_w);
-		udev_monitor_unref(d->umon);
+	if (u->mon) {
+		loop_del(u->loop, &u->w);
+		udev_monitor_unref(u->mon);
 	}
-	d->umon = NULL;
-	if (d->udev)
-		udev_unref(d->udev);
-	d->udev = NULL;
+	u->mon = NULL;
+	if (u->udev)
+		udev_unref(u->udev);
+	u->udev = NULL;
 }

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addressing.h"
-#include "enid.h"
 #include "json_out.h"
 #include "md_fetch.h"
+#include "status.h"
 #include "util.h"
+#include "version.h"
 
 /* Timeline points are relative to the kernel event; -1 = not reached. */
 static long long rel(const struct link *l, uint64_t t)
@@ -53,7 +53,7 @@ static const char *link_error(const struct link *l)
 	return l->why[0] ? l->why : l->refused;
 }
 
-static struct json_object *link_json(struct enid *d, const struct link *l, int *err)
+static struct json_object *link_json(const struct links *d, const struct link *l, int *err)
 {
 	struct json_object *o = json_object_new_object(), *addrs;
 	char mac[18], ip[ENID_IP_STRLEN];
@@ -69,7 +69,7 @@ static struct json_object *link_json(struct enid *d, const struct link *l, int *
 	json_out_add_str(o, "state", link_state_name(l->sm.state), err);
 	if (l->slot) {
 		json_out_add_uint(o, "slot", l->slot, err);
-		json_out_add_uint(o, "table", table_for_slot(&d->cfg, l->slot), err);
+		json_out_add_uint(o, "table", table_for_slot(d->cfg, l->slot), err);
 	} else {
 		json_out_add_null(o, "slot", err);
 		json_out_add_null(o, "table", err);
@@ -99,14 +99,14 @@ static struct json_object *link_json(struct enid *d, const struct link *l, int *
 	return o;
 }
 
-static void link_text(struct enid *d, const struct link *l, struct sbuf *b)
+static void link_text(const struct links *d, const struct link *l, struct sbuf *b)
 {
 	char mac[18], ip[ENID_IP_STRLEN];
 
 	sbuf_printf(b, "%s ifindex %d mac %s driver %s state %s", l->facts.ifname, l->facts.ifindex,
 		    mac_format(l->facts.mac, mac), l->facts.driver, link_state_name(l->sm.state));
 	if (l->slot)
-		sbuf_printf(b, " slot %u table %u", l->slot, table_for_slot(&d->cfg, l->slot));
+		sbuf_printf(b, " slot %u table %u", l->slot, table_for_slot(d->cfg, l->slot));
 	else
 		sbuf_printf(b, " slot - table -");
 	sbuf_printf(b, " addresses ");
@@ -138,14 +138,15 @@ static int by_ifindex(const void *a, const void *b)
 }
 
 /* {"version","source","synced","links":[...]}: one line, built with json-c. */
-static void status_json(struct enid *d, struct link **links, unsigned int n, struct sbuf *b)
+static void status_json(const struct links *d, const char *source, struct link **links,
+			unsigned int n, struct sbuf *b)
 {
 	struct json_object *doc = json_object_new_object(), *arr;
 	const char *text = NULL;
 	int err = doc ? 0 : -ENOMEM;
 
 	json_out_add_str(doc, "version", ENID_VERSION, &err);
-	json_out_add_str(doc, "source", enid_mode_name(d->mode), &err);
+	json_out_add_str(doc, "source", source, &err);
 	json_out_add_bool(doc, "synced", d->synced, &err);
 	arr = err ? NULL : json_object_new_array();
 	for (unsigned int i = 0; arr && i < n; i++)
@@ -160,28 +161,28 @@ static void status_json(struct enid *d, struct link **links, unsigned int n, str
 	json_object_put(doc);
 }
 
-void status_format(struct enid *d, bool json, struct sbuf *b)
+void status_format(const struct links *d, const char *source, bool degraded, bool json,
+		   struct sbuf *b)
 {
 	struct link **sorted = NULL;
 	unsigned int n = 0;
 
-	if (d->n_links) {
-		sorted = malloc(d->n_links * sizeof(*sorted));
+	if (d->lt.n) {
+		sorted = malloc(d->lt.n * sizeof(*sorted));
 		if (!sorted) {
 			b->oom = 1;
 			return;
 		}
-		for (unsigned int i = 0; i < d->n_links; i++)
-			if (d->links[i]->sm.managed || d->links[i]->slot)
-				sorted[n++] = d->links[i];
+		for (unsigned int i = 0; i < d->lt.n; i++)
+			if (d->lt.v[i]->sm.managed || d->lt.v[i]->slot)
+				sorted[n++] = d->lt.v[i];
 		qsort(sorted, n, sizeof(*sorted), by_ifindex);
 	}
 
 	if (json) {
-		status_json(d, sorted, n, b);
+		status_json(d, source, sorted, n, b);
 	} else {
-		sbuf_printf(b, "# source %s%s, %s\n", enid_mode_name(d->mode),
-			    d->mode == MODE_RTNL ? " (degraded)" : "",
+		sbuf_printf(b, "# source %s%s, %s\n", source, degraded ? " (degraded)" : "",
 			    d->synced ? "synced" : "syncing");
 		for (unsigned int i = 0; i < n; i++)
 			link_text(d, sorted[i], b);

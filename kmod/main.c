@@ -5,6 +5,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <linux/string.h>
 #include <net/genetlink.h>
 
@@ -114,3 +115,8 @@ module_exit(eni_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Network-interface hot-plug events over generic netlink");
 MODULE_ALIAS_GENL_FAMILY(ENI_NOTIFY_FAMILY_NAME);
+/* The package version (debian/changelog): the top Makefile and dkms.conf pass it. */
+#ifndef ENI_NOTIFY_VERSION
+#define ENI_NOTIFY_VERSION unreleased
+#endif
+MODULE_VERSION(__stringify(ENI_NOTIFY_VERSION));

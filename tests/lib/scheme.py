@@ -16,7 +16,7 @@ def _load(path=FIXTURE):
         cp.read_file(f)
     s = cp["scheme"]
     base = {k: int(s[k]) for k in ("protocol", "table_base", "rule_pref_base",
-                                   "rules_per_slot", "metric_base")}
+                                   "rules_per_slot", "metric_base", "max_slots")}
     rules, subnet, default = [], [], []
     for name in cp.sections():
         sec = cp[name]
@@ -51,6 +51,19 @@ TABLE_BASE = _BASE["table_base"]
 RULE_PREF_BASE = _BASE["rule_pref_base"]
 RULES_PER_SLOT = _BASE["rules_per_slot"]
 METRIC_BASE = _BASE["metric_base"]
+MAX_SLOTS = _BASE["max_slots"]
+# the dispatch in front of the slots (plan.h)
+DISPATCH_SKIP = RULE_PREF_BASE - 1      # from unset / primary addresses: goto END
+DISPATCH_SUBNET = RULE_PREF_BASE        # from each ENI subnet: goto START
+DISPATCH_REST = RULE_PREF_BASE + 1      # everything else: goto END
+DISPATCH_START = RULE_PREF_BASE + 2     # nop
+DISPATCH_END = RULE_PREF_BASE + RULES_PER_SLOT * (MAX_SLOTS + 1)   # nop
+DISPATCH_PREFS = (DISPATCH_SKIP, DISPATCH_SUBNET, DISPATCH_REST, DISPATCH_START, DISPATCH_END)
+
+
+def is_dispatch(pref):
+    """A pref of the dispatch, not of a slot."""
+    return pref in DISPATCH_PREFS
 
 
 def table(slot):

@@ -9,8 +9,9 @@ import time
 from collections import Counter
 
 import kstate as K
+import scheme
 from enid_proc import Enid, proc_figures, status_field, status_has, wait_until
-from expect import Eni, config_text, planned_addrs, planned_all, table_of
+from expect import Eni, config_text, dispatch_lines, planned_addrs, planned_all, table_of
 from nsenv import Vpc, ip, nsexec, run, sysctl_read
 from tap import diag
 
@@ -90,7 +91,8 @@ class Tier:
         """Diagnostics: every proto-222 rule/route and every ENI address vs the plan."""
         exp_rules, exp_routes = planned_all(self.present.values())
         rules, routes = K.rules(self.g), K.routes(self.g)
-        lines = K.diff(exp_rules, K.ours(rules), "rule")
+        lines = K.diff(exp_rules, K.ours_slots(rules), "rule")
+        lines += dispatch_lines(rules, list(self.present.values()))
         lines += K.diff(exp_routes, K.ours(routes), "route")
         for r in K.not_ours(routes):
             if r.table == "main" and r.dev in self.present and r.dst != "fe80::/64":
@@ -200,9 +202,10 @@ class Tier:
         self.t.result(not K.diff(planned_addrs(A), addrs, ""),
                       desc + "addresses exact, noprefixroute",
                       K.diff(planned_addrs(A), addrs, "addr"))
-        rl = K.diff(exp_rules, K.ours(K.rules(self.g)), "rule")
+        rules = K.rules(self.g)
+        rl = K.diff(exp_rules, K.ours_slots(rules), "rule") + dispatch_lines(rules, [(A, 1)])
         self.t.result(not rl, desc + "rules exact (slot 1: prefs 10003-10005, table 1001, "
-                      "suppress_prefixlength 0, proto 222)", rl)
+                      "suppress_prefixlength 0, proto 222; the dispatch in front)", rl)
         rt = K.diff(exp_routes, K.ours(K.routes(self.g)), "route")
         rt += [l for l in self.ours_diff() if l.startswith("route not ours")]
         self.t.result(not rt, desc + "table 1001 and main routes exact (metric 2001, proto 222, "
@@ -225,8 +228,11 @@ class Tier:
         want = [K.Addr(4, "10.99.0.2", 24, False, None), K.Addr(6, "2001:db8:99::2", 64, False,
                                                                 True)]
         why = K.diff(want, prim, "prim0 addr")
+        # the dispatch names the primary's addresses only to skip enid's rules (goto END)
         why += ["rule on the primary's address: " + K.fmt(r) for r in K.rules(self.g)
-                if r.src in ("10.99.0.2", "2001:db8:99::2")]
+                if r.src in ("10.99.0.2", "2001:db8:99::2") and not (
+                    r.pref == scheme.DISPATCH_SKIP and
+                    r.extras == (("goto", str(scheme.DISPATCH_END)),))]
         why += ["ours on prim0: " + K.fmt(r) for r in K.ours(K.routes(self.g)) if r.dev == "prim0"]
         for key in ("arp_ignore", "arp_announce"):
             v = sysctl_read(self.g, "net/ipv4/conf/prim0/%s" % key)
@@ -463,11 +469,13 @@ class Tier:
 
     def cycle(self, n_rules, n_routes):
         self.plug(E)
-        count = lambda: (len(K.ours(K.rules(self.g))), len(K.ours(K.routes(self.g))))
-        up, got = wait_until(lambda: (lambda c: (c == (n_rules, n_routes), c))(count()),
-                             CONVERGE_S)
+        count = lambda f: (len(f(K.rules(self.g))), len(K.ours(K.routes(self.g))))
+        up, got = wait_until(lambda: (lambda c: (c == (n_rules, n_routes), c))(
+            count(K.ours_slots)), CONVERGE_S)
         self.unplug(E)
-        down, got2 = wait_until(lambda: (lambda c: (c == (0, 0), c))(count()), CONVERGE_S)
+        # the dispatch in front of the slots goes with the last ENI
+        down, got2 = wait_until(lambda: (lambda c: (c == (0, 0), c))(count(K.ours)),
+                                CONVERGE_S)
         return up and down, (got, got2)
 
     def c_cycles(self, n=50):

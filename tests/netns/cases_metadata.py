@@ -20,7 +20,7 @@ import traceback
 
 import kstate as K
 from enid_proc import TOP, Enid, wait_until
-from expect import Eni, planned_addrs, planned_all
+from expect import Eni, dispatch_lines, planned_addrs, planned_all
 from nsenv import Namespaces, Vpc, ip, ip_batch, nsexec
 from tap import diag
 
@@ -210,7 +210,8 @@ class MdTier:
         if lines:
             return False, lines
         exp_rules, exp_routes = planned_all(pairs)
-        lines = K.diff(exp_rules, K.ours(K.rules(self.g)), "rule")
+        rules = K.rules(self.g)
+        lines = K.diff(exp_rules, K.ours_slots(rules), "rule") + dispatch_lines(rules, pairs)
         lines += K.diff(exp_routes, K.ours(K.routes(self.g)), "route")
         for e, _ in pairs:
             lines += K.diff(planned_addrs(e), K.addrs(self.g, e.ifname), "%s addr" % e.ifname)
@@ -275,7 +276,7 @@ class MdTier:
         done, got = wait_until(v6_neigh, 3)
         self.t.result(done, "unsolicited neighbour advertisement: the vSwitch's stale entry for "
                       "%s now names e2's MAC without anyone asking" % v6, ["entry: %s" % got])
-        v6 = [r for r in K.ours(K.rules(self.g)) if r.family == 6]
+        v6 = [r for r in K.ours_slots(K.rules(self.g)) if r.family == 6]
         v6r = [r for r in K.ours(K.routes(self.g)) if r.family == 6]
         want = {("e2", "2001:db8:1:1::fffd"), ("e4", "fe80::1")}
         got = {(r.dev, r.gateway) for r in v6r if r.dst == "default"}
@@ -290,7 +291,7 @@ class MdTier:
             why.append("e1 has addresses: %s" % K.addrs(self.g, "e1"))
         if "e1" in st:
             why.append("e1 in status: %s" % st["e1"])
-        if any(r.src == "10.99.0.2" for r in K.rules(self.g)):
+        if any(r.src == "10.99.0.2" for r in K.ours_slots(K.rules(self.g))):
             why.append("a rule for the primary's address")
         if self.imds.requests(INSTANCE_MAC.lower()) and \
                 any(e.get("key") not in (None, "mac", "api/token")

@@ -7,6 +7,7 @@ it). v6 routes: no src, scope universe (plan.h); addresses noprefixroute (+ noda
 import ipaddress
 from dataclasses import dataclass, field
 
+import kstate as K
 import scheme
 from kstate import Addr, Route, Rule, OURS
 
@@ -91,6 +92,13 @@ def planned_routes(e, slot):
             out.append(Route(6, table, "unicast", "default", e.gw6, e.ifname, None, None,
                              None, OURS))
     return out
+
+
+def dispatch_lines(rules_now, present):
+    """The dispatch in front of the slots against present [(Eni, slot)]: diagnostics."""
+    nets = [ipaddress.ip_interface(a).network for e, _ in present for a in e.addrs]
+    addrs = [a for e, _ in present for a in e.addrs]
+    return K.dispatch_diff(rules_now, nets, addrs)
 
 
 def planned_all(present):

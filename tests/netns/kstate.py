@@ -7,6 +7,7 @@ Route: (family, table, type, dst, gateway, dev, prefsrc, scope, metric, protocol
 Addr:  (family, local, prefixlen, noprefixroute, nodad)
 """
 
+import ipaddress
 from collections import Counter, namedtuple
 
 import scheme
@@ -92,6 +93,45 @@ def netstat(ns, group, name):
 
 def ours(items):
     return [x for x in items if x.protocol == OURS]
+
+
+def ours_slots(items):
+    """Ours without the dispatch rules in front of the slots (see dispatch_diff)."""
+    return [x for x in ours(items) if not (isinstance(x, Rule) and scheme.is_dispatch(x.pref))]
+
+
+def dispatch_diff(rules_now, subnets, eni_addrs):
+    """The dispatch (scheme.ini) against what enid should hold for ENIs with these subnets
+    (ipaddress networks) and addresses: diagnostic lines, [] when it holds. The primary's
+    addresses are not known here: any "from X goto END" at the first pref is accepted when
+    X is no ENI address."""
+    lines = []
+    mine = [r for r in ours(rules_now) if scheme.is_dispatch(r.pref)]
+    eni_ips = {str(ipaddress.ip_interface(a).ip) for a in eni_addrs}
+    for fam in (4, 6):
+        nets = sorted({str(n) for n in subnets if n.version == fam})
+        have = [r for r in mine if r.family == fam]
+        if not nets:
+            lines += ["v%d dispatch rule without a v%d ENI: %s" % (fam, fam, fmt(r)) for r in have]
+            continue
+        goto = lambda t: ("goto", str(t))
+        unset = "0.0.0.0" if fam == 4 else "::"
+        want = [Rule(fam, scheme.DISPATCH_SKIP, unset, 32 if fam == 4 else 128, "None", None,
+                     OURS, (goto(scheme.DISPATCH_END),))]
+        for n in nets:
+            net = ipaddress.ip_network(n)
+            want.append(Rule(fam, scheme.DISPATCH_SUBNET, str(net.network_address),
+                             net.prefixlen, "None", None, OURS, (goto(scheme.DISPATCH_START),)))
+        want.append(Rule(fam, scheme.DISPATCH_REST, "all", 0, "None", None, OURS,
+                         (goto(scheme.DISPATCH_END),)))
+        for pref in (scheme.DISPATCH_START, scheme.DISPATCH_END):
+            want.append(Rule(fam, pref, "all", 0, "None", None, OURS, (("nop", "None"),)))
+        prim = [r for r in have if r.pref == scheme.DISPATCH_SKIP and r.src != unset]
+        for r in prim:
+            if r.src in eni_ips or r.extras != (goto(scheme.DISPATCH_END),):
+                lines.append("dispatch: not a primary address: %s" % fmt(r))
+        lines += diff(want, [r for r in have if r not in prim], "dispatch rule")
+    return lines
 
 
 def not_ours(items):

@@ -282,6 +282,7 @@ TEST(wrong_attribute_lengths)
 		{ "timestamp 9 bytes", ENI_NOTIFY_A_TIMESTAMP, 9, "123456789" },
 		{ "ifname without NUL", ENI_NOTIFY_A_IFNAME, 4, "eth1" },
 		{ "ifname empty", ENI_NOTIFY_A_IFNAME, 1, "" },
+		{ "ifname empty, padded (fuzz: crashes/eni_msg)", ENI_NOTIFY_A_IFNAME, 5, "\0\0\0\0" },
 		{ "ifname 16 chars", ENI_NOTIFY_A_IFNAME, 17, "0123456789abcdef" },
 		{ "driver 32 chars", ENI_NOTIFY_A_DRIVER, 33, "0123456789abcdef0123456789abcdef" },
 		{ "driver without NUL", ENI_NOTIFY_A_DRIVER, 3, "abc" },

@@ -282,4 +282,71 @@ TEST(build_each_op)
 	config_free(&cfg);
 }
 
+/* The dispatch: built END first and the catch-all last; only our stale ones deleted. */
+TEST(host_dispatch_order_and_ownership)
+{
+	static struct host_plan hp, old;
+	struct enid_config cfg;
+	struct enid_ip nets[2], prim = ip("10.99.0.2/24");
+	struct kstate ks = {0};
+	struct kreqs q = {0};
+	struct krule k;
+	int last_rank = -1;
+
+	config_defaults(&cfg);
+	nets[0] = ip("10.0.0.10/24");
+	nets[1] = ip("10.0.0.11/24"); /* the same subnet: one dispatch rule */
+	ASSERT_EQ(0, host_plan(&cfg, nets, 2, &prim, 1, &hp));
+	ASSERT_EQ(6, hp.n_rules); /* unset, primary, subnet, rest, START, END: v4 only */
+	kdiff_host(&cfg, &hp, &ks, &q);
+	ASSERT_EQ(6, (int)q.n);
+	for (size_t i = 0; i < q.n; i++) {
+		uint32_t pref = q.v[i].rule.pref;
+		int rank = pref == host_pref_end(&cfg) ? 0 : pref == host_pref(&cfg, 3) ? 1 :
+			   2 + (int)(pref - host_pref(&cfg, 0));
+
+		EXPECT_EQ(KREQ_NEWRULE, q.v[i].op);
+		EXPECT_LE(last_rank, rank);
+		last_rank = rank;
+	}
+	EXPECT_EQ(host_pref(&cfg, 2), q.v[q.n - 1].rule.pref); /* the catch-all last */
+	/* the kernel holds it all, plus an old subnet's dispatch and a foreign rule there */
+	for (unsigned int i = 0; i < hp.n_rules; i++) {
+		memset(&k, 0, sizeof(k));
+		k.r = hp.rules[i];
+		k.r.action = hp.rules[i].action;
+		ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &k));
+	}
+	nets[1] = ip("10.5.0.10/16");
+	ASSERT_EQ(0, host_plan(&cfg, nets + 1, 1, &prim, 1, &old));
+	for (unsigned int i = 0; i < old.n_rules; i++) {
+		if (old.rules[i].pref != host_pref(&cfg, 1))
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.r = old.rules[i];
+		ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &k)); /* ours, stale */
+		k.r.protocol = RTPROT_STATIC;
+		ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &k)); /* another tool's: kept */
+	}
+	kreqs_reset(&q);
+	kdiff_host(&cfg, &hp, &ks, &q);
+	ASSERT_EQ(1, (int)q.n);
+	EXPECT_EQ(KREQ_DELRULE, q.v[0].op);
+	EXPECT_EQ(ENID_RTPROT, q.v[0].rule.protocol);
+	EXPECT_EQ(16, q.v[0].rule.src.prefixlen);
+	/* no ENI: the whole dispatch goes, the catch-all first; the foreign rule stays */
+	ASSERT_EQ(0, host_plan(&cfg, NULL, 0, &prim, 1, &old));
+	EXPECT_EQ(0, old.n_rules);
+	kreqs_reset(&q);
+	kdiff_host(&cfg, &old, &ks, &q);
+	ASSERT_EQ(7, (int)q.n);
+	EXPECT_EQ(host_pref(&cfg, 2), q.v[0].rule.pref);
+	for (size_t i = 0; i < q.n; i++) {
+		EXPECT_EQ(KREQ_DELRULE, q.v[i].op);
+		EXPECT_EQ(ENID_RTPROT, q.v[i].rule.protocol);
+	}
+	kreqs_free(&q);
+	kstate_free(&ks);
+}
+
 TEST_HARNESS_MAIN

@@ -9,7 +9,10 @@
 #include <sys/socket.h>
 #include <linux/if_addr.h>
 
+#include <linux/fib_rules.h>
+
 #include "kselftest_harness.h"
+#include "unit_util.h"
 #include "config.h"
 #include "plan.h"
 
@@ -472,14 +475,66 @@ TEST(slot_arithmetic)
 	EXPECT_EQ(255, slot_for_pref(&cfg, 10767));
 	EXPECT_EQ(0, slot_for_pref(&cfg, 10768));
 	EXPECT_EQ(0, slot_for_pref(&cfg, 32766));
-	/* the highest configurable bases still keep every slot in range */
+	/* the highest configurable bases still keep every slot and the dispatch's END in range */
 	cfg.rule_pref_base = ENID_PREF_BASE_MAX;
 	pref_range_for_slot(&cfg, ENID_MAX_SLOTS, &lo, &hi);
-	EXPECT_EQ(32765, hi);
+	EXPECT_EQ(32764, hi);
+	EXPECT_EQ(32765, host_pref_end(&cfg));
+	cfg.rule_pref_base = ENID_PREF_BASE_MIN;
+	EXPECT_EQ(1, host_pref(&cfg, 0)); /* after the local rule at 0 */
 	cfg.table_base = ENID_TABLE_BASE_MAX;
 	EXPECT_EQ(0xFFFFFFFFU, table_for_slot(&cfg, ENID_MAX_SLOTS));
 	cfg.table_base = ENID_TABLE_BASE_MIN;
 	EXPECT_EQ(256, table_for_slot(&cfg, 1));
+}
+
+/* The dispatch: per family an ENI uses; subnets once; the primary's addresses skip. */
+TEST(host_dispatch_per_family)
+{
+	static struct host_plan hp;
+	struct enid_config cfg;
+	struct enid_ip nets[3], prim[2];
+	unsigned int gotos_end = 0, gotos_start = 0, nops = 0, v6 = 0;
+
+	config_defaults(&cfg);
+	nets[0] = ip("10.0.0.10/24");
+	nets[1] = ip("10.0.0.11/24");
+	nets[2] = ip("2001:db8::5/64");
+	prim[0] = ip("10.99.0.2/24");
+	prim[1] = ip("fe80::1/64");
+	ASSERT_EQ(0, host_plan(&cfg, nets, 3, prim, 2, &hp));
+	ASSERT_EQ(12, hp.n_rules);
+	for (unsigned int i = 0; i < hp.n_rules; i++) {
+		const struct plan_rule *r = &hp.rules[i];
+
+		EXPECT_EQ(ENID_RTPROT, r->protocol);
+		EXPECT_TRUE(host_pref_is(&cfg, r->pref));
+		EXPECT_EQ(0, slot_for_pref(&cfg, r->pref)); /* never in a slot's range */
+		v6 += r->family == AF_INET6;
+		if (r->action == FR_ACT_NOP) {
+			nops++;
+			EXPECT_EQ(0, r->src.family);
+		} else if (r->goto_pref == host_pref_end(&cfg)) {
+			gotos_end++;
+		} else {
+			EXPECT_EQ(host_pref(&cfg, 3), r->goto_pref);
+			EXPECT_EQ(host_pref(&cfg, 1), r->pref);
+			gotos_start++;
+		}
+	}
+	EXPECT_EQ(6, v6);
+	EXPECT_EQ(4, nops);	   /* START and END per family */
+	EXPECT_EQ(2, gotos_start); /* 10.0.0.0/24 and 2001:db8::/64 */
+	EXPECT_EQ(6, gotos_end);   /* unset, primary, rest per family */
+	EXPECT_EQ(9999, host_pref(&cfg, 0));
+	EXPECT_EQ(10768, host_pref_end(&cfg));
+	/* v4 ENIs only: no v6 dispatch, although the primary has a v6 address */
+	ASSERT_EQ(0, host_plan(&cfg, nets, 2, prim, 2, &hp));
+	EXPECT_EQ(6, hp.n_rules);
+	for (unsigned int i = 0; i < hp.n_rules; i++)
+		EXPECT_EQ(AF_INET, hp.rules[i].family);
+	ASSERT_EQ(0, host_plan(&cfg, NULL, 0, prim, 2, &hp));
+	EXPECT_EQ(0, hp.n_rules);
 }
 
 /* Addressing from another source (metadata later) is checked, not trusted. */

@@ -76,6 +76,30 @@ if [ "${UNIT_SAN:-1}" != 0 ]; then
 	fi
 fi
 
+# The daemon's include graph (scripts/includes.py), and that the check catches a cycle
+# (links.h made to include apply.h) and a header declaring another part's function.
+includes_case() { # LABEL DIR WANT(0 pass / 1 fail)
+	local out rc
+	out=$(python3 "$top/scripts/includes.py" "$2" 2>&1)
+	rc=$?
+	echo "$out" | comment
+	n=$((n + 1))
+	if { [ "$3" = 0 ] && [ $rc = 0 ]; } || { [ "$3" = 1 ] && [ $rc = 1 ]; }; then
+		echo "ok $n unit includes: $1"
+	else
+		echo "not ok $n unit includes: $1 (exit $rc)"
+	fi
+}
+includes_case "daemon/: no cycle, each part declares its own, pure core" "$top/daemon" 0
+bad=$(mktemp -d)
+cp "$top"/daemon/*.[ch] "$bad/"
+sed -i 's/#include "addressing.h"/#include "addressing.h"\n#include "apply.h"/' "$bad/links.h"
+includes_case "a copy where links.h includes apply.h is refused (links <-> apply)" "$bad" 1
+cp "$top"/daemon/*.[ch] "$bad/"
+echo 'void links_seen(void);' >>"$bad/src.h"
+includes_case "a copy where src.h declares links.c's links_seen() is refused" "$bad" 1
+rm -rf "$bad"
+
 # The netlink spec against the UAPI header, with the kernel's ynl generator.
 if ynl_err=$("$top/scripts/ynl.sh" "$top/build/ynl" 2>&1); then
 	[ -z "$ynl_err" ] || echo "$ynl_err" | comment

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# `make demo`: on a Debian 12 machine, as root, installs the Debian packages it lacks,
-# builds everything, and shows the virtual ECS at work (demo.py): two ENIs bound, configured
-# by enid, answering through themselves, unbound, nothing left behind.
+# `make demo`: on a Debian 12 machine, as root, installs the Debian packages it lacks (no
+# kernel: the guest's comes from the cache, see scripts/kernels.sh), builds everything, and
+# shows the virtual ECS at work (demo.py): two ENIs bound, configured by enid, answering
+# through themselves, unbound, nothing left behind.
 # Usage: tests/vpc/demo.sh        (logs in build/vpc/)
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,6 +18,14 @@ die() { echo "demo: $*" >&2; exit 1; }
 
 say "Installing the Debian packages this project needs that are missing (scripts/deps.sh)."
 "$top/scripts/deps.sh" || die "scripts/deps.sh failed"
+
+# The guest boots Debian 12's 6.1 kernel, unpacked into the cache by scripts/kernels.sh
+# (apt-get download + dpkg-deb -x) like the tiers do: nothing is installed on this machine.
+if [ -z "${ENI_VPC_KVER:-}" ]; then
+	ENI_VPC_KVER=$("$top/scripts/kernels.sh" list | grep '^6\.1\.' | tail -n 1) ||
+		die "scripts/kernels.sh list names no 6.1 kernel"
+	export ENI_VPC_KVER
+fi
 
 mkdir -p "$out"
 exec 9>"$out/.lock"

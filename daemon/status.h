@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `enictl status`: the link manager's links as text or JSON (json-c, json_out.h). */
+#ifndef ENID_STATUS_H
+#define ENID_STATUS_H
+
+#include <stdbool.h>
+
+#include "links.h"
+
+struct sbuf;
+
+/* source: the event source's name ("genl", "rtnl", "none"), degraded when rtnetlink. */
+void status_format(const struct links *d, const char *source, bool degraded, bool json,
+		   struct sbuf *out);
+
+#endif /* ENID_STATUS_H */
