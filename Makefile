@@ -15,7 +15,7 @@ DKMS_SRC := /usr/src/eni-notify-$(VERSION)
 MANPAGES := man/enid.8 man/enictl.8 man/enid.conf.5 man/eni_notify.4
 
 .PHONY: all help deps kmod daemon check test-% install uninstall dkms-src dkms-install \
-	dkms-uninstall deb style bench demo clean
+	dkms-uninstall deb style bench demo soak clean
 
 all: kmod daemon
 
@@ -23,7 +23,8 @@ help:
 	@echo "make            build the module (for KVER=$(KVER)) and the daemon"
 	@echo "make demo       install missing Debian packages, boot a virtual ECS, bind and unbind two ENIs"
 	@echo "make check      install missing Debian packages, run every test tier"
-	@echo "make test-TIER  one tier: unit, fuzz, fake-imds, netns, dkms, pkg, qemu, vpc"
+	@echo "make test-TIER  one tier: unit, fuzz, fake-imds, netns, dkms, pkg, qemu, kdebug, vpc"
+	@echo "make soak       the vpc tier's bind/unbind cycles 1000 times on Debian 12's kernel (not in check)"
 	@echo "make deb        the Debian packages enid and eni-notify-dkms, into build/deb/"
 	@echo "make install    enid, enictl, the unit, the config, man pages (PREFIX, DESTDIR,"
 	@echo "                SYSCONFDIR; make uninstall removes them)"
@@ -48,6 +49,12 @@ check: deps
 
 test-%: deps
 	@tests/run.sh $*
+
+# ENI_VPC_CYCLES bind/unbind cycles; enid's fds, RSS, rules, routes and slots every 100
+# (bind_one first: enid's fds before the cycles include its metadata connections).
+soak: deps
+	@ENI_VPC_KERNELS=$${ENI_VPC_KERNELS:-6.1} ENI_VPC_CYCLES=$${ENI_VPC_CYCLES:-1000} \
+		ENI_VPC_ONLY=$${ENI_VPC_ONLY:-bind_one,cycles} tests/run.sh vpc
 
 install: daemon
 	$(MAKE) -C daemon install PREFIX=$(PREFIX)

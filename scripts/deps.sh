@@ -3,7 +3,7 @@
 # Installs the Debian 12 packages this project needs that are missing; nothing else, and
 # nothing kernel-related: guest kernels and headers are unpacked into the cache by
 # scripts/kernels.sh (apt-get download + dpkg-deb -x), never installed on this machine.
-# Usage: scripts/deps.sh [build|pkg|test|all]...   (default: all)
+# Usage: scripts/deps.sh [build|pkg|test|kdebug|all]...   (default: all)
 set -eu
 
 build="gcc make pkg-config libc6-dev libmnl-dev libudev-dev libinih-dev libjson-c-dev
@@ -14,14 +14,16 @@ python3-yaml python3-jsonschema cpio gzip xz-utils socat pahole ca-certificates 
 libclang-rt-14-dev debootstrap"
 why_build="to build enid, enictl and eni_notify.ko"
 why_pkg="for make deb and its checks in tests/pkg"
+kdebug="flex bison bc libelf-dev libssl-dev"
 why_test="for the test tiers: QEMU guests, namespaces, fuzzing"
+why_kdebug="to build the kdebug tier's kernel from linux-source (scripts/kdebug.sh)"
 
 sets=
 for a in "${@:-all}"; do
 	case $a in
-	build | pkg | test) sets="$sets $a" ;;
-	all) sets="build pkg test" ;;
-	*) echo "usage: $0 [build|pkg|test|all]..." >&2; exit 2 ;;
+	build | pkg | test | kdebug) sets="$sets $a" ;;
+	all) sets="build pkg test kdebug" ;;
+	*) echo "usage: $0 [build|pkg|test|kdebug|all]..." >&2; exit 2 ;;
 	esac
 done
 

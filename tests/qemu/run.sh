@@ -5,7 +5,10 @@
 # Usage: tests/qemu/run.sh [KVER...]    (default: $KERNELS, else scripts/kernels.sh list;
 #                                        a prefix such as 6.1 picks from that list)
 # Environment: KERNELS, ENI_QEMU_TIMEOUT (s per kernel, default 600), ENI_QEMU_BOOT=bzimage
-# (boot the compressed image instead of the unpacked vmlinux).
+# (boot the compressed image instead of the unpacked vmlinux), ENI_QEMU_NOFETCH=1 (KERNELS
+# are kernels whose build/kernels/<kver>/make.env someone else wrote, e.g. tests/kdebug: not
+# in the matrix, not fetched), ENI_QEMU_GUEST_EXTRA (a folder of more guest programs, with
+# its own run-guest.sh), ENI_GUEST_MEM and ENI_GUEST_APPEND (vm.py).
 # Prints TAP lines and '# ' lines only; logs are in build/qemu/. Exits non-zero only when
 # the harness itself broke.
 set -u -o pipefail
@@ -48,7 +51,9 @@ for c in qemu-system-x86_64 busybox cpio gzip depmod modinfo python3 make gcc; d
 done
 
 want="$* ${KERNELS:-}"
-if ! matrix=$("$top/scripts/kernels.sh" list 2>"$out/kernels-list.log"); then
+if [ -n "${ENI_QEMU_NOFETCH:-}" ]; then
+	matrix=$want
+elif ! matrix=$("$top/scripts/kernels.sh" list 2>"$out/kernels-list.log"); then
 	tap "not ok" "kernel matrix resolves from the Debian archive"
 	show "$out/kernels-list.log"
 	exit 1
@@ -82,6 +87,13 @@ else
 	mkdir -p "$guest"
 fi
 
+# More guest programs (tests/kdebug): merged with the qemu tier's, their run-guest.sh wins.
+if [ -n "${ENI_QEMU_GUEST_EXTRA:-}" ]; then
+	rm -rf "$out/guest-merged" && mkdir -p "$out/guest-merged"
+	cp -a "$guest/." "${ENI_QEMU_GUEST_EXTRA}/." "$out/guest-merged/"
+	guest=$out/guest-merged
+fi
+
 # The daemon, for the guest's enid tests (tests/qemu/guest/enid.c).
 daemon=$top/build/daemon
 if make -C "$top/daemon" >"$out/daemon-build.log" 2>&1 &&
@@ -111,7 +123,13 @@ for k in $kernels; do
 	d=$out/$k
 	mkdir -p "$d"
 	t0=$(now)
-	if ! "$top/scripts/kernels.sh" fetch "$k" >"$d/fetch.log" 2>&1; then
+	if [ -n "${ENI_QEMU_NOFETCH:-}" ]; then
+		[ -e "$top/build/kernels/$k/make.env" ] || {
+			tap "not ok" "[$k] ENI_QEMU_NOFETCH: build/kernels/$k/make.env exists"
+			broke=1
+			continue
+		}
+	elif ! "$top/scripts/kernels.sh" fetch "$k" >"$d/fetch.log" 2>&1; then
 		tap "not ok" "[$k] kernel fetched from the Debian archive"
 		show "$d/fetch.log"
 		broke=1

@@ -72,7 +72,12 @@ class Run:
         a = self.args
         self.console = os.path.join(a.outdir, "console.log")
         self.start = time.monotonic()
-        self.vm = vmlaunch.launch(a.kernel, a.initrd, a.outdir, tmp, extra=("-nic", "none"))
+        # ENI_GUEST_MEM (MiB) and ENI_GUEST_APPEND (kernel command line): the kdebug tier's
+        # KASAN kernel wants more memory and slab_nomerge for failslab's cache filter.
+        self.vm = vmlaunch.launch(a.kernel, a.initrd, a.outdir, tmp,
+                                  mem=int(os.environ.get("ENI_GUEST_MEM", "512")),
+                                  append=os.environ.get("ENI_GUEST_APPEND", ""),
+                                  extra=("-nic", "none"))
         self.qemu, self.ser, self.qmp = self.vm.proc, self.vm.ser, self.vm.qmp
 
     def stop_qemu(self):

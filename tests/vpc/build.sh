@@ -65,7 +65,9 @@ else
 fi
 
 qvm=$top/build/qemu/$kver/vmlinux
-if [ "$out/vmlinux" -nt "$VMLINUZ" ]; then
+if [ "${ENI_QEMU_BOOT:-}" = bzimage ]; then
+	cp "$VMLINUZ" "$out/vmlinux"	# as the qemu tier's ENI_QEMU_BOOT: QEMU boots it too
+elif [ "$out/vmlinux" -nt "$VMLINUZ" ]; then
 	:
 elif [ "$qvm" -nt "$VMLINUZ" ]; then
 	cp "$qvm" "$out/vmlinux"

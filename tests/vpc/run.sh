@@ -12,7 +12,11 @@
 # Debian 12's own 6.1, default 20), ENI_VPC_CYCLES_OTHER (on the other kernels, default 10),
 # ENI_VPC_RACE_BINDS (bind_race binds per kernel, default 20), ENI_VPC_ONLY (comma list of
 # scenarios), ENI_VPC_ADDRESSING (auto: metadata when enid has it, else static; static;
-# metadata), ENI_VPC_ARP_RETRANS_MS (diagnostic, net.sh).
+# metadata), ENI_VPC_ARP_RETRANS_MS (diagnostic, net.sh), ENI_VPC_SOAK_EVERY (cycles between
+# the cycles scenario's samples of enid's fds, RSS, rules, routes, slots; default 100; make
+# soak), ENI_VPC_KMEMLEAK=1 (a kmemleak kernel: scan for leaks at the end; tests/kdebug),
+# ENI_VPC_HEAL_REPLIES (replies heal_rules lets through the primary, default 10),
+# ENI_QEMU_BOOT=bzimage, ENI_GUEST_MEM, ENI_GUEST_APPEND (as in the qemu tier).
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)

@@ -4,6 +4,7 @@ metadata "console", with the helpers the scenarios share (bind with timing, the 
 state as JSON, waits). Runs inside the vpc namespace."""
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import time
@@ -60,9 +61,12 @@ class Vpc:
         self.outdir = outdir
         self.peers = [("peer1", names["PEER1_NS"]), ("peer2", names["PEER2_NS"])]
         self.addressing = addressing
+        # ENI_GUEST_MEM (MiB), ENI_GUEST_APPEND: as for the qemu tier (tests/kdebug sets them)
         self.guest = guestvm.Guest(kernel, initrd, outdir,
-                                   cmdline=("eni.addressing=%s %s" % (addressing,
-                                                                     cmdline)).strip())
+                                   mem=int(os.environ.get("ENI_GUEST_MEM", "512")),
+                                   cmdline=("eni.addressing=%s %s %s" % (
+                                       addressing, cmdline,
+                                       os.environ.get("ENI_GUEST_APPEND", ""))).strip())
         self.taps = [layout.PRIMARY_TAP] + [e.tap for e in layout.ENIS]
         self.watch = TapWatch(self.taps)
         self.watch.start()

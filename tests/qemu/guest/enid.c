@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -275,6 +276,34 @@ static void next_event(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, err) TH_LOG("waiting for %s of %d: %s", eni_cmd_name(cmd),
 					 ifindex, strerror(-err));
 	} while (out->cmd != cmd || (ifindex && (int)out->ifindex != ifindex));
+}
+
+/* The virtio NIC the host plugged, as its LINK_ADD @ev names it. */
+static void virtio_eni(struct eni *v, const struct eni_link *ev)
+{
+	memset(v, 0, sizeof(*v));
+	v->used = v->live = true;
+	v->naddr = 1;
+	v->ifindex = (int)ev->ifindex;
+	snprintf(v->name, sizeof(v->name), "%s", ev->ifname);
+	snprintf(v->def.mac, sizeof(v->def.mac), "%s", VIRTIO_MAC);
+	snprintf(v->def.addr[0], sizeof(v->def.addr[0]), "%s", VIRTIO_ADDR);
+	snprintf(v->def.gw, sizeof(v->def.gw), "%s", VIRTIO_GW);
+}
+
+/* The host plugs the virtio NIC: its LINK_ADD in @ev, enis[0] describes it. */
+static void plug_virtio(struct __test_metadata *_metadata, FIXTURE_DATA(enid) *self,
+			struct eni_link *ev)
+{
+	struct host_done hd;
+
+	ASSERT_EQ(0, hostctl_plug(&self->h, VIRTIO_ID, VIRTIO_MAC));
+	self->plugged = true;
+	ASSERT_EQ(0, hostctl_wait_done(&self->h, "plug", VIRTIO_ID, WAIT_MS, &hd));
+	ASSERT_TRUE(hd.ok) TH_LOG("host: plug failed: %s", hd.err);
+	next_event(_metadata, self, ENI_NOTIFY_CMD_LINK_ADD, 0, ev);
+	ASSERT_STREQ("virtio_net", ev->driver);
+	virtio_eni(&self->enis[0], ev);
 }
 
 static void want_of(const struct eni *e, unsigned int slot, struct eni_want *w)
@@ -941,21 +970,7 @@ TEST_F_TIMEOUT(enid, virtio_hotplug_and_monitor, 240)
 	while (eni_recv_event(&self->ev, &ev, 0) == 0)
 		;	/* the dummy links' events */
 	at = log_mark(self);
-	ASSERT_EQ(0, hostctl_plug(&self->h, VIRTIO_ID, VIRTIO_MAC));
-	self->plugged = true;
-	ASSERT_EQ(0, hostctl_wait_done(&self->h, "plug", VIRTIO_ID, WAIT_MS, &hd));
-	ASSERT_TRUE(hd.ok) TH_LOG("host: plug failed: %s", hd.err);
-	next_event(_metadata, self, ENI_NOTIFY_CMD_LINK_ADD, 0, &ev);
-	ASSERT_STREQ("virtio_net", ev.driver);
-
-	memset(v, 0, sizeof(*v));
-	v->used = v->live = true;
-	v->naddr = 1;
-	v->ifindex = (int)ev.ifindex;
-	snprintf(v->name, sizeof(v->name), "%s", ev.ifname);
-	snprintf(v->def.mac, sizeof(v->def.mac), "%s", VIRTIO_MAC);
-	snprintf(v->def.addr[0], sizeof(v->def.addr[0]), "%s", VIRTIO_ADDR);
-	snprintf(v->def.gw, sizeof(v->def.gw), "%s", VIRTIO_GW);
+	plug_virtio(_metadata, self, &ev);
 
 	wait_configured(_metadata, self, at, v);
 	expect_exact(_metadata, self);
@@ -992,6 +1007,187 @@ TEST_F_TIMEOUT(enid, virtio_hotplug_and_monitor, 240)
 	wait_mon(_metadata, self, "del", VIRTIO_MAC, &mpos, &me);
 	ASSERT_STREQ(pci, me.bus_info);
 	ASSERT_STREQ(v->name, me.ifname);
+}
+
+/* ---- d) fault injection (kernels with CONFIG_FAILSLAB: the kdebug tier) ---- */
+
+static int put_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The virtio device (virtioN) under the net device @ifname, into @out. */
+static int virtio_dev_of(const char *ifname, char *out, size_t len)
+{
+	char path[128], target[256];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device", ifname);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	if (strlen(base) >= len)
+		return -ENAMETOOLONG;
+	memcpy(out, base, strlen(base) + 1);
+	return 0;
+}
+
+/* enid's log line holding @needle (after offset @from) as a diagnostic. */
+static void show_enid_line(FIXTURE_DATA(enid) *self, size_t from, const char *needle)
+{
+	const char *hit = strstr(self->d.out + from, needle), *a, *b;
+
+	if (!hit)
+		return;
+	for (a = hit; a > self->d.out && a[-1] != '\n'; a--)
+		;
+	b = strchr(hit, '\n');
+	if (!b)
+		b = hit + strlen(hit);
+	fprintf(stderr, "# enid| %.*s\n", (int)(b - a), a);
+}
+
+#define VNET_DRV "/sys/bus/virtio/drivers/virtio_net/"
+#define FAILSLAB "/sys/kernel/debug/failslab/"
+/* The only cache failslab may fail (set at boot: slub_debug=A,skbuff_head_cache): skb
+ * heads, so sends fail, not the probe's other allocations. */
+#define SKB_FAILSLAB "/sys/kernel/slab/skbuff_head_cache/failslab"
+
+/*
+ * Binds virtio device @vdev to virtio_net with the @nth fault point of this task
+ * failing (fail-nth: the probe runs in the writer's context, so the module's
+ * NETDEV_REGISTER event is built here). Returns 1 when the nth point was reached and
+ * failed, 0 when the bind had fewer, -errno when the set-up failed.
+ */
+static int bind_failing_nth(const char *vdev, int nth)
+{
+	char n[16], left[16] = "";
+	int nfd, bfd, err = 0;
+
+	nfd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (nfd < 0)
+		return -errno;
+	bfd = open(VNET_DRV "bind", O_WRONLY | O_CLOEXEC);
+	if (bfd < 0) {
+		err = -errno;
+		close(nfd);
+		return err;
+	}
+	snprintf(n, sizeof(n), "%d", nth);
+	if (write(nfd, n, strlen(n)) < 0)
+		err = -errno;
+	else if (write(bfd, vdev, strlen(vdev)) < 0)
+		err = -errno;	/* the probe itself may fail: caller binds again */
+	if (pread(nfd, left, sizeof(left) - 1, 0) < 0 && !err)
+		err = -errno;
+	if (write(nfd, "0", 1) < 0 && !err)
+		err = -errno;
+	close(bfd);
+	close(nfd);
+	if (err && err != -ENOMEM)
+		return err;
+	return atoi(left) == 0;
+}
+
+/*
+ * failslab aimed at the events the module builds while a virtio-net device is
+ * probed: enid sees the gap in the sequence at the next event, resyncs, and every
+ * link ends configured; the kernel log stays clean. Each n fails the n-th skb-head
+ * allocation of the probe, until the probe has no n-th.
+ */
+TEST_F_TIMEOUT(enid, failslab_gap_resync, 600)
+{
+	struct eni *v = &self->enis[0];
+	struct eni_link ev;
+	struct kmsg km;
+	char vdev[32];
+	int gaps = 0, fired, err, nth;
+	size_t at;
+
+	NEED_DAEMON();
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (access(FAILSLAB "ignore-gfp-wait", W_OK) || access("/proc/thread-self/fail-nth", W_OK) ||
+	    read_text_file(SKB_FAILSLAB, vdev, sizeof(vdev)) || vdev[0] != '1')
+		SKIP(return, "no failslab with fail-nth here, or skbuff_head_cache not failable "
+			     "(CONFIG_FAILSLAB, FAULT_INJECTION_DEBUG_FS, slub_debug=A,skbuff_head_cache)");
+	err = hostctl_open(&self->h, hostctl_path());
+	if (err)
+		SKIP(return, "no host control channel %s: %s", hostctl_path(), strerror(-err));
+	ASSERT_EQ(0, kmsg_open(&km));
+	start_enid(_metadata, self);
+	at = log_mark(self);
+	plug_virtio(_metadata, self, &ev);
+	wait_configured(_metadata, self, at, v);
+	ASSERT_EQ(0, virtio_dev_of(v->name, vdev, sizeof(vdev)));
+
+	ASSERT_EQ(0, put_text(FAILSLAB "ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, put_text(FAILSLAB "cache-filter", "Y"));
+	ASSERT_EQ(0, put_text(FAILSLAB "verbose", "1"));
+	ASSERT_EQ(0, put_text(FAILSLAB "probability", "0"));
+	for (nth = 1; nth <= 32; nth++) {
+		const char *oom = "not sent: out of memory";
+		struct rtnl_link k;
+		struct st_link sl;
+		uint8_t smac[6];
+		int x, lost;
+
+		status_of(_metadata, self, VIRTIO_MAC, &sl);
+		v->slot = sl.slot;
+		while (eni_recv_event(&self->ev, &ev, 0) == 0)
+			;
+		at = log_mark(self);
+		ASSERT_EQ(0, put_text(VNET_DRV "unbind", vdev));
+		next_event(_metadata, self, ENI_NOTIFY_CMD_LINK_DEL, v->ifindex, &ev);
+		wait_cleaned(_metadata, self, at, v);
+
+		at = log_mark(self);
+		kmsg_drain(&km);
+		lost = kmsg_count_substr(&km, oom);
+		fired = bind_failing_nth(vdev, nth);
+		ASSERT_LE(0, fired) TH_LOG("n=%d: %s", nth, strerror(-fired));
+		if (link_get_by_name(&self->rt, v->name, &k)) {
+			TH_LOG("n=%d: the probe itself failed; binding again", nth);
+			ASSERT_EQ(0, put_text(VNET_DRV "bind", vdev));
+			ASSERT_EQ(0, link_get_by_name(&self->rt, v->name, &k));
+		}
+		v->ifindex = k.ifindex;
+		kmsg_drain(&km);
+		if (kmsg_count_substr(&km, oom) > lost) {
+			/* LINK_ADD lost: enid learns of it from the next event's seq. */
+			uint64_t del_seq = ev.seq;
+
+			gaps++;
+			TH_LOG("n=%d: %s", nth, km.lines[kmsg_wait_prefix(&km, "eni_notify: event seq", 0)]);
+			ASSERT_EQ(-ETIMEDOUT, eni_recv_event(&self->ev, &ev, 0))
+			TH_LOG("n=%d: the module did send an event", nth);
+			mac_parse(STRANGER_MAC, smac);
+			ASSERT_EQ(0, link_add(&self->rt, "dummy", "enit-f0", smac, &x));
+			next_event(_metadata, self, ENI_NOTIFY_CMD_LINK_ADD, x, &ev);
+			ASSERT_EQ(del_seq + 2, ev.seq) TH_LOG("the lost event spent no seq");
+			wait_log(_metadata, self, at, "resync: eni_notify sequence gap");
+			show_enid_line(self, at, "sequence gap");
+			ASSERT_EQ(0, link_del(&self->rt, x));
+		}
+		wait_configured(_metadata, self, at, v);
+		if (!fired)
+			break;
+	}
+	put_text(FAILSLAB "cache-filter", "N");
+	TH_LOG("the probe sent %d skbs from its task; %d of them the module's", nth - 1, gaps);
+	ASSERT_LT(0, gaps) TH_LOG("no n made the module lose an event");
+	converge(_metadata, self);
+	assert_kernel_clean(_metadata, &km);
+	kmsg_close(&km);
 }
 
 TEST_HARNESS_MAIN

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/genetlink.h>
 
 #include "kmod.h"
 #include "testenv.h"
@@ -127,4 +128,15 @@ int sysfs_pci_addr(const char *ifname, char *buf, size_t len)
 		return -errno;
 	snprintf(buf, len, "%s", basename(real));
 	return 0;
+}
+
+int kmod_unload_wait_gone(struct eni_sock *ctrl, int wait_ms, const char **step)
+{
+	int err = kmod_unload();
+
+	*step = "rmmod eni_notify";
+	if (err)
+		return err;
+	*step = "waiting for CTRL_CMD_DELFAMILY";
+	return eni_ctrl_wait(ctrl, CTRL_CMD_DELFAMILY, ENI_NOTIFY_FAMILY_NAME, wait_ms);
 }

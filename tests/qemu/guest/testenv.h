@@ -16,6 +16,11 @@
  */
 int testenv_reset(struct rtnl *rt, char *why, size_t len);
 
+/*
+ * rmmod eni_notify, then waits until nlctrl (ctrl joined to its "notify"
+ * group) reports the family gone: 0 or -errno, *step naming what failed.
+ */
+int kmod_unload_wait_gone(struct eni_sock *ctrl, int wait_ms, const char **step);
 /* Undoes a test: closes nothing, deletes test links, unloads the module. */
 void testenv_cleanup(struct rtnl *rt);
 

@@ -48,12 +48,10 @@ FIXTURE_TEARDOWN(unload)
 static void unload_and_wait(struct __test_metadata *_metadata,
 			    FIXTURE_DATA(unload) *self)
 {
-	int err = kmod_unload();
+	const char *step;
+	int err = kmod_unload_wait_gone(&self->ctrl, WAIT_MS, &step);
 
-	ASSERT_EQ(0, err) TH_LOG("rmmod eni_notify: %s", strerror(-err));
-	err = eni_ctrl_wait(&self->ctrl, CTRL_CMD_DELFAMILY,
-			    ENI_NOTIFY_FAMILY_NAME, WAIT_MS);
-	ASSERT_EQ(0, err) TH_LOG("no CTRL_CMD_DELFAMILY: %s", strerror(-err));
+	ASSERT_EQ(0, err) TH_LOG("%s: %s", step, strerror(-err));
 	ASSERT_FALSE(kmod_loaded());
 }
 
