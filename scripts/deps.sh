@@ -11,7 +11,7 @@ libcurl4-openssl-dev libsystemd-dev dkms kmod"
 pkg="dpkg-dev debhelper dh-dkms lintian mandoc"
 test="qemu-system-x86 busybox-static udev iproute2 iputils-ping dnsmasq-base python3
 python3-yaml python3-jsonschema cpio gzip xz-utils socat pahole ca-certificates clang
-libclang-rt-14-dev"
+libclang-rt-14-dev debootstrap qemu-utils e2fsprogs"
 why_build="build enid, enictl and eni_notify.ko"
 why_pkg="make deb and its checks (tests/pkg)"
 why_test="the test tiers: QEMU guests, namespaces, fuzzing"

@@ -47,8 +47,9 @@ class Vm:
             return f.read().splitlines()
 
 
-def launch(kernel, initrd, outdir, tmp, mem=512, append="", extra=()):
-    """Boots kernel + initrd; tmp is a private folder for the sockets. Returns a Vm once
+def launch(kernel, initrd, outdir, tmp, mem=512, append="", extra=(), reboot=False):
+    """Boots kernel + initrd; tmp is a private folder for the sockets; with reboot, a guest
+    reboot resets the machine (hot-plugged devices stay) instead of ending QEMU. Returns a Vm once
     QEMU has connected both sockets and QMP answered; LaunchError when it did not within
     CONNECT_TIMEOUT s."""
     paths = {"qmp": os.path.join(tmp, "qmp.sock"), "ser": os.path.join(tmp, "ttyS1.sock")}
@@ -62,7 +63,8 @@ def launch(kernel, initrd, outdir, tmp, mem=512, append="", extra=()):
     cmd = [
         os.environ.get("QEMU", "qemu-system-x86_64"),
         "-accel", "tcg", "-m", str(mem), "-smp", "1", "-nodefaults", "-nographic",
-        "-no-reboot", "-kernel", kernel, "-initrd", initrd,
+    ] + ([] if reboot else ["-no-reboot"]) + [
+        "-kernel", kernel, "-initrd", initrd,
         "-append", ("console=ttyS0 loglevel=7 panic=-1 " + append).strip(),
         "-monitor", "none",
         "-serial", "file:" + console,

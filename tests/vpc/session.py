@@ -55,14 +55,15 @@ class BindTiming:
 
 class Vpc:
     def __init__(self, names, outdir, statedir, kernel, initrd, addressing="static",
-                 cmdline=""):
+                 cmdline="", **guest_opts):
         self.names = names
         self.outdir = outdir
         self.peers = [("peer1", names["PEER1_NS"]), ("peer2", names["PEER2_NS"])]
         self.addressing = addressing
         self.guest = guestvm.Guest(kernel, initrd, outdir,
                                    cmdline=("eni.addressing=%s %s" % (addressing,
-                                                                     cmdline)).strip())
+                                                                     cmdline)).strip(),
+                                   **guest_opts)
         self.taps = [layout.PRIMARY_TAP] + [e.tap for e in layout.ENIS]
         self.watch = TapWatch(self.taps)
         self.watch.start()
