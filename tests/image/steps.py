@@ -71,10 +71,14 @@ class Image:
     def slots(self):
         return {l["mac"]: l.get("slot") for l in self.vpc.status().get("links", [])}
 
-    def ready_problems(self, pkg_version):
+    def ready_problems(self, pkg_version, booted=False):
         """enid active from its unit with READY=1 seen, its state synced from the module,
-        eni_notify loaded from the DKMS build, versions as packaged."""
+        eni_notify loaded from the DKMS build (booted: by systemd-modules-load, from the
+        package's modules-load.d entry), versions as packaged."""
         p = []
+        if booted and "Inserted module 'eni_notify'" not in self.sh(
+                "journalctl -b -u systemd-modules-load --no-pager -o cat"):
+            p.append("systemd-modules-load did not load eni_notify at boot")
         state = self.g.run("systemctl is-active enid")[1]
         if state != ["active"]:
             p.append("systemctl is-active enid: %s" % state)
@@ -153,7 +157,7 @@ def at_boot(img, tap, a):
     diag("image booted to the agent in %.1f s (serial log: %s)" % (secs, img.g.serial_log.name))
     img.version_cur = img.version("enid")
     img.sysctl0 = {g: img.sysctls(g) for g in GLOBAL_SYSCTLS}     # enid has no ENI yet
-    p = img.ready_problems(img.version_cur)
+    p = img.ready_problems(img.version_cur, booted=True)
     p += checks.clean(*img.vpc.state())
     tap.check("boot: enid %s started from its unit, active, READY=1 (synced from the module), "
               "eni_notify loaded from DKMS's build for the image's kernel, nothing of ours "
@@ -210,7 +214,7 @@ def reboot(img, tap, a):
                    ["no READY from the agent within %d s" % BOOT_TIMEOUT])
         raise guestvm.GuestError("the image did not come back from its reboot")
     diag("reboot: the agent was back %.1f s after `systemctl reboot`" % (time.monotonic() - t))
-    p = img.ready_problems(img.version_cur)
+    p = img.ready_problems(img.version_cur, booted=True)
     p += img.vpc.wait_state(configured, 10.0)
     tap.check("reboot with two ENIs attached: enid active again, both ENIs configured", p)
     online = img.mono("network-online.target")
@@ -294,6 +298,13 @@ def upgrade(img, tap, a):
                        "%.0f s" % (time.monotonic() - t))
     prev = img.version("enid") if rc == 0 else "?"
     p = [] if rc == 0 else ["dpkg -i exited %d: %s" % (rc, " | ".join(out[-5:]))]
+    if img.g.run("test -d /sys/module/eni_notify")[0] != 0:
+        # as the boot after an install would; enid takes the module when it appears
+        diag("installing %s did not load eni_notify: modprobe eni_notify" % prev)
+        img.sh("modprobe eni_notify")
+        deadline = time.monotonic() + 10
+        while img.vpc.status().get("source") != "genl" and time.monotonic() < deadline:
+            time.sleep(0.5)
     p += img.ready_problems(prev)
     p += img.vpc.wait_state(configured, 30.0)
     tap.check("previous version %s installed with two ENIs attached: active, both "
