@@ -85,7 +85,7 @@ dkms-uninstall:
 DEB_OUT ?= build/deb
 DEB_VERSION ?=
 deb:
-	@scripts/deps.sh pkg
+	@scripts/deps.sh build pkg
 	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/eni-hotplug
 	tar -cf - --exclude=./build --exclude=./.git . | tar -xf - -C $(DEB_OUT)/eni-hotplug
 	$(if $(DEB_VERSION),cd $(DEB_OUT)/eni-hotplug && \

@@ -3,7 +3,7 @@
 # Installs the Debian 12 packages this project needs that are missing; nothing else, and
 # nothing kernel-related: guest kernels and headers are unpacked into the cache by
 # scripts/kernels.sh (apt-get download + dpkg-deb -x), never installed on this machine.
-# Usage: scripts/deps.sh [build|pkg|test|all]   (default: all)
+# Usage: scripts/deps.sh [build|pkg|test|all]...   (default: all)
 set -eu
 
 build="gcc make pkg-config libc6-dev libmnl-dev libudev-dev libinih-dev libjson-c-dev
@@ -12,15 +12,18 @@ pkg="dpkg-dev debhelper dh-dkms lintian mandoc"
 test="qemu-system-x86 busybox-static udev iproute2 iputils-ping dnsmasq-base python3
 python3-yaml python3-jsonschema cpio gzip xz-utils socat pahole ca-certificates clang
 libclang-rt-14-dev debootstrap qemu-utils e2fsprogs"
-why_build="build enid, enictl and eni_notify.ko"
-why_pkg="make deb and its checks (tests/pkg)"
-why_test="the test tiers: QEMU guests, namespaces, fuzzing"
+why_build="to build enid, enictl and eni_notify.ko"
+why_pkg="for make deb and its checks in tests/pkg"
+why_test="for the test tiers: QEMU guests, namespaces, fuzzing, the Debian image"
 
-case "${1:-all}" in
-build | pkg | test) sets=$1 ;;
-all) sets="build pkg test" ;;
-*) echo "usage: $0 [build|pkg|test|all]" >&2; exit 2 ;;
-esac
+sets=
+for a in "${@:-all}"; do
+	case $a in
+	build | pkg | test) sets="$sets $a" ;;
+	all) sets="build pkg test" ;;
+	*) echo "usage: $0 [build|pkg|test|all]..." >&2; exit 2 ;;
+	esac
+done
 
 missing= what=
 for set in $sets; do
@@ -30,15 +33,15 @@ for set in $sets; do
 		s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 		[ "$s" = installed ] || m="$m $p"
 	done
-	[ -n "$m" ] && missing="$missing$m" && what="$what${what:+; }$why:$m"
+	[ -n "$m" ] && missing="$missing$m" && what="$what${what:+; }${m# } ($why)"
 done
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
-	echo "deps: missing Debian packages ($what); run as root to install them" >&2
+	echo "deps: missing Debian packages: $what. Run as root to install them." >&2
 	exit 1
 fi
-echo "deps: installing with apt-get, for $what"
+echo "deps: installing with apt-get: $what"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
