@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The image tier's disk: the cached base tree (mkbase.sh) seen through an overlay, our
-# packages installed into it in a chroot with dpkg (DKMS builds eni_notify natively for
-# the image's kernel there), the test agent and the primary's .network added, the previous
-# version's packages kept under /opt/eni/debs/prev for the upgrade, then written out with
+# An image tier disk: the cached base tree (mkbase.sh) seen through an overlay, our
+# packages of INSTALL_DIR installed into it in a chroot with dpkg (DKMS builds eni_notify
+# natively for the image's kernel there), those of CARRY_DIR (the upgrade's) put under
+# /opt/eni/debs, the test agent and the primary's .network added, then written out with
 # mkfs.ext4 -d (no loop device, no mount of the image). OUT/disk.raw is remade only when
 # its inputs change (OUT/disk.key); each boot writes to a qcow2 overlay of it.
-# Usage: mkrun.sh BASEDIR OUT CUR_DEB_DIR PREV_DEB_DIR
+# Usage: mkrun.sh BASEDIR OUT INSTALL_DIR [CARRY_DIR]
 set -eu -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -14,23 +14,25 @@ top=$(cd "$here/../.." && pwd)
 log() { echo "mkrun: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-[ $# -eq 4 ] || die "usage: mkrun.sh BASEDIR OUT CUR_DEB_DIR PREV_DEB_DIR"
-base=$1 out=$2 cur=$3 prev=$4
+[ $# -eq 3 ] || [ $# -eq 4 ] || die "usage: mkrun.sh BASEDIR OUT INSTALL_DIR [CARRY_DIR]"
+base=$1 out=$2
 [ -e "$base/done" ] || die "$base is not a finished base image (no done stamp)"
-# Our two packages (not the -dbgsym one) of each version.
+# Our two packages (not the -dbgsym one) of a folder.
 debs() { # dir
 	local p
 	for p in enid eni-notify-dkms; do
 		ls "$1/${p}_"*.deb 2>/dev/null | grep . || die "$1 holds no ${p}_*.deb"
 	done
 }
-cur_debs=$(debs "$cur")
-prev_debs=$(debs "$prev")
+install=$(debs "$3")
+carry=
+[ $# -eq 4 ] && carry=$(debs "$4")
 primary_mac=$(python3 -c "import sys; sys.path.insert(0, '$top/tests/vpc'); import layout; print(layout.PRIMARY_MAC)")
 
 key=$( { basename "$base"; cat "$0" "$here"/guest/* "$top/tests/vpc/guest/agent.sh";
 	# shellcheck disable=SC2086 # one path a word
-	sha256sum $cur_debs $prev_debs | cut -d' ' -f1; } | sha256sum | cut -c1-16)
+	sha256sum $install | cut -d' ' -f1; echo carry; sha256sum $carry | cut -d' ' -f1; } |
+	sha256sum | cut -c1-16)
 mkdir -p "$out"
 if [ -f "$out/disk.raw" ] && [ "$(cat "$out/disk.key" 2>/dev/null)" = "$key" ]; then
 	log "disk $key is up to date"
@@ -38,10 +40,9 @@ if [ -f "$out/disk.raw" ] && [ "$(cat "$out/disk.key" 2>/dev/null)" = "$key" ]; 
 fi
 rm -f "$out/disk.raw" "$out/disk.key"
 tmp=$out/tmp
-rm -rf "$tmp" && mkdir -p "$tmp/upper" "$tmp/work" "$tmp/merged" "$tmp/debs"
-mkdir -p "$tmp/debs/prev"
+rm -rf "$tmp" && mkdir -p "$tmp/upper" "$tmp/work" "$tmp/merged" "$tmp/install" "$tmp/debs"
 # shellcheck disable=SC2086 # one path a word
-cp $cur_debs "$tmp/debs/" && cp $prev_debs "$tmp/debs/prev/"
+cp $install "$tmp/install/" && { [ -z "$carry" ] || cp $carry "$tmp/debs/"; }
 kver=$(cat "$base/kver")
 
 # Everything in one private mount namespace: the overlay and the chroot's /proc, /dev and
@@ -50,20 +51,21 @@ inner=$(cat <<'EOF'
 lower=$1 tmp=$2 here=$3 top=$4 kver=$5 mac=$6 disk=$7
 m=$tmp/merged
 mount -t overlay overlay -o "lowerdir=$lower,upperdir=$tmp/upper,workdir=$tmp/work" "$m"
-mkdir -p "$m/opt/eni/debs"
+mkdir -p "$m/opt/eni/debs" "$m/tmp/eni-install"
 cp -r "$tmp/debs/." "$m/opt/eni/debs/"
+cp "$tmp/install/"* "$m/tmp/eni-install/"
 mount -t proc proc "$m/proc"
 mount --bind /dev "$m/dev"
 mount -t sysfs sysfs "$m/sys"
 printf '#!/bin/sh\nexit 101\n' >"$m/usr/sbin/policy-rc.d"
 chmod 755 "$m/usr/sbin/policy-rc.d"
-if ! chroot "$m" sh -c 'DEBIAN_FRONTEND=noninteractive dpkg -i /opt/eni/debs/*.deb' \
+if ! chroot "$m" sh -c 'DEBIAN_FRONTEND=noninteractive dpkg -i /tmp/eni-install/*.deb' \
 	>"$tmp/dpkg.log" 2>&1; then
 	echo "mkrun: dpkg -i of our packages in the chroot failed:" >&2
 	tail -n 15 "$tmp/dpkg.log" >&2
 	exit 1
 fi
-rm -f "$m/usr/sbin/policy-rc.d"
+rm -rf "$m/usr/sbin/policy-rc.d" "$m/tmp/eni-install"
 # DKMS must have built and installed the module for the image's kernel, not the host's.
 if ! chroot "$m" dkms status -k "$kver" | grep -q 'installed'; then
 	echo "mkrun: DKMS did not install eni_notify for $kver: $(chroot "$m" dkms status)" >&2

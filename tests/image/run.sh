@@ -3,9 +3,9 @@
 # image tier: our Debian packages on a debootstrapped Debian 12 booted with systemd as PID 1
 # in the vpc tier's virtual ECS. Builds the packages twice with `make deb` (this version,
 # and the "previous version" DEB_VERSION=$ENI_IMAGE_PREV for the upgrade), the base image
-# (mkbase.sh: cached by its inputs), the run's disk (mkrun.sh: the packages installed in a
-# chroot, DKMS building the module there), brings up the virtual VPC (tests/vpc/net.sh;
-# always torn down) and boots the disk through a qcow2 overlay (steps.py). Prints TAP lines
+# (mkbase.sh: cached by its inputs), two disks (mkrun.sh: one version's packages installed
+# in a chroot, DKMS building the module there), brings up the virtual VPC (tests/vpc/net.sh;
+# always torn down) and boots each disk through a qcow2 overlay (steps.py). Prints TAP lines
 # and '# ' lines; logs in build/image/. Exits 0 when it ran, non-zero only when the harness
 # itself broke.
 # Environment: ENI_IMAGE_PREV (the previous version, default this version's
@@ -66,22 +66,29 @@ step "base image: Debian 12 with systemd, udev, linux-image-amd64 and its header
 base=$(tail -n1 "$out/mkbase.log")
 kver=$(cat "$base/kver")
 echo "# image: base $base, kernel $kver"
-step "run disk: our packages installed in a chroot of the base, DKMS builds eni_notify for $kver" \
-	"$out/mkrun.log" "$here/mkrun.sh" "$base" "$out/disk" "$out/deb-cur" "$out/deb-prev" || exit 0
+# Two disks: this version installed; the previous one installed with this one to upgrade to.
+step "disk: $cur installed in a chroot of the base, DKMS builds eni_notify for $kver" \
+	"$out/mkrun.log" "$here/mkrun.sh" "$base" "$out/disk" "$out/deb-cur" || exit 0
 sed -n 's/^mkrun: /# /p' "$out/mkrun.log"
-# Each boot writes to an overlay: the disk stays as mkrun.sh made it.
-rm -f "$out/boot.qcow2"
-qemu-img create -q -f qcow2 -b "$out/disk/disk.raw" -F raw "$out/boot.qcow2" ||
-	{ tap "not ok" "qemu-img creates the boot overlay"; exit 0; }
+step "upgrade disk: $prev installed the same way, $cur's packages in /opt/eni/debs" \
+	"$out/mkrun-prev.log" "$here/mkrun.sh" "$base" "$out/disk-prev" "$out/deb-prev" \
+	"$out/deb-cur" || exit 0
+# Each boot writes to an overlay: the disks stay as mkrun.sh made them.
+for d in disk disk-prev; do
+	rm -f "$out/$d.qcow2"
+	qemu-img create -q -f qcow2 -b "$out/$d/disk.raw" -F raw "$out/$d.qcow2" ||
+		{ tap "not ok" "qemu-img creates the boot overlay of $d"; exit 0; }
+done
 
 state=$out/run
 vpc_up "$state" "$out/net.log" || exit 0
 mkdir -p "$out/logs"
 PYTHONDONTWRITEBYTECODE=1 ip netns exec "$VPC_NS" python3 "$here/steps.py" \
 	--state "$state" --out "$out/logs" --kernel "$base/vmlinuz" --initrd "$base/initrd.img" \
-	--disk "$out/boot.qcow2" --first $((n + 1)) --count-file "$out/tap.count" &
+	--disk "$out/disk.qcow2" --upgrade-disk "$out/disk-prev.qcow2" --first $((n + 1)) \
+	--count-file "$out/tap.count" &
 # In the background so a signal runs the traps at once (net.sh down stops it too).
 wait $!
 rc=$?
-echo "# image tier took $(($(date +%s) - t0)) s (logs: build/image/logs/)"
+echo "# image tier took $(($(date +%s) - t0)) s (logs: build/image/logs/disk, logs/upgrade_disk)"
 exit $rc

@@ -5,11 +5,12 @@ Debian 12 image (systemd as PID 1, our packages installed, eni_notify built by D
 as the vpc tier's virtual ECS (tests/vpc/session.py: metadata service, gateway, peers,
 bind and unbind over QMP); the agent on ttyS1 (tests/vpc/guest/agent.sh, started by the
 image's eni-agent.service) answers from inside, the peers' pings and the taps from outside.
-One boot, in order: the unit at boot, two ENIs bound and unbound, `systemctl restart enid`
-under pings, a reboot with two ENIs attached, `apt-get purge`, then the previous version
-installed and upgraded under pings. Prints TAP lines and '# ' lines.
+This version's image, in order: the unit at boot, two ENIs bound and unbound, `systemctl
+restart enid` under pings, a reboot with two ENIs attached, `apt-get purge`; then the
+previous version's image: two ENIs bound, this version installed under pings. Prints TAP
+lines and '# ' lines; logs in OUT/disk and OUT/upgrade_disk.
 Usage: steps.py --state DIR --out DIR --kernel VMLINUZ --initrd INITRD --disk QCOW2
-                    [--first N] [--count-file FILE]
+                --upgrade-disk QCOW2 [--first N] [--count-file FILE]
 """
 import os
 import re
@@ -73,12 +74,11 @@ class Image:
 
     def ready_problems(self, pkg_version, booted=False):
         """enid active from its unit with READY=1 seen, its state synced from the module,
-        eni_notify loaded from the DKMS build (booted: by systemd-modules-load, from the
-        package's modules-load.d entry), versions as packaged."""
+        eni_notify loaded from the DKMS build (booted: listed in modules-load.d, and in the
+        kernel log before enid started), versions as packaged."""
         p = []
-        if booted and "Inserted module 'eni_notify'" not in self.sh(
-                "journalctl -b -u systemd-modules-load --no-pager -o cat"):
-            p.append("systemd-modules-load did not load eni_notify at boot")
+        if booted:
+            p += self.loaded_at_boot()
         state = self.g.run("systemctl is-active enid")[1]
         if state != ["active"]:
             p.append("systemctl is-active enid: %s" % state)
@@ -95,6 +95,25 @@ class Image:
         got = self.g.run("enid --version")[1]
         if not any(upstream in x for x in got):
             p.append("enid --version says %s, the package is %s" % (got, pkg_version))
+        return p
+
+    def loaded_at_boot(self):
+        """systemd-modules-load (active) read the package's modules-load.d entry, and the
+        kernel's first eni_notify line came before enid's start."""
+        p = []
+        if self.g.run("grep -qx eni_notify /usr/lib/modules-load.d/*.conf "
+                      "/etc/modules-load.d/*.conf")[0] != 0:
+            p.append("no modules-load.d entry names eni_notify")
+        if self.g.run("systemctl is-active systemd-modules-load")[1] != ["active"]:
+            p.append("systemd-modules-load.service is not active")
+        line = self.g.run("dmesg | grep -m1 'eni_notify: '")[1]
+        m = re.match(r"^\[\s*(\d+\.\d+)\]", line[0] if line else "")
+        start = self.mono("enid", "ExecMainStartTimestampMonotonic")
+        if not m:
+            p.append("the kernel log has no eni_notify line: %s" % line)
+        elif float(m.group(1)) > start:
+            p.append("eni_notify loaded at %s s, after enid started (%.2f s)" % (m.group(1),
+                                                                               start))
         return p
 
     def boot_to_ready(self, what):
@@ -245,8 +264,9 @@ def reboot(img, tap, a):
 def purge(img, tap, a):
     """With two ENIs attached and configured (from reboot)."""
     links = img.vpc.status().get("links", [])
-    files = [f for f in img.sh("dpkg -L enid eni-notify-dkms").splitlines()
-             if f.startswith("/")]
+    # what the packages installed, folders (shared ones such as /lib) left out
+    files = img.sh("dpkg -L enid eni-notify-dkms | while read -r f; do "
+                   "[ -d \"$f\" ] || echo \"$f\"; done").splitlines()
     rc, out = img.g.run("DEBIAN_FRONTEND=noninteractive apt-get purge -y enid "
                         "eni-notify-dkms", DPKG_TIMEOUT)
     p = [] if rc == 0 else ["apt-get purge exited %d: %s" % (rc, " | ".join(out[-5:]))]
@@ -279,7 +299,7 @@ def purge(img, tap, a):
     tap.check("after the purge: no rule, route or address of enid on the two ENIs still "
               "attached, their sysctls the defaults, the global ones as at boot", p)
 
-    left = [f for f in files if img.g.run("test -f '%s' -o -L '%s'" % (f, f))[0] == 0]
+    left = [f for f in files if img.g.run("test -e '%s' -o -L '%s'" % (f, f))[0] == 0]
     found = img.sh("find / /run -xdev \\( -name '*enid*' -o -name '*eni_notify*' -o -name "
                    "'*eni-notify*' \\) -not -path '/opt/eni/*' -not -path '/proc/*' 2>/dev/null"
                    " | sort -u; true")
@@ -290,33 +310,27 @@ def purge(img, tap, a):
 
 
 def upgrade(img, tap, a):
-    """With the two ENIs still attached (from purge): the previous version, then this one."""
-    t = time.monotonic()
-    rc, out = img.g.run("DEBIAN_FRONTEND=noninteractive dpkg -i /opt/eni/debs/prev/*.deb",
-                        DPKG_TIMEOUT)
-    img.figures.append("dpkg -i of the previous version in the guest (DKMS under TCG): "
-                       "%.0f s" % (time.monotonic() - t))
-    prev = img.version("enid") if rc == 0 else "?"
-    p = [] if rc == 0 else ["dpkg -i exited %d: %s" % (rc, " | ".join(out[-5:]))]
-    if img.g.run("test -d /sys/module/eni_notify")[0] != 0:
-        # as the boot after an install would; enid takes the module when it appears
-        diag("installing %s did not load eni_notify: modprobe eni_notify" % prev)
-        img.sh("modprobe eni_notify")
-        deadline = time.monotonic() + 10
-        while img.vpc.status().get("source") != "genl" and time.monotonic() < deadline:
-            time.sleep(0.5)
-    p += img.ready_problems(prev)
+    """The second image: the previous version installed (in the chroot, as an instance
+    that has run it for a while), two ENIs bound, then this version with dpkg -i."""
+    secs = img.g.boot(BOOT_TIMEOUT)
+    diag("upgrade image booted to the agent in %.1f s" % secs)
+    prev = img.version("enid")
+    img.version_cur = img.sh("dpkg-deb -f /opt/eni/debs/enid_*.deb Version")
+    p = img.ready_problems(prev, booted=True)
+    for eni in TWO:
+        img.vpc.bind(eni)
     p += img.vpc.wait_state(configured, 30.0)
-    tap.check("previous version %s installed with two ENIs attached: active, both "
-              "configured" % prev, p)
+    tap.check("upgrade image: %s active from its unit, eni_notify loaded at boot; two ENIs "
+              "bound and configured" % prev, p)
+    img.boot_to_ready("upgrade image (%s)" % prev)
     before = img.vpc.state()
 
     def dpkg_i():
         t = time.monotonic()
         r = img.g.run("DEBIAN_FRONTEND=noninteractive dpkg -i /opt/eni/debs/*.deb",
                       DPKG_TIMEOUT)
-        img.figures.append("dpkg -i upgrade in the guest (DKMS under TCG): %.0f s" % (
-            time.monotonic() - t))
+        img.figures.append("dpkg -i of the upgrade in the guest (DKMS building under TCG): "
+                           "%.0f s" % (time.monotonic() - t))
         return r
     lost, (rc, out) = pinging(img.vpc, 1.0, dpkg_i)
     p = [] if rc == 0 else ["dpkg -i exited %d: %s" % (rc, " | ".join(out[-5:]))]
@@ -326,44 +340,68 @@ def upgrade(img, tap, a):
     tap.check("upgrade %s -> %s with two ENIs bound, peers pinging every 20 ms: no reply lost "
               "beyond one interval, every reply through its ENI" % (prev, now), p + lost)
     p = same_state(img, before) + img.ready_problems(img.version_cur)
-    diag("after the upgrade the loaded eni_notify is %s" % img.g.run(
-        "cat /sys/module/eni_notify/version")[1])
-    tap.check("after the upgrade: enid %s active, the same rules, routes and slots, nothing "
-              "duplicated" % now, p)
+    if "eni-notify/%s" % img.version_cur not in img.sh("dkms status"):
+        p.append("DKMS has no eni-notify/%s: %s" % (img.version_cur, img.sh("dkms status")))
+    diag("after the upgrade the loaded eni_notify is %s (the new one from the next boot)" %
+         img.g.run("cat /sys/module/eni_notify/version")[1])
+    tap.check("after the upgrade: enid %s active, DKMS has built the new module, the same "
+              "rules, routes and slots, nothing duplicated" % now, p)
+    tap.check("after the upgrade: both peers' pings answered through each ENI only",
+              vpc_scenarios.outside(img.vpc, TWO))
 
 
-STEPS = [("at_boot", at_boot), ("bind_unbind", bind_unbind), ("restart", restart),
-         ("reboot", reboot), ("purge", purge), ("upgrade", upgrade)]
+# (image, steps): the steps run in order on one boot of that image; a step that leaves no
+# guest to ask ends its image's run.
+RUNS = [("disk", [("at_boot", at_boot), ("bind_unbind", bind_unbind), ("restart", restart),
+                  ("reboot", reboot), ("purge", purge)]),
+        ("upgrade_disk", [("upgrade", upgrade)])]
+NO_GUEST_AFTER = ("at_boot", "reboot", "upgrade")
 
 
-def main():
-    ap = session.arg_parser()
-    ap.add_argument("--disk", required=True, help="the qcow2 the guest boots from")
-    ap.add_argument("--first", type=int, default=1, help="number of the first TAP line")
-    ap.add_argument("--count-file", help="where to write the number of the last TAP line")
-    a = ap.parse_args()
-    tap = Tap()
-    tap.n = a.first - 1
-    vpc = session.Vpc(session.names(a.state), a.out, a.state, a.kernel, a.initrd,
-                      "metadata", cmdline="root=/dev/vda rw", mem=1024, reboot=True,
-                      extra=("-drive", "file=%s,format=qcow2,if=virtio,cache=unsafe" % a.disk))
+def run_image(a, disk, outdir, steps, tap):
+    vpc = session.Vpc(session.names(a.state), outdir, a.state, a.kernel, a.initrd,
+                      "metadata", cmdline="root=/dev/vda rw", mem=1024, reboot=True, smp=2,
+                      extra=("-drive", "file=%s,format=qcow2,if=virtio,cache=unsafe" % disk))
     vpc.flux = []
     img = Image(vpc)
     try:
-        for name, fn in STEPS:
+        for name, fn in steps:
             t = time.monotonic()
             try:
                 fn(img, tap, a)
             except (guestvm.GuestError, QmpError, OSError, ValueError, KeyError) as e:
                 tap.result(False, "step %s runs to its end" % name, [repr(e)])
-                if name in ("at_boot", "reboot"):
-                    break       # no guest to ask
+                if name in NO_GUEST_AFTER:
+                    break
             diag("step %s took %.0f s" % (name, time.monotonic() - t))
         trouble = vpc.guest.kernel_trouble()
-        tap.check("guest kernel log has no WARN/BUG/oops", [trouble] if trouble else [])
+        tap.check("guest kernel log has no WARN/BUG/oops (%s)" % os.path.basename(outdir),
+                  [trouble] if trouble else [])
         diag(*img.figures)
     finally:
+        try:
+            vpc.unbind_all()    # the VPC's metadata forgets them for the next image
+        except QmpError as e:
+            diag("cleanup: %s" % e)
         vpc.close()
+
+
+def main():
+    ap = session.arg_parser()
+    ap.add_argument("--disk", required=True, help="the qcow2 of this version's image")
+    ap.add_argument("--upgrade-disk", required=True,
+                    help="the qcow2 of the previous version's image")
+    ap.add_argument("--first", type=int, default=1, help="number of the first TAP line")
+    ap.add_argument("--count-file", help="where to write the number of the last TAP line")
+    a = ap.parse_args()
+    tap = Tap()
+    tap.n = a.first - 1
+    try:
+        for disk, steps in RUNS:
+            outdir = os.path.join(a.out, disk)
+            os.makedirs(outdir, exist_ok=True)
+            run_image(a, getattr(a, disk), outdir, steps, tap)
+    finally:
         tap.save_count(a.count_file)
     return 0
 
