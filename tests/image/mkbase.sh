@@ -11,7 +11,6 @@
 # Environment: ENI_CACHE (default /var/cache/eni-hotplug), ENI_IMAGE_MIRROR (default
 # http://deb.debian.org/debian).
 set -eu -o pipefail
-here=$(cd "$(dirname "$0")" && pwd)
 cache=${ENI_CACHE:-/var/cache/eni-hotplug}/image
 mirror=${ENI_IMAGE_MIRROR:-http://deb.debian.org/debian}
 suite=bookworm

@@ -17,11 +17,13 @@ die() { log "$*"; exit 1; }
 [ $# -eq 3 ] || [ $# -eq 4 ] || die "usage: mkrun.sh BASEDIR OUT INSTALL_DIR [CARRY_DIR]"
 base=$1 out=$2
 [ -e "$base/done" ] || die "$base is not a finished base image (no done stamp)"
-# Our two packages (not the -dbgsym one) of a folder.
+# Our two packages (not the -dbgsym one) of a folder, one of each.
 debs() { # dir
-	local p
+	local p f
 	for p in enid eni-notify-dkms; do
-		ls "$1/${p}_"*.deb 2>/dev/null | grep . || die "$1 holds no ${p}_*.deb"
+		f=$(echo "$1/${p}_"*.deb)
+		[ -f "$f" ] || die "$1 holds no ${p}_*.deb, or several"
+		echo "$f"
 	done
 }
 install=$(debs "$3")

@@ -219,8 +219,8 @@ def restart(img, tap, a):
               "duplicated", p)
 
 
-def reboot(img, tap, a):
-    """With two ENIs attached (from restart)."""
+def reboot_guest(img, tap, what):
+    """systemctl reboot; back when the agent says READY again (GuestError if not)."""
     g = img.g
     m = g.mark()
     try:
@@ -229,10 +229,16 @@ def reboot(img, tap, a):
         pass        # the agent may be gone before it answers
     t = time.monotonic()
     if g.wait_line(r"^READY$", m, BOOT_TIMEOUT) is None:
-        tap.result(False, "reboot with two ENIs attached: the image comes back",
+        tap.result(False, "%s: the image comes back" % what,
                    ["no READY from the agent within %d s" % BOOT_TIMEOUT])
         raise guestvm.GuestError("the image did not come back from its reboot")
-    diag("reboot: the agent was back %.1f s after `systemctl reboot`" % (time.monotonic() - t))
+    diag("%s: the agent was back %.1f s after `systemctl reboot`" % (what,
+                                                                    time.monotonic() - t))
+
+
+def reboot(img, tap, a):
+    """With two ENIs attached (from restart)."""
+    reboot_guest(img, tap, "reboot with two ENIs attached")
     p = img.ready_problems(img.version_cur, booted=True)
     p += img.vpc.wait_state(configured, 10.0)
     tap.check("reboot with two ENIs attached: enid active again, both ENIs configured", p)
@@ -348,6 +354,16 @@ def upgrade(img, tap, a):
               "rules, routes and slots, nothing duplicated" % now, p)
     tap.check("after the upgrade: both peers' pings answered through each ENI only",
               vpc_scenarios.outside(img.vpc, TWO))
+
+    reboot_guest(img, tap, "reboot after the upgrade")
+    p = img.ready_problems(img.version_cur, booted=True)
+    loaded = img.g.run("cat /sys/module/eni_notify/version")[1]
+    if loaded != [img.version_cur]:
+        p.append("eni_notify %s loaded, want the upgrade's %s" % (loaded, img.version_cur))
+    p += img.vpc.wait_state(configured, 10.0)
+    p += vpc_scenarios.outside(img.vpc, TWO)
+    tap.check("reboot after the upgrade: the new eni_notify %s loaded at boot, both ENIs "
+              "configured and answering through themselves" % img.version_cur, p)
 
 
 # (image, steps): the steps run in order on one boot of that image; a step that leaves no

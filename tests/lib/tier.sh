@@ -54,6 +54,7 @@ tier_lock() { # lockfile "what holds it"
 # Brings up the vpc tier's virtual VPC in the folder state (tests/vpc/net.sh, torn down when
 # the script exits) and reads its namespace names; a failed TAP line when it did not come up.
 vpc_up() { # state log   (uses $top, $n)
+	: "${top:?vpc_up needs top}"
 	# shellcheck disable=SC2064 # the folder is fixed now
 	trap "\"$top/tests/vpc/net.sh\" down \"$1\"" EXIT
 	trap 'exit 130' INT TERM
