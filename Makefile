@@ -23,9 +23,10 @@ help:
 	@echo "make            build the module (for KVER=$(KVER)) and the daemon"
 	@echo "make demo       install missing Debian packages, boot a virtual ECS, bind and unbind two ENIs"
 	@echo "make check      install missing Debian packages, run every test tier"
-	@echo "make test-TIER  one tier: unit, fuzz, fake-imds, netns, dkms, pkg, qemu, kdebug, vpc"
+	@echo "make test-TIER  one tier: unit, fuzz, fake-imds, netns, dkms, pkg, qemu, kdebug, vpc, image"
 	@echo "make soak       the vpc tier's bind/unbind cycles 1000 times on Debian 12's kernel (not in check)"
 	@echo "make deb        the Debian packages enid and eni-notify-dkms, into build/deb/"
+	@echo "                (DEB_OUT=DIR elsewhere, DEB_VERSION=V as version V)"
 	@echo "make install    enid, enictl, the unit, the config, man pages (PREFIX, DESTDIR,"
 	@echo "                SYSCONFDIR; make uninstall removes them)"
 	@echo "make dkms-install / dkms-uninstall   the module through DKMS"
@@ -85,15 +86,23 @@ dkms-uninstall:
 	-dkms remove -m eni-notify -v $(VERSION) --all
 	rm -rf $(DKMS_SRC) $(MODLOADDIR)/eni-notify.conf
 
-# dpkg-buildpackage writes next to the tree it builds, so it builds a copy in build/deb/.
+# dpkg-buildpackage writes next to the tree it builds, so it builds a copy in DEB_OUT.
+# DEB_VERSION=V packages the tree as version V instead (a changelog entry for V on top, in
+# the copy only): the image tier's "previous version" for its upgrade check.
+DEB_OUT ?= build/deb
+DEB_VERSION ?=
 deb:
 	@scripts/deps.sh build pkg
-	rm -rf build/deb && mkdir -p build/deb/eni-hotplug-$(VERSION)
-	tar -cf - --exclude=./build --exclude=./.git . | tar -xf - -C build/deb/eni-hotplug-$(VERSION)
-	cd build/deb/eni-hotplug-$(VERSION) && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/eni-hotplug
+	tar -cf - --exclude=./build --exclude=./.git . | tar -xf - -C $(DEB_OUT)/eni-hotplug
+	$(if $(DEB_VERSION),cd $(DEB_OUT)/eni-hotplug && \
+		{ printf 'eni-hotplug (%s) unstable; urgency=medium\n\n  * Built by make deb DEB_VERSION=%s.\n\n%s\n\n' \
+		'$(DEB_VERSION)' '$(DEB_VERSION)' "$$(sed -n '/^ -- /{p;q}' debian/changelog)"; \
+		cat debian/changelog; } >debian/changelog.new && mv debian/changelog.new debian/changelog)
+	cd $(DEB_OUT)/eni-hotplug && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
 		{ tail -n 30 ../build.log; exit 1; }
-	rm -rf build/deb/eni-hotplug-$(VERSION)
-	@ls build/deb/*.deb
+	rm -rf $(DEB_OUT)/eni-hotplug
+	@ls $(DEB_OUT)/*.deb
 
 style:
 	@scripts/style.sh

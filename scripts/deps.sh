@@ -11,11 +11,11 @@ libcurl4-openssl-dev libsystemd-dev dkms kmod"
 pkg="dpkg-dev debhelper dh-dkms lintian mandoc"
 test="qemu-system-x86 busybox-static udev iproute2 iputils-ping dnsmasq-base python3
 python3-yaml python3-jsonschema cpio gzip xz-utils socat pahole ca-certificates clang
-libclang-rt-14-dev debootstrap"
+libclang-rt-14-dev debootstrap qemu-utils e2fsprogs"
 why_build="to build enid, enictl and eni_notify.ko"
 why_pkg="for make deb and its checks in tests/pkg"
 kdebug="flex bison bc libelf-dev libssl-dev"
-why_test="for the test tiers: QEMU guests, namespaces, fuzzing"
+why_test="for the test tiers: QEMU guests, namespaces, fuzzing, the Debian image"
 why_kdebug="to build the kdebug tier's kernel from linux-source (scripts/kdebug.sh)"
 
 sets=

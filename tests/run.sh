@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs the test tiers and closes with "N passed, N failed, N skipped".
-# Usage: tests/run.sh [TIER...]   (default: unit fuzz fake-imds netns dkms pkg qemu kdebug vpc)
+# Usage: tests/run.sh [TIER...]   (default: unit fuzz fake-imds netns dkms pkg qemu kdebug vpc image)
 # A tier is tests/<tier>/run.sh. It prints TAP-style result lines at column 0 ("ok ...",
 # "not ok ...", "ok ... # SKIP why"), every other line starts with "# ", and it exits
 # non-zero only when the tier itself broke (counted here as one failure).
@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/test-results/run-$$	# per run: helpers and humans may run tiers at once
 rm -rf "$out" && mkdir -p "$out" && ln -sfn "run-$$" "$top/build/test-results/latest"
 tiers=("$@")
-[ ${#tiers[@]} -gt 0 ] || tiers=(unit fuzz fake-imds netns dkms pkg qemu kdebug vpc)
+[ ${#tiers[@]} -gt 0 ] || tiers=(unit fuzz fake-imds netns dkms pkg qemu kdebug vpc image)
 : > "$out/all.log"
 for t in "${tiers[@]}"; do
 	start=$(date +%s)

@@ -32,6 +32,13 @@ class Tap:
         """ok when the list of problems is empty, else not ok with them as diagnostics."""
         return self.result(not problems, desc, problems)
 
+    def save_count(self, path):
+        """Writes the number of the last line to path (when given), for the shell script
+        that numbers the lines after these."""
+        if path:
+            with open(path, "w") as f:
+                f.write("%d\n" % self.n)
+
     def skip(self, desc, why):
         self.n += 1
         print("ok %d %s%s # SKIP %s" % (self.n, self.prefix, " ".join(desc.split()), why))

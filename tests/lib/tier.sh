@@ -41,3 +41,27 @@ copy_with_libs() { # src dst   (uses $stage)
 	cp -L "$1" "$stage/$2"
 	copy_libs "$1"
 }
+
+# Holds the lock file on fd 9 for the rest of the script; says so when it has to wait.
+tier_lock() { # lockfile "what holds it"
+	exec 9>"$1"
+	if ! flock -n 9; then
+		echo "# waiting for $2 ($1)"
+		flock 9
+	fi
+}
+
+# Brings up the vpc tier's virtual VPC in the folder state (tests/vpc/net.sh, torn down when
+# the script exits) and reads its namespace names; a failed TAP line when it did not come up.
+vpc_up() { # state log   (uses $top, $n)
+	: "${top:?vpc_up needs top}"
+	# shellcheck disable=SC2064 # the folder is fixed now
+	trap "\"$top/tests/vpc/net.sh\" down \"$1\"" EXIT
+	trap 'exit 130' INT TERM
+	if ! "$top/tests/vpc/net.sh" up "$1" 2>"$2"; then
+		tap "not ok" "the virtual VPC comes up (namespaces, bridge, dnsmasq, metadata)"
+		sed 's/^/# /' "$2" | tail -n 20
+		return 1
+	fi
+	. "$1/names.env"
+}

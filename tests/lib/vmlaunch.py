@@ -47,8 +47,9 @@ class Vm:
             return f.read().splitlines()
 
 
-def launch(kernel, initrd, outdir, tmp, mem=512, append="", extra=()):
-    """Boots kernel + initrd; tmp is a private folder for the sockets. Returns a Vm once
+def launch(kernel, initrd, outdir, tmp, mem=512, append="", extra=(), reboot=False, smp=1):
+    """Boots kernel + initrd; tmp is a private folder for the sockets; with reboot, a guest
+    reboot resets the machine (hot-plugged devices stay) instead of ending QEMU. Returns a Vm once
     QEMU has connected both sockets and QMP answered; LaunchError when it did not within
     CONNECT_TIMEOUT s."""
     paths = {"qmp": os.path.join(tmp, "qmp.sock"), "ser": os.path.join(tmp, "ttyS1.sock")}
@@ -61,8 +62,9 @@ def launch(kernel, initrd, outdir, tmp, mem=512, append="", extra=()):
     console = os.path.join(outdir, "console.log")
     cmd = [
         os.environ.get("QEMU", "qemu-system-x86_64"),
-        "-accel", "tcg", "-m", str(mem), "-smp", "1", "-nodefaults", "-nographic",
-        "-no-reboot", "-kernel", kernel, "-initrd", initrd,
+        "-accel", "tcg", "-m", str(mem), "-smp", str(smp), "-nodefaults", "-nographic",
+    ] + ([] if reboot else ["-no-reboot"]) + [
+        "-kernel", kernel, "-initrd", initrd,
         # no_timer_check: under TCG on a loaded host the IO-APIC timer check can miss its
         # ticks and panic ("IO-APIC + timer doesn't work!"); a virtual PIT needs no check
         "-append", ("console=ttyS0 loglevel=7 panic=-1 no_timer_check " + append).strip(),

@@ -38,8 +38,12 @@ class GuestError(Exception):
 
 
 class Guest:
-    def __init__(self, kernel, initrd, outdir, mem=512, cmdline=""):
+    def __init__(self, kernel, initrd, outdir, mem=512, cmdline="", extra=(), reboot=False,
+                 smp=1):
         self.kernel = kernel
+        self.smp = smp
+        self.extra = tuple(extra)   # more QEMU options, e.g. the image tier's disk
+        self.reboot = reboot
         self.initrd = initrd
         self.outdir = outdir
         self.mem = mem
@@ -61,7 +65,8 @@ class Guest:
         self.t0 = time.monotonic()
         try:
             self.vm = vmlaunch.launch(self.kernel, self.initrd, self.outdir, self.tmp,
-                                      mem=self.mem, append=self.cmdline, extra=(
+                                      mem=self.mem, append=self.cmdline,
+                                      reboot=self.reboot, smp=self.smp, extra=self.extra + (
                 "-netdev", "tap,id=net-primary,ifname=%s,script=no,downscript=no" %
                 layout.PRIMARY_TAP,
                 "-device", "virtio-net-pci,netdev=net-primary,mac=%s,id=primary,addr=0x2" %

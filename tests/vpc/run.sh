@@ -34,11 +34,7 @@ done
 [ -c /dev/net/tun ] || skip "no /dev/net/tun for the guest's taps"
 
 # One virtual ECS at a time (the demo and the tier share build/vpc).
-exec 9>"$out/.lock"
-if ! flock -n 9; then
-	echo "# waiting for another virtual ECS run (build/vpc/.lock)"
-	flock 9
-fi
+tier_lock "$out/.lock" "another virtual ECS run"
 
 t0=$(date +%s)
 if PYTHONDONTWRITEBYTECODE=1 python3 "$here/pure_test.py" >"$out/pure-test.log" 2>&1; then
@@ -72,14 +68,7 @@ done
 [ -n "$built" ] || exit 0
 
 state=$out/run
-trap '"$here/net.sh" down "$state"' EXIT
-trap 'exit 130' INT TERM
-if ! "$here/net.sh" up "$state" 2>"$out/net.log"; then
-	tap "not ok" "the virtual VPC comes up (namespaces, bridge, dnsmasq, metadata)"
-	sed 's/^/# /' "$out/net.log" | tail -n 20
-	exit 0
-fi
-. "$state/names.env"
+vpc_up "$state" "$out/net.log" || exit 0
 problems=
 for ns in $VPC_NS $PEER1_NS $RTR_NS $PEER2_NS; do
 	ip netns exec "$ns" ip route get 192.0.2.1 >/dev/null 2>&1 && {

@@ -727,9 +727,7 @@ def main():
             diag(*[a.prefix + x for x in session.figure_lines(vpc.timings)])
     finally:
         vpc.close()
-        if a.count_file:
-            with open(a.count_file, "w") as f:
-                f.write("%d\n" % tap.n)
+        tap.save_count(a.count_file)
     return 0
 
 

@@ -56,17 +56,18 @@ class BindTiming:
 
 class Vpc:
     def __init__(self, names, outdir, statedir, kernel, initrd, addressing="static",
-                 cmdline=""):
+                 cmdline="", **guest_opts):
         self.names = names
         self.outdir = outdir
         self.peers = [("peer1", names["PEER1_NS"]), ("peer2", names["PEER2_NS"])]
         self.addressing = addressing
         # ENI_GUEST_MEM (MiB), ENI_GUEST_APPEND: as for the qemu tier (tests/kdebug sets them)
+        guest_opts.setdefault("mem", int(os.environ.get("ENI_GUEST_MEM", "512")))
         self.guest = guestvm.Guest(kernel, initrd, outdir,
-                                   mem=int(os.environ.get("ENI_GUEST_MEM", "512")),
                                    cmdline=("eni.addressing=%s %s %s" % (
                                        addressing, cmdline,
-                                       os.environ.get("ENI_GUEST_APPEND", ""))).strip())
+                                       os.environ.get("ENI_GUEST_APPEND", ""))).strip(),
+                                   **guest_opts)
         self.taps = [layout.PRIMARY_TAP] + [e.tap for e in layout.ENIS]
         self.watch = TapWatch(self.taps)
         self.watch.start()
