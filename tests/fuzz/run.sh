@@ -7,6 +7,7 @@
 #   2 nl_walk   the netlink receive walker and what reads each message:
 #               tests/fuzz/nl_walk_fuzz.c + daemon/nl_msg.c, nl_util.c, eni_msg.c, json_out.c,
 #               genl_ctrl.c, log.c
+#   3 dhcp      the DHCPv4 reply, IPv4/UDP and ARP readers: tests/fuzz/dhcp_fuzz.c + daemon/dhcp_msg.c
 # Prints one TAP line per target:
 #   ok N fuzz <what> (N execs, 0 crashes)
 #   not ok N fuzz <what> (...)          crash, leak, timeout; artifact kept
@@ -20,7 +21,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/fuzz
 secs=${FUZZ_SECONDS:-20}
 runs=${FUZZ_RUNS:-500000}
-targets=(metadata nl_walk)
+targets=(metadata nl_walk dhcp)
 rc=0
 
 comment() { sed -u 's/^/# /'; }
@@ -31,7 +32,7 @@ target_setup() {
 	case $1 in
 	metadata)
 		desc="fuzz metadata parsers"
-		srcs=("$top/tests/fuzz/metadata_fuzz.c" "$d/metadata.c" "$d/metadata.h" "$d/addr.c"
+		srcs=("$top/tests/fuzz/metadata_fuzz.c" "$top/tests/fuzz/fuzz_check.h" "$d/metadata.c" "$d/metadata.h" "$d/addr.c"
 			"$d/addr.h" "$d/config.c" "$d/config.h" "$d/plan.h" "$d/bounds.c" "$d/bounds.h")
 		libs="json-c inih"
 		args=(-max_len=8192 -dict="$top/tests/fuzz/metadata.dict")
@@ -43,6 +44,12 @@ target_setup() {
 			"$d/json_out.h" "$d/genl_ctrl.c" "$d/genl_ctrl.h" "$d/log.c")
 		libs="libmnl json-c"
 		args=(-max_len=4096 -runs="$runs")
+		;;
+	dhcp)
+		desc="fuzz dhcp reply parser"
+		srcs=("$top/tests/fuzz/dhcp_fuzz.c" "$top/tests/fuzz/fuzz_check.h" "$d/dhcp_msg.c" "$d/dhcp_msg.h")
+		libs="libmnl" # nothing of it used; pkg-config wants a name
+		args=(-max_len=1500)
 		;;
 	*)
 		return 1
