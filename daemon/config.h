@@ -4,9 +4,10 @@
  *
  *   [global]
  *   source = auto|genl|rtnl          event source (auto: genl when the family exists)
- *   addressing = auto|static|metadata  where an ENI's addresses come from (auto:
+ *   addressing = auto|static|metadata|dhcp  where an ENI's addresses come from (auto:
  *                                    static with a [MAC] section, else metadata when
- *                                    the service answered the instance mac at start)
+ *                                    the service answered the instance mac at start,
+ *                                    else DHCP when it is unreachable or disabled)
  *   drivers = virtio_net             comma list of managed drivers
  *   table_base = 1000                table of slot s = table_base + s
  *   rule_pref_base = 10000           rule prefs of slot s = base + 3*s + {0,1,2}
@@ -111,6 +112,7 @@ enum enid_addressing_mode {
 	ENID_ADDRESSING_AUTO, /* static with a [MAC] section, else metadata when it answered */
 	ENID_ADDRESSING_STATIC,
 	ENID_ADDRESSING_METADATA,
+	ENID_ADDRESSING_DHCP, /* DHCPv4 on the ENI (dhcp_client.h) */
 };
 
 /* metadata_token = (hardened mode); metadata.h's token rules take it */
@@ -144,7 +146,8 @@ struct enid_eni_config {
 	unsigned gw4_line, gw6_line; /* lines of gateway = / gateway6 = (0 = absent) */
 	unsigned mtu;		     /* 0 = keep the link's MTU */
 	bool unmanaged;
-	int default_route; /* -1 = as [global], 0 = no, 1 = yes */
+	int default_route;		      /* -1 = as [global], 0 = no, 1 = yes */
+	enum enid_addressing_mode addressing; /* AUTO = as [global] */
 };
 
 struct enid_config {
