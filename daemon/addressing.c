@@ -43,6 +43,7 @@ int addressing_open(struct addr_sources *a)
 	a->dhcp.run_dir = a->run_dir;
 	a->dhcp.changed = dhcp_changed;
 	a->dhcp.ctx = a;
+	a->dhcp.lease_max_s = a->cfg->dhcp_lease_max;
 	if (a->md || a->cfg->addressing == ENID_ADDRESSING_STATIC ||
 	    a->cfg->addressing == ENID_ADDRESSING_DHCP)
 		return 0;
@@ -77,6 +78,7 @@ void addressing_close(struct addr_sources *a)
 
 void addressing_reconfigure(struct addr_sources *a)
 {
+	a->dhcp.lease_max_s = a->cfg->dhcp_lease_max; /* for leases acked from now on */
 	if (a->md)
 		md_reconfigure(a->md);
 	else

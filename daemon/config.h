@@ -29,6 +29,8 @@
  *   metadata_token = auto|required|off   hardened mode (token PUT)
  *   metadata_token_ttl = 21600       seconds, 1..21600
  *   metadata_refresh_interval = 0    s between metadata re-reads (0 = off, 10..604800)
+ *   dhcp_lease_max = 0               s: a longer DHCP lease counts as this long (0 = off,
+ *                                    10..4294967294; for tests, dnsmasq's minimum is 120)
  *   ipv4_prefix_min = 8              subnet prefix lengths accepted from the metadata
  *   ipv4_prefix_max = 30             service or a [MAC] section (1..32; min <= max)
  *   ipv6_prefix_min = 48             likewise for IPv6 (1..128); a host-length
@@ -173,6 +175,7 @@ struct enid_config {
 	enum md_token_mode metadata_token;
 	unsigned metadata_token_ttl;
 	unsigned metadata_refresh_interval; /* s, 0 = off */
+	unsigned dhcp_lease_max;	    /* s, 0 = off */
 	struct enid_prefix_limits prefix;   /* subnet prefix lengths accepted */
 	struct enid_eni_config *enis;	    /* malloc'd; config_free() */
 	unsigned n_enis;

@@ -325,6 +325,18 @@ static bool parse_metadata_refresh_interval(struct config_reader *p, const char 
 	return false;
 }
 
+static bool parse_dhcp_lease_max(struct config_reader *p, const char *key, const char *v)
+{
+	uint32_t n;
+
+	if (parse_u32_range(v, 0, 4294967294u, &n) && (n == 0 || n >= 10)) {
+		p->cfg->dhcp_lease_max = n;
+		return true;
+	}
+	config_reader_error(p, p->line, "%s: \"%s\" is not 0 (off) or in 10..4294967294", key, v);
+	return false;
+}
+
 /* ipv4_prefix_min/max (1..32), ipv6_prefix_min/max (1..128); min <= max is checked
  * once the file is read (check_prefix_limits). */
 static bool parse_prefix_limit(struct config_reader *p, const char *key, const char *v,
@@ -504,6 +516,7 @@ const struct config_key config_global_keys[] = {
 	{"metadata_token", parse_metadata_token, false},
 	{"metadata_token_ttl", parse_metadata_token_ttl, false},
 	{"metadata_refresh_interval", parse_metadata_refresh_interval, false},
+	{"dhcp_lease_max", parse_dhcp_lease_max, false},
 	{"ipv4_prefix_min", parse_ipv4_prefix_min, false},
 	{"ipv4_prefix_max", parse_ipv4_prefix_max, false},
 	{"ipv6_prefix_min", parse_ipv6_prefix_min, false},

@@ -463,6 +463,7 @@ int dhcp_client_start(struct dhcp_clients *c, int ifindex, const char *ifname, c
 	carrier_sync(c);
 	cl->started_at = now_us();
 	dhcp_fsm_init(&cl->fsm, mac, client_random, NULL);
+	cl->fsm.lease_max_s = c->lease_max_s;
 	known = lease_recall(c, mac, &old);
 	log_info("%s: dhcp: %s%s", ifname,
 		 known ? "INIT-REBOOT with the address it had" : "DISCOVER",

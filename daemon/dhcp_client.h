@@ -35,6 +35,7 @@ struct dhcp_clients {
 	/* ifindex's lease came, changed or went (dhcp_client_lease tells which) */
 	void (*changed)(void *ctx, int ifindex);
 	void *ctx;
+	uint32_t lease_max_s; /* config dhcp_lease_max */
 	struct dhcp_client **v;
 	unsigned n;
 	/* link notifications while a client waits for carrier (a DISCOVER sent without

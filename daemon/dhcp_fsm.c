@@ -155,6 +155,16 @@ static unsigned take_lease(struct dhcp_fsm *fsm)
 	return DACT_BIND;
 }
 
+/* The lease from an ACK, capped at lease_max_s (T1, T2 kept below it). */
+static void take_ack(struct dhcp_fsm *fsm, const struct dhcp_reply *m)
+{
+	struct dhcp_reply capped = *m;
+
+	if (fsm->lease_max_s && capped.lease_s > fsm->lease_max_s)
+		capped.lease_s = fsm->lease_max_s;
+	dhcp_lease_from_reply(&fsm->offer, &capped);
+}
+
 static bool ours(const struct dhcp_fsm *fsm, const struct dhcp_reply *m)
 {
 	return m && m->xid == fsm->xid && !memcmp(m->chaddr, fsm->mac, 6);
@@ -187,14 +197,14 @@ unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 		case DHCP_REQUESTING:
 			if (m->server_id.s_addr != fsm->offer.server.s_addr)
 				return 0; /* another server's */
-			dhcp_lease_from_reply(&fsm->offer, m);
+			take_ack(fsm, m);
 			set_state(fsm, DHCP_CHECKING);
 			fsm->timer_at = now + DHCP_PROBE_WAIT_US;
 			return DACT_PROBE;
 		case DHCP_INIT_REBOOT:
 		case DHCP_RENEWING:
 		case DHCP_REBINDING:
-			dhcp_lease_from_reply(&fsm->offer, m);
+			take_ack(fsm, m);
 			return take_lease(fsm);
 		default:
 			return 0;

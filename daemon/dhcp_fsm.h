@@ -88,6 +88,7 @@ struct dhcp_fsm {
 	struct dhcp_lease offer;	  /* being requested / probed */
 	struct dhcp_lease lease;	  /* held (BOUND, RENEWING, REBINDING) */
 	bool bound;
+	uint32_t lease_max_s;	 /* a longer lease counts as this long; 0 = none */
 	struct dhcp_request out; /* with DACT_SEND */
 	unsigned sent;		 /* messages sent, for status */
 };

@@ -355,4 +355,22 @@ TEST(lease_times)
 	EXPECT_EQ(0u, dhcp_fsm_next(&f));
 }
 
+/* dhcp_lease_max: a longer lease counts as that long, T1 and T2 kept below it. */
+TEST(lease_capped)
+{
+	struct dhcp_reply m = reply_of(DHCP_ACK, 7, "10.88.0.21");
+	struct rnd r = {0};
+	struct dhcp_fsm f;
+
+	m.t1_s = 5, m.t2_s = 30;
+	in_state(&f, &r, IR, 5 * SEC);
+	f.sent_at = 5 * SEC;
+	f.lease_max_s = 20;
+	ASSERT_EQ(BIND, dhcp_fsm_rx(&f, 6 * SEC, &m));
+	EXPECT_EQ(20u, f.lease.lease_s);
+	EXPECT_EQ(5u, f.lease.t1_s);
+	EXPECT_EQ(17u, f.lease.t2_s); /* 30 s is past the lease: 7/8 of it */
+	EXPECT_EQ(25 * SEC, f.expire_at);
+}
+
 TEST_HARNESS_MAIN
