@@ -21,6 +21,10 @@
 #include "nl_util.h"
 #include "util.h"
 
+#ifndef IFF_LOWER_UP /* <linux/if.h> has it, but clashes with <net/if.h> */
+#define IFF_LOWER_UP 0x10000
+#endif
+
 struct dhcp_client {
 	struct dhcp_clients *owner;
 	int ifindex;
@@ -321,8 +325,8 @@ static void carry_out(struct dhcp_client *cl, uint64_t now, unsigned act)
 		c->changed(c->ctx, cl->ifindex);
 }
 
-/* The link must be up to send (the plan sets it up too, later); its flags after. */
-static int link_up(const char *ifname, unsigned *flags)
+/* The link must be up to send (the plan sets it up too, later). */
+static int link_up(const char *ifname)
 {
 	struct ifreq ifr = {0};
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
@@ -334,15 +338,24 @@ static int link_up(const char *ifname, unsigned *flags)
 		err = -errno;
 	else if (!(ifr.ifr_flags & IFF_UP)) {
 		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
 			err = -errno;
 	}
-	*flags = (unsigned short)ifr.ifr_flags;
 	close(fd);
 	return err;
 }
 
 /* ---- carrier: the link notifications, only while a client waits for it ---- */
+
+/* IPv4 flows once the link is up with carrier (IFF_LOWER_UP); IFF_RUNNING (operstate)
+ * follows later through linkwatch, so it is not waited for. */
+static bool has_carrier(const char *ifname)
+{
+	char path[64], v[8];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", ifname);
+	return !file_read_line(path, v, sizeof(v)) && !strcmp(v, "1");
+}
 
 static void carrier_came(struct dhcp_client *cl)
 {
@@ -363,7 +376,7 @@ static void carrier_msg(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 		return;
 	cl = find(c, ifi->ifi_index);
-	if (cl && cl->no_carrier && (ifi->ifi_flags & IFF_RUNNING))
+	if (cl && cl->no_carrier && (ifi->ifi_flags & IFF_LOWER_UP))
 		carrier_came(cl);
 }
 
@@ -373,13 +386,9 @@ static void carrier_lost(void *data)
 {
 	struct dhcp_clients *c = data;
 
-	for (unsigned i = 0; i < c->n; i++) { /* notifications lost: ask each one */
-		unsigned flags = 0;
-
-		if (c->v[i]->no_carrier && !link_up(c->v[i]->ifname, &flags) &&
-		    (flags & IFF_RUNNING))
+	for (unsigned i = 0; i < c->n; i++) /* notifications lost: ask each one */
+		if (c->v[i]->no_carrier && has_carrier(c->v[i]->ifname))
 			carrier_came(c->v[i]);
-	}
 }
 
 static void carrier_read(struct watch *w, uint32_t events)
@@ -432,7 +441,6 @@ int dhcp_client_start(struct dhcp_clients *c, int ifindex, const char *ifname, c
 {
 	struct dhcp_client *cl, **v;
 	struct dhcp_lease old;
-	unsigned flags = 0;
 	bool known;
 	int err;
 
@@ -453,13 +461,13 @@ int dhcp_client_start(struct dhcp_clients *c, int ifindex, const char *ifname, c
 	cl->ip_w.fd = cl->arp_w.fd = -1;
 	cl->no_carrier = true; /* watched before it is asked: carrier cannot come unseen */
 	carrier_sync(c);
-	err = link_up(ifname, &flags);
+	err = link_up(ifname);
 	if (err) {
 		log_warn("%s: dhcp: setting the link up: %s", ifname, strerror(-err));
 		dhcp_client_stop(c, ifindex);
 		return err;
 	}
-	cl->no_carrier = !(flags & IFF_RUNNING);
+	cl->no_carrier = !has_carrier(ifname);
 	carrier_sync(c);
 	cl->started_at = now_us();
 	dhcp_fsm_init(&cl->fsm, mac, client_random, NULL);
