@@ -370,15 +370,13 @@ static void md_candidate(const struct addr_sources *a, const struct link *l,
 
 /*
  * The link's DHCP client (started now: the link is past udev, so its name is final);
- * its lease as addressing. Option 121 routes whose gateway is off the leased subnet
- * are dropped (they could not be added). A lease lost after one was applied: -ENODATA,
+ * its lease as addressing (dhcp_lease_addressing). A lease lost after one was applied: -ENODATA,
  * so the link's addresses, routes and rules go.
  */
 static int dhcp_resolve(struct addr_sources *a, struct link *l, const struct enid_eni_config *eni,
 			struct addressing *out)
 {
 	const struct dhcp_lease *lease;
-	unsigned n = 0;
 	int err;
 
 	if (eni && eni->unmanaged)
@@ -397,17 +395,6 @@ static int dhcp_resolve(struct addr_sources *a, struct link *l, const struct eni
 	dhcp_lease_addressing(lease, out);
 	if (eni && eni->mtu)
 		out->mtu = eni->mtu;
-	for (unsigned i = 0; i < out->n_routes; i++) {
-		const struct enid_route *r = &out->routes[i];
-
-		if (!r->gw.family || enid_ip_in_subnet(&r->gw, &out->addrs[0]))
-			out->routes[n++] = *r;
-		else
-			log_debug("%s: dhcp: option 121 route via a gateway off the subnet: "
-				  "dropped",
-				  l->facts.ifname);
-	}
-	out->n_routes = n;
 	return bounds_gate(a, l, PICK_DHCP, out);
 }
 

@@ -524,42 +524,6 @@ const char *dhcp_client_why(const struct dhcp_clients *c, int ifindex)
 	return cl ? cl->why : "dhcp: not running";
 }
 
-static struct enid_ip v4(struct in_addr a, unsigned prefixlen)
-{
-	struct enid_ip ip = {.family = AF_INET, .prefixlen = prefixlen};
-
-	ip.v4 = a;
-	return ip;
-}
-
-void dhcp_lease_addressing(const struct dhcp_lease *l, struct addressing *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->addrs[0] = v4(l->addr, l->prefixlen);
-	out->n_addrs = 1;
-	out->mtu = l->mtu;
-	if (!l->has_routes) {
-		if (l->router.s_addr)
-			out->gateway4 = v4(l->router, 32);
-		return;
-	}
-	/* RFC 3442: option 121 replaces option 3; its 0/0 route is the default gateway */
-	for (unsigned i = 0; i < l->n_routes; i++) {
-		const struct dhcp_route *r = &l->routes[i];
-
-		if (!r->prefixlen) {
-			if (r->gw.s_addr)
-				out->gateway4 = v4(r->gw, 32);
-		} else if (out->n_routes < ENID_MAX_ROUTES) {
-			struct enid_route *x = &out->routes[out->n_routes++];
-
-			x->dst = v4(r->dst, r->prefixlen);
-			if (r->gw.s_addr)
-				x->gw = v4(r->gw, 32);
-		}
-	}
-}
-
 uint64_t dhcp_clients_next_timer(const struct dhcp_clients *c)
 {
 	uint64_t at = 0;

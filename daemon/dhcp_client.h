@@ -22,7 +22,6 @@
 
 #include "dhcp_fsm.h"
 #include "loop.h"
-#include "plan.h"
 
 #define DHCP_LEASES_FILE "dhcp-leases"
 
@@ -55,9 +54,6 @@ bool dhcp_client_running(const struct dhcp_clients *c, int ifindex);
 /* The lease held, NULL when none; why says what the client is doing. */
 const struct dhcp_lease *dhcp_client_lease(const struct dhcp_clients *c, int ifindex);
 const char *dhcp_client_why(const struct dhcp_clients *c, int ifindex);
-
-/* The lease as a link's addressing (option 121 overrides option 3, RFC 3442). */
-void dhcp_lease_addressing(const struct dhcp_lease *l, struct addressing *out);
 
 /* The earliest client timer (0 = none), and running the ones due. */
 uint64_t dhcp_clients_next_timer(const struct dhcp_clients *c);

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "dhcp_msg.h"
+#include "plan.h"
 
 enum dhcp_state {
 	DHCP_INIT, /* nothing sent; or waiting after a DECLINE */
@@ -109,6 +110,11 @@ unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 uint64_t dhcp_fsm_next(const struct dhcp_fsm *fsm);
 /* The lease from an ACK (T1/T2 defaults: 1/2 and 7/8 of the lease, kept in order). */
 void dhcp_lease_from_reply(struct dhcp_lease *l, const struct dhcp_reply *m);
+
+/* The lease as a link's addressing: address, router (option 121 replaces option 3,
+ * RFC 3442: its 0/0 route is the gateway, the rest go to the ENI's table; a route via a
+ * gateway off the leased subnet is dropped), MTU. */
+void dhcp_lease_addressing(const struct dhcp_lease *l, struct addressing *out);
 
 const char *dhcp_state_name(enum dhcp_state s);
 const char *dhcp_ev_name(enum dhcp_ev ev);

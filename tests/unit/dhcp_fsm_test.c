@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
+#include "config.h"
 #include "dhcp_fsm.h"
+#include "plan.h"
 
 #define SEC 1000000ull
 
@@ -371,6 +373,84 @@ TEST(lease_capped)
 	EXPECT_EQ(5u, f.lease.t1_s);
 	EXPECT_EQ(17u, f.lease.t2_s); /* 30 s is past the lease: 7/8 of it */
 	EXPECT_EQ(25 * SEC, f.expire_at);
+}
+
+static struct dhcp_route route(const char *dst, uint8_t len, const char *gw)
+{
+	return (struct dhcp_route){a4(dst), len, a4(gw)};
+}
+
+/* The plan's routes to dst ("a.b.c.d/n"): the last one and their count. */
+static const struct plan_route *planned(const struct plan *p, const char *dst, unsigned *n)
+{
+	const struct plan_route *found = NULL;
+	char d[ENID_IP_STRLEN];
+
+	*n = 0;
+	for (unsigned i = 0; i < p->n_routes; i++) {
+		if (strcmp(enid_ip_format(&p->routes[i].dst, true, d, sizeof(d)), dst))
+			continue;
+		found = &p->routes[i];
+		++*n;
+	}
+	return found;
+}
+
+/* RFC 3442: option 121 replaces the router option; its default route is the gateway,
+ * the rest are planned in the ENI's table T only; a gateway off the subnet is dropped. */
+TEST(option121_planned_in_table_only)
+{
+	struct dhcp_reply m = reply_of(DHCP_ACK, 7, "10.88.0.21");
+	struct link_facts facts = {.ifindex = 5, .ifname = "eth1", .mtu = 1500};
+	static struct enid_config cfg;
+	static struct plan p;
+	struct addressing a;
+	struct dhcp_lease l;
+	const struct plan_route *r;
+	unsigned n;
+	char s[ENID_IP_STRLEN];
+
+	m.mtu = 9000;
+	m.has_routes = true;
+	m.routes[m.n_routes++] = route("0.0.0.0", 0, "10.88.0.1");
+	m.routes[m.n_routes++] = route("198.51.100.0", 24, "10.88.0.254");
+	m.routes[m.n_routes++] = route("192.0.2.0", 24, "0.0.0.0");
+	m.routes[m.n_routes++] = route("203.0.113.0", 24, "10.99.0.1"); /* off the subnet */
+	dhcp_lease_from_reply(&l, &m);
+	dhcp_lease_addressing(&l, &a);
+	ASSERT_EQ(1u, a.n_addrs);
+	EXPECT_STREQ("10.88.0.21/24", enid_ip_format(&a.addrs[0], true, s, sizeof(s)));
+	EXPECT_STREQ("10.88.0.1", enid_ip_format(&a.gateway4, false, s, sizeof(s)));
+	EXPECT_EQ(9000u, a.mtu);
+	ASSERT_EQ(2u, a.n_routes);
+
+	memcpy(facts.mac, mac, 6);
+	config_defaults(&cfg);
+	ASSERT_EQ(0, link_plan(&cfg, &facts, &a, 1, &p)) TH_LOG("%s", p.why);
+	r = planned(&p, "198.51.100.0/24", &n);
+	ASSERT_EQ(1u, n);
+	EXPECT_EQ(p.table, r->table);
+	EXPECT_STREQ("10.88.0.254", enid_ip_format(&r->gateway, false, s, sizeof(s)));
+	EXPECT_EQ(RT_SCOPE_UNIVERSE, r->scope);
+	r = planned(&p, "192.0.2.0/24", &n);
+	ASSERT_EQ(1u, n);
+	EXPECT_EQ(p.table, r->table);
+	EXPECT_EQ(0, r->gateway.family);
+	EXPECT_EQ(RT_SCOPE_LINK, r->scope);
+	planned(&p, "203.0.113.0/24", &n);
+	EXPECT_EQ(0u, n);
+	r = planned(&p, "0.0.0.0/0", &n);
+	ASSERT_EQ(1u, n); /* default_route = no: table T only */
+	EXPECT_EQ(p.table, r->table);
+	EXPECT_STREQ("10.88.0.1", enid_ip_format(&r->gateway, false, s, sizeof(s)));
+
+	/* without option 121 the router option is the gateway, no extra route */
+	m.has_routes = false;
+	m.n_routes = 0;
+	dhcp_lease_from_reply(&l, &m);
+	dhcp_lease_addressing(&l, &a);
+	EXPECT_STREQ("10.88.0.253", enid_ip_format(&a.gateway4, false, s, sizeof(s)));
+	EXPECT_EQ(0u, a.n_routes);
 }
 
 TEST_HARNESS_MAIN
