@@ -88,6 +88,7 @@ void addressing_reconfigure(struct addr_sources *a)
 void addressing_idle(struct addr_sources *a)
 {
 	md_idle(a->md);
+	dhcp_clients_idle(&a->dhcp);
 }
 
 enum pick { PICK_STATIC, PICK_METADATA, PICK_WAIT_INSTANCE, PICK_NONE, PICK_DHCP };

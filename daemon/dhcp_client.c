@@ -35,6 +35,7 @@ struct dhcp_client {
 	uint64_t started_at, bound_at;
 	unsigned sent_at_bind; /* messages sent for the first lease */
 	bool no_carrier;       /* its first message went without carrier */
+	struct dhcp_client *next_stopped;
 	char why[160];
 };
 
@@ -493,15 +494,31 @@ void dhcp_client_stop(struct dhcp_clients *c, int ifindex)
 	for (unsigned i = 0; i < c->n; i++) {
 		if (c->v[i]->ifindex != ifindex)
 			continue;
-		client_free(c->v[i]);
+		struct dhcp_client *cl = c->v[i];
+
+		close_watch(cl, &cl->ip_w);
+		close_watch(cl, &cl->arp_w);
+		cl->next_stopped = c->stopped;
+		c->stopped = cl;
 		c->v[i] = c->v[--c->n];
 		carrier_sync(c);
 		return;
 	}
 }
 
+void dhcp_clients_idle(struct dhcp_clients *c)
+{
+	while (c->stopped) {
+		struct dhcp_client *cl = c->stopped;
+
+		c->stopped = cl->next_stopped;
+		client_free(cl);
+	}
+}
+
 void dhcp_clients_free(struct dhcp_clients *c)
 {
+	dhcp_clients_idle(c);
 	for (unsigned i = 0; i < c->n; i++)
 		client_free(c->v[i]);
 	free(c->v);

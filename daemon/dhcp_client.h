@@ -37,6 +37,9 @@ struct dhcp_clients {
 	uint32_t lease_max_s; /* config dhcp_lease_max */
 	struct dhcp_client **v;
 	unsigned n;
+	/* stopped during this loop batch, freed after it (an event of theirs may still be
+	 * in the batch) */
+	struct dhcp_client *stopped;
 	/* link notifications while a client waits for carrier (a DISCOVER sent without
 	 * it is lost: it goes again the moment carrier comes) */
 	struct mnl_socket *carrier_nl;
@@ -49,6 +52,8 @@ int dhcp_client_start(struct dhcp_clients *c, int ifindex, const char *ifname,
 /* Stops it: sockets closed, lease kept in the leases file (no RELEASE). */
 void dhcp_client_stop(struct dhcp_clients *c, int ifindex);
 void dhcp_clients_free(struct dhcp_clients *c);
+/* After each loop batch: frees the clients stopped during it. */
+void dhcp_clients_idle(struct dhcp_clients *c);
 bool dhcp_client_running(const struct dhcp_clients *c, int ifindex);
 
 /* The lease held, NULL when none; why says what the client is doing. */
