@@ -14,6 +14,8 @@ lease is 120 s). Cases, each read from the kernel (ip -j), enictl status and dns
 - a rebind of a MAC seen before is INIT-REBOOT: one REQUEST, no DISCOVER;
 - the server's hosts file changes the address: the renewal is NAKed, the client goes
   back to INIT and the new address replaces the old one (rules follow);
+- addressing = auto with the metadata service refusing connections: DHCP once the
+  service is given up (metadata_deadline_s);
 - the server gone at T2: the address stays while rebinding, until expiry, then goes.
 """
 
@@ -30,6 +32,7 @@ from tap import diag
 
 D1 = ("eth1", "02:00:00:00:0d:01")
 D2 = ("eth2", "02:00:00:00:0d:02")
+D3 = ("eth3", "02:00:00:00:0d:03")
 T1, T2, LEASE_MAX = 8, 12, 20
 R121 = "198.51.100.0/24"
 
@@ -95,7 +98,8 @@ class DhcpTier:
         self.vpc = Vpc(self.nss, with_peer=False)
         self.g = self.vpc.guest
         self.dm = Dnsmasq(self.vpc.vpc, self.dir)
-        self.dm.write_hosts(["%s,10.99.0.41" % D1[1], "%s,set:r121,10.99.0.42" % D2[1]])
+        self.dm.write_hosts(["%s,10.99.0.41" % D1[1], "%s,set:r121,10.99.0.42" % D2[1],
+                             "%s,10.99.0.44" % D3[1]])
         self.cfg = os.path.join(self.dir, "enid.conf")
         with open(self.cfg, "w") as f:
             f.write("[global]\nsource = rtnl\naddressing = dhcp\ndrivers = veth\nudev = no\n"
@@ -223,7 +227,8 @@ class DhcpTier:
                                                 ms, disc, req))
 
     def c_nak(self):
-        self.dm.write_hosts(["%s,10.99.0.43" % D1[1], "%s,set:r121,10.99.0.42" % D2[1]])
+        self.dm.write_hosts(["%s,10.99.0.43" % D1[1], "%s,set:r121,10.99.0.42" % D2[1],
+                             "%s,10.99.0.44" % D3[1]])
         mark = len(self.dm.text())
         self.dm.restart()
         ok, why = self.configured(D1[0], "10.99.0.43", T1 + 6)
@@ -233,6 +238,27 @@ class DhcpTier:
         self.t.result(ok, "dhcp: the server moved the address: the renewal is NAKed, INIT, "
                       "10.99.0.43 replaces 10.99.0.41 with its rules",
                       why + ["%d NAK; rules left for .41: %s" % (naks, old)])
+
+    def c_auto_fallback(self):
+        # nothing listens on the discard port of the guest's loopback: connection refused
+        with open(self.cfg, "w") as f:
+            f.write("[global]\nsource = rtnl\naddressing = auto\ndrivers = veth\nudev = no\n"
+                    "metadata_url = http://127.0.0.1:9/latest/meta-data/\n"
+                    "metadata_deadline_s = 2\ndhcp_lease_max = %d\n" % LEASE_MAX)
+        self.enid.stop()
+        ok, why = self.enid.start()
+        if ok:
+            self.plug(D3)
+            ok, why = self.configured(D3[0], "10.99.0.44", 10)
+        st = self.status(D3[0])
+        if ok and st.get("addressing") != "dhcp":
+            ok, why = False, ["status addressing %s" % st.get("addressing")]
+        # the ENIs bound before the restart come back from their remembered leases
+        if ok:
+            ok, why = self.configured(D1[0], "10.99.0.43", 5)
+        self.t.result(ok, "dhcp: addressing = auto, the metadata service refusing "
+                      "connections: DHCP once it is given up (metadata_deadline_s = 2)",
+                      why + self.enid.log_tail(6))
 
     def c_server_gone(self):
         self.dm.stop()
@@ -269,7 +295,7 @@ def run(t, workdir):
     try:
         if tier.c_bind():
             for step in (tier.c_idle_and_renew, tier.c_option121, tier.c_init_reboot,
-                         tier.c_nak, tier.c_server_gone):
+                         tier.c_nak, tier.c_auto_fallback, tier.c_server_gone):
                 try:
                     step()
                 except Exception:
