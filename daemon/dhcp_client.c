@@ -326,15 +326,29 @@ static void carry_out(struct dhcp_client *cl, uint64_t now, unsigned act)
 		c->changed(c->ctx, cl->ifindex);
 }
 
+/* The link's name now (udev may have renamed it since the event): by its ifindex. */
+static int refresh_name(struct dhcp_client *cl)
+{
+	char name[IF_NAMESIZE];
+
+	if (!if_indextoname((unsigned)cl->ifindex, name))
+		return -errno;
+	memcpy(cl->ifname, name, sizeof(name));
+	return 0;
+}
+
 /* The link must be up to send (the plan sets it up too, later). */
-static int link_up(const char *ifname)
+static int link_up(struct dhcp_client *cl)
 {
 	struct ifreq ifr = {0};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+	int fd, err = refresh_name(cl);
 
+	if (err)
+		return err;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cl->ifname);
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
 		err = -errno;
 	else if (!(ifr.ifr_flags & IFF_UP)) {
@@ -350,11 +364,13 @@ static int link_up(const char *ifname)
 
 /* IPv4 flows once the link is up with carrier (IFF_LOWER_UP); IFF_RUNNING (operstate)
  * follows later through linkwatch, so it is not waited for. */
-static bool has_carrier(const char *ifname)
+static bool has_carrier(struct dhcp_client *cl)
 {
 	char path[64], v[8];
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", ifname);
+	if (refresh_name(cl))
+		return false;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", cl->ifname);
 	return !file_read_line(path, v, sizeof(v)) && !strcmp(v, "1");
 }
 
@@ -388,7 +404,7 @@ static void carrier_lost(void *data)
 	struct dhcp_clients *c = data;
 
 	for (unsigned i = 0; i < c->n; i++) /* notifications lost: ask each one */
-		if (c->v[i]->no_carrier && has_carrier(c->v[i]->ifname))
+		if (c->v[i]->no_carrier && has_carrier(c->v[i]))
 			carrier_came(c->v[i]);
 }
 
@@ -462,19 +478,19 @@ int dhcp_client_start(struct dhcp_clients *c, int ifindex, const char *ifname, c
 	cl->ip_w.fd = cl->arp_w.fd = -1;
 	cl->no_carrier = true; /* watched before it is asked: carrier cannot come unseen */
 	carrier_sync(c);
-	err = link_up(ifname);
+	err = link_up(cl);
 	if (err) {
 		log_warn("%s: dhcp: setting the link up: %s", ifname, strerror(-err));
 		dhcp_client_stop(c, ifindex);
 		return err;
 	}
-	cl->no_carrier = !has_carrier(ifname);
+	cl->no_carrier = !has_carrier(cl);
 	carrier_sync(c);
 	cl->started_at = now_us();
 	dhcp_fsm_init(&cl->fsm, mac, client_random, NULL);
 	cl->fsm.lease_max_s = c->lease_max_s;
 	known = lease_recall(c, mac, &old);
-	log_info("%s: dhcp: %s%s", ifname,
+	log_info("%s: dhcp: %s%s", cl->ifname,
 		 known ? "INIT-REBOOT with the address it had" : "DISCOVER",
 		 cl->no_carrier ? " (no carrier yet: again when it comes)" : "");
 	carry_out(cl, cl->started_at,
