@@ -23,6 +23,8 @@ const char *addr_source_name(enum addr_source s)
 		return "static";
 	case ADDR_SRC_METADATA:
 		return "metadata";
+	case ADDR_SRC_DHCP:
+		return "dhcp";
 	default:
 		return "none";
 	}
@@ -30,13 +32,20 @@ const char *addr_source_name(enum addr_source s)
 
 static void md_job_changed(void *ctx, struct md_job *j);
 static void md_instance_changed(void *ctx);
+static void dhcp_changed(void *ctx, int ifindex);
 
 /* The metadata fetcher (and with it libcurl) exists only while addressing is not static. */
 int addressing_open(struct addr_sources *a)
 {
 	int err;
 
-	if (a->md || a->cfg->addressing == ENID_ADDRESSING_STATIC)
+	a->dhcp.loop = a->loop;
+	a->dhcp.run_dir = a->run_dir;
+	a->dhcp.changed = dhcp_changed;
+	a->dhcp.ctx = a;
+	a->dhcp.lease_max_s = a->cfg->dhcp_lease_max;
+	if (a->md || a->cfg->addressing == ENID_ADDRESSING_STATIC ||
+	    a->cfg->addressing == ENID_ADDRESSING_DHCP)
 		return 0;
 	a->md_ops = (struct md_ops){
 		.job_changed = md_job_changed,
@@ -51,8 +60,8 @@ int addressing_open(struct addr_sources *a)
 			strerror(-err));
 		return err;
 	}
-	log_warn("addressing = auto: no metadata service access (%s); ENIs need a [MAC] "
-		 "section",
+	log_warn("addressing = auto: no metadata service access (%s); ENIs without a [MAC] "
+		 "section use DHCP",
 		 strerror(-err));
 	return 0;
 }
@@ -61,6 +70,7 @@ void addressing_close(struct addr_sources *a)
 {
 	md_close(a->md);
 	a->md = NULL;
+	dhcp_clients_free(&a->dhcp);
 	if (a->rtdump)
 		mnl_socket_close(a->rtdump);
 	a->rtdump = NULL;
@@ -68,6 +78,7 @@ void addressing_close(struct addr_sources *a)
 
 void addressing_reconfigure(struct addr_sources *a)
 {
+	a->dhcp.lease_max_s = a->cfg->dhcp_lease_max; /* for leases acked from now on */
 	if (a->md)
 		md_reconfigure(a->md);
 	else
@@ -77,25 +88,32 @@ void addressing_reconfigure(struct addr_sources *a)
 void addressing_idle(struct addr_sources *a)
 {
 	md_idle(a->md);
+	dhcp_clients_idle(&a->dhcp);
 }
 
-enum pick { PICK_STATIC, PICK_METADATA, PICK_WAIT_INSTANCE, PICK_NONE };
+enum pick { PICK_STATIC, PICK_METADATA, PICK_WAIT_INSTANCE, PICK_NONE, PICK_DHCP };
 
 static enum pick pick(struct addr_sources *a, const struct link *l)
 {
+	const struct enid_eni_config *eni = config_find_mac(a->cfg, l->facts.mac);
+
+	if (eni && eni->addressing == ENID_ADDRESSING_DHCP)
+		return PICK_DHCP;
 	if (a->cfg->addressing == ENID_ADDRESSING_STATIC)
 		return PICK_STATIC;
 	if (a->cfg->addressing == ENID_ADDRESSING_METADATA)
 		return PICK_METADATA;
-	if (config_find_mac(a->cfg, l->facts.mac))
+	if (a->cfg->addressing == ENID_ADDRESSING_DHCP)
+		return PICK_DHCP;
+	if (eni)
 		return PICK_STATIC;
 	switch (md_instance_state(a->md)) {
 	case MD_INSTANCE_KNOWN:
 		return PICK_METADATA;
 	case MD_INSTANCE_PROBING:
 		return PICK_WAIT_INSTANCE;
-	default:
-		return PICK_NONE;
+	default: /* unreachable, refused, disabled: DHCP is what is left */
+		return PICK_DHCP;
 	}
 }
 
@@ -107,12 +125,28 @@ void addressing_link_new(struct addr_sources *a, struct link *l)
 	l->md = md_job_start(a->md, l->facts.ifindex, l->facts.mac);
 }
 
-void addressing_link_gone(struct addr_sources *a, struct link *l)
+static void md_stop(struct addr_sources *a, struct link *l)
 {
 	if (!l->md)
 		return;
 	md_job_free(a->md, l->md);
 	l->md = NULL;
+}
+
+void addressing_link_gone(struct addr_sources *a, struct link *l)
+{
+	md_stop(a, l);
+	dhcp_client_stop(&a->dhcp, l->facts.ifindex);
+}
+
+uint64_t addressing_next_timer(const struct addr_sources *a)
+{
+	return dhcp_clients_next_timer(&a->dhcp);
+}
+
+void addressing_timer(struct addr_sources *a, uint64_t now)
+{
+	dhcp_clients_timer(&a->dhcp, now);
 }
 
 bool addressing_is_primary(struct addr_sources *a, const uint8_t mac[6])
@@ -304,6 +338,10 @@ static int bounds_gate(struct addr_sources *a, struct link *l, enum pick p, stru
 			snprintf(what, sizeof(what), "%s", metadata_key_name(key));
 		snprintf(refused, sizeof(refused), "refused: metadata %s '%s' %s",
 			 metadata_key_name(key), v.value, v.reason);
+	} else if (p == PICK_DHCP) {
+		snprintf(what, sizeof(what), "lease %s", bounds_attr_name(v.attr));
+		snprintf(refused, sizeof(refused), "refused: dhcp lease %s '%s' %s",
+			 bounds_attr_name(v.attr), v.value, v.reason);
 	} else {
 		snprintf(what, sizeof(what), "[%s] %s", mac, bounds_attr_name(v.attr));
 		snprintf(refused, sizeof(refused), "refused: [%s] %s '%s' %s", mac,
@@ -311,7 +349,10 @@ static int bounds_gate(struct addr_sources *a, struct link *l, enum pick p, stru
 	}
 	if (strncmp(refused, l->refused, sizeof(l->refused) - 1))
 		log_warn("%s: mac %s: %s %s '%s' %s: refused; %s", l->facts.ifname, mac,
-			 p == PICK_METADATA ? "metadata" : "config", what, v.value, v.reason,
+			 p == PICK_METADATA ? "metadata"
+			 : p == PICK_DHCP   ? "dhcp"
+					    : "config",
+			 what, v.value, v.reason,
 			 l->addr ? "keeping the last good configuration" : "nothing applied");
 	copy_line(l->refused, sizeof(l->refused), refused);
 	if (l->addr) {
@@ -333,6 +374,36 @@ static void md_candidate(const struct addr_sources *a, const struct link *l,
 		out->mtu = eni->mtu;
 }
 
+/*
+ * The link's DHCP client (started now: the link is past udev, so its name is final);
+ * its lease as addressing (dhcp_lease_addressing). A lease lost after one was applied: -ENODATA,
+ * so the link's addresses, routes and rules go.
+ */
+static int dhcp_resolve(struct addr_sources *a, struct link *l, const struct enid_eni_config *eni,
+			struct addressing *out)
+{
+	const struct dhcp_lease *lease;
+	int err;
+
+	if (eni && eni->unmanaged)
+		return -EPERM;
+	l->addr_src = ADDR_SRC_DHCP;
+	err = dhcp_client_start(&a->dhcp, l->facts.ifindex, l->facts.ifname, l->facts.mac);
+	if (err) {
+		snprintf(l->why, sizeof(l->why), "dhcp: cannot start: %s", strerror(-err));
+		return err == -ENOMEM ? err : -ENOENT;
+	}
+	lease = dhcp_client_lease(&a->dhcp, l->facts.ifindex);
+	if (!lease) {
+		snprintf(l->why, sizeof(l->why), "%s", dhcp_client_why(&a->dhcp, l->facts.ifindex));
+		return l->addr ? -ENODATA : -EINPROGRESS;
+	}
+	dhcp_lease_addressing(lease, out);
+	if (eni && eni->mtu)
+		out->mtu = eni->mtu;
+	return bounds_gate(a, l, PICK_DHCP, out);
+}
+
 int addressing_resolve(struct addr_sources *a, struct link *l, struct addressing *out)
 {
 	const struct enid_eni_config *eni = config_find_mac(a->cfg, l->facts.mac);
@@ -343,8 +414,12 @@ int addressing_resolve(struct addr_sources *a, struct link *l, struct addressing
 
 	mac_format(l->facts.mac, mac);
 	if (p != PICK_METADATA)
-		addressing_link_gone(a, l);
+		md_stop(a, l);
+	if (p != PICK_DHCP)
+		dhcp_client_stop(&a->dhcp, l->facts.ifindex);
 	switch (p) {
+	case PICK_DHCP:
+		return dhcp_resolve(a, l, eni, out);
 	case PICK_STATIC:
 		l->addr_src = ADDR_SRC_STATIC;
 		err = addressing_from_config(a->cfg, l->facts.mac, out);
@@ -403,7 +478,30 @@ bool addressing_equal(const struct addressing *a, const struct addressing *b)
 	for (unsigned i = 0; i < a->n_addrs; i++)
 		if (!ip_equal(&a->addrs[i], &b->addrs[i]))
 			return false;
+	if (a->n_routes != b->n_routes)
+		return false;
+	for (unsigned i = 0; i < a->n_routes; i++)
+		if (!ip_equal(&a->routes[i].dst, &b->routes[i].dst) ||
+		    !ip_equal(&a->routes[i].gw, &b->routes[i].gw))
+			return false;
 	return true;
+}
+
+/* A source answered for l: a link before udev takes it later, a resolving or failed one
+ * now (true); a configured one is left to the caller (false). */
+static bool advance_unconfigured(struct addr_sources *a, struct link *l)
+{
+	switch (l->sm.state) {
+	case LINK_NEW:
+	case LINK_WAIT_UDEV:
+		return true; /* taken when udev is done with the link */
+	case LINK_RESOLVING:
+	case LINK_FAILED:
+		a->ops->advance(a->ctx, l);
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* md_ops: a job's state or answer changed. */
@@ -435,19 +533,8 @@ static void md_job_changed(void *ctx, struct md_job *j)
 		}
 		return;
 	}
-	if (!good)
+	if (!good || advance_unconfigured(a, l))
 		return;
-	switch (l->sm.state) {
-	case LINK_NEW:
-	case LINK_WAIT_UDEV:
-		return; /* taken when udev is done with the link */
-	case LINK_RESOLVING:
-	case LINK_FAILED:
-		a->ops->advance(a->ctx, l);
-		return;
-	default:
-		break;
-	}
 	/* configured (or being configured) and read again: apply only what changed */
 	md_candidate(a, l, good, &now);
 	if (!l->addr || addressing_equal(&now, l->addr)) {
@@ -462,6 +549,19 @@ static void md_job_changed(void *ctx, struct md_job *j)
 	}
 	log_info("%s: metadata changed (%u -> %u addresses): applying the difference",
 		 l->facts.ifname, l->addr->n_addrs, now.n_addrs);
+	l->dirty = true;
+	a->ops->advance(a->ctx, l);
+}
+
+/* dhcp_clients' op: a lease came, changed or went; a configured link applies the
+ * difference (a changed address: the new one is added before the old one goes). */
+static void dhcp_changed(void *ctx, int ifindex)
+{
+	struct addr_sources *a = ctx;
+	struct link *l = link_table_find(a->lt, ifindex);
+
+	if (!l || !l->sm.managed || l->sm.state == LINK_REMOVED || advance_unconfigured(a, l))
+		return;
 	l->dirty = true;
 	a->ops->advance(a->ctx, l);
 }

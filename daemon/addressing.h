@@ -8,9 +8,11 @@
  * addressing = static    the config's [MAC] section
  *            = metadata  the metadata service, by MAC (a [MAC] section may still
  *                        say unmanaged = yes, or set mtu)
+ *            = dhcp      DHCPv4 on the ENI (dhcp_client.h), also per [MAC] section
  *            = auto      static when the config has a section for the MAC, else
  *                        metadata once the service answered the instance `mac`
- *                        (asked at start-up), else nothing (the link is left alone)
+ *                        (asked at start-up), else DHCP once the service is known
+ *                        unreachable or disabled (or libcurl is absent)
  * A metadata fetch starts as soon as the kernel event arrives, in parallel with udev.
  * The instance `mac` is the primary: never managed. Until it is known, metadata
  * links wait (so the primary cannot be configured by mistake).
@@ -22,6 +24,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "dhcp_client.h"
 #include "link.h"
 #include "loop.h"
 #include "md_fetch.h"
@@ -55,6 +58,8 @@ struct addr_sources {
 
 	struct md_client *md;	   /* NULL while addressing = static or libcurl is absent */
 	struct md_ops md_ops;	   /* what md tells: addressing's own functions */
+	struct dhcp_clients dhcp;  /* one per ENI addressed by DHCP */
+	const char *run_dir;	   /* the DHCP leases file lives there */
 	struct mnl_socket *rtdump; /* the primary's addresses, opened when first needed */
 	uint32_t seq;
 	struct { /* the primary's addresses, until an address event */
@@ -69,6 +74,7 @@ enum addr_source {
 	ADDR_SRC_NONE,	   /* not resolved yet, or nothing to resolve it with */
 	ADDR_SRC_STATIC,   /* [MAC] section */
 	ADDR_SRC_METADATA, /* metadata service */
+	ADDR_SRC_DHCP,	   /* DHCPv4 lease */
 };
 
 const char *addr_source_name(enum addr_source s);
@@ -78,6 +84,10 @@ int addressing_open(struct addr_sources *a);
 void addressing_close(struct addr_sources *a);
 void addressing_reconfigure(struct addr_sources *a);
 void addressing_idle(struct addr_sources *a);
+
+/* The DHCP clients' earliest timer (0 = none), and running the ones due. */
+uint64_t addressing_next_timer(const struct addr_sources *a);
+void addressing_timer(struct addr_sources *a, uint64_t now);
 
 /* A new managed link (its kernel event): starts its metadata fetch now when
  * metadata will address it, so the answer is usually there before udev is done. */

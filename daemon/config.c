@@ -29,6 +29,7 @@ void config_defaults(struct enid_config *cfg)
 	cfg->metadata_token = MD_TOKEN_AUTO;
 	cfg->metadata_token_ttl = ENID_DEF_MD_TOKEN_TTL;
 	cfg->metadata_refresh_interval = 0;
+	cfg->dhcp_lease_max = 0;
 	cfg->prefix.v4_min = ENID_DEF_PREFIX4_MIN;
 	cfg->prefix.v4_max = ENID_DEF_PREFIX4_MAX;
 	cfg->prefix.v6_min = ENID_DEF_PREFIX6_MIN;

@@ -4,9 +4,10 @@
  *
  *   [global]
  *   source = auto|genl|rtnl          event source (auto: genl when the family exists)
- *   addressing = auto|static|metadata  where an ENI's addresses come from (auto:
+ *   addressing = auto|static|metadata|dhcp  where an ENI's addresses come from (auto:
  *                                    static with a [MAC] section, else metadata when
- *                                    the service answered the instance mac at start)
+ *                                    the service answered the instance mac at start,
+ *                                    else DHCP when it is unreachable or disabled)
  *   drivers = virtio_net             comma list of managed drivers
  *   table_base = 1000                table of slot s = table_base + s
  *   rule_pref_base = 10000           rule prefs of slot s = base + 3*s + {0,1,2}; the
@@ -29,6 +30,8 @@
  *   metadata_token = auto|required|off   hardened mode (token PUT)
  *   metadata_token_ttl = 21600       seconds, 1..21600
  *   metadata_refresh_interval = 0    s between metadata re-reads (0 = off, 10..604800)
+ *   dhcp_lease_max = 0               s: a longer DHCP lease counts as this long (0 = off,
+ *                                    10..4294967294; for tests, dnsmasq's minimum is 120)
  *   ipv4_prefix_min = 8              subnet prefix lengths accepted from the metadata
  *   ipv4_prefix_max = 30             service or a [MAC] section (1..32; min <= max)
  *   ipv6_prefix_min = 48             likewise for IPv6 (1..128); a host-length
@@ -114,6 +117,7 @@ enum enid_addressing_mode {
 	ENID_ADDRESSING_AUTO, /* static with a [MAC] section, else metadata when it answered */
 	ENID_ADDRESSING_STATIC,
 	ENID_ADDRESSING_METADATA,
+	ENID_ADDRESSING_DHCP, /* DHCPv4 on the ENI (dhcp_client.h) */
 };
 
 /* metadata_token = (hardened mode); metadata.h's token rules take it */
@@ -147,7 +151,8 @@ struct enid_eni_config {
 	unsigned gw4_line, gw6_line; /* lines of gateway = / gateway6 = (0 = absent) */
 	unsigned mtu;		     /* 0 = keep the link's MTU */
 	bool unmanaged;
-	int default_route; /* -1 = as [global], 0 = no, 1 = yes */
+	int default_route;		      /* -1 = as [global], 0 = no, 1 = yes */
+	enum enid_addressing_mode addressing; /* AUTO = as [global] */
 };
 
 struct enid_config {
@@ -173,6 +178,7 @@ struct enid_config {
 	enum md_token_mode metadata_token;
 	unsigned metadata_token_ttl;
 	unsigned metadata_refresh_interval; /* s, 0 = off */
+	unsigned dhcp_lease_max;	    /* s, 0 = off */
 	struct enid_prefix_limits prefix;   /* subnet prefix lengths accepted */
 	struct enid_eni_config *enis;	    /* malloc'd; config_free() */
 	unsigned n_enis;

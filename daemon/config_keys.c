@@ -79,20 +79,25 @@ static bool parse_source(struct config_reader *p, const char *key, const char *v
 	return false;
 }
 
+static bool addressing_mode(struct config_reader *p, const char *key, const char *v,
+			    enum enid_addressing_mode *out)
+{
+	static const char *const names[] = {"auto", "static", "metadata", "dhcp"};
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcasecmp(v, names[i])) {
+			*out = (enum enid_addressing_mode)i;
+			return true;
+		}
+	}
+	config_reader_error(p, p->line, "%s: \"%s\" is not one of auto, static, metadata, dhcp",
+			    key, v);
+	return false;
+}
+
 static bool parse_addressing(struct config_reader *p, const char *key, const char *v)
 {
-	if (!strcasecmp(v, "auto"))
-		p->cfg->addressing = ENID_ADDRESSING_AUTO;
-	else if (!strcasecmp(v, "static"))
-		p->cfg->addressing = ENID_ADDRESSING_STATIC;
-	else if (!strcasecmp(v, "metadata"))
-		p->cfg->addressing = ENID_ADDRESSING_METADATA;
-	else {
-		config_reader_error(p, p->line, "%s: \"%s\" is not one of auto, static, metadata",
-				    key, v);
-		return false;
-	}
-	return true;
+	return addressing_mode(p, key, v, &p->cfg->addressing);
 }
 
 static bool parse_drivers(struct config_reader *p, const char *key, const char *v)
@@ -320,6 +325,18 @@ static bool parse_metadata_refresh_interval(struct config_reader *p, const char 
 	return false;
 }
 
+static bool parse_dhcp_lease_max(struct config_reader *p, const char *key, const char *v)
+{
+	uint32_t n;
+
+	if (parse_u32_range(v, 0, 4294967294u, &n) && (n == 0 || n >= 10)) {
+		p->cfg->dhcp_lease_max = n;
+		return true;
+	}
+	config_reader_error(p, p->line, "%s: \"%s\" is not 0 (off) or in 10..4294967294", key, v);
+	return false;
+}
+
 /* ipv4_prefix_min/max (1..32), ipv6_prefix_min/max (1..128); min <= max is checked
  * once the file is read (check_prefix_limits). */
 static bool parse_prefix_limit(struct config_reader *p, const char *key, const char *v,
@@ -473,6 +490,12 @@ static bool parse_eni_default_route(struct config_reader *p, const char *key, co
 	return true;
 }
 
+/* [MAC] addressing = dhcp: this ENI from DHCP whatever [global] says (auto = as global). */
+static bool parse_eni_addressing(struct config_reader *p, const char *key, const char *v)
+{
+	return addressing_mode(p, key, v, &cur_eni(p)->addressing);
+}
+
 const struct config_key config_global_keys[] = {
 	{"source", parse_source, false},
 	{"addressing", parse_addressing, false},
@@ -493,6 +516,7 @@ const struct config_key config_global_keys[] = {
 	{"metadata_token", parse_metadata_token, false},
 	{"metadata_token_ttl", parse_metadata_token_ttl, false},
 	{"metadata_refresh_interval", parse_metadata_refresh_interval, false},
+	{"dhcp_lease_max", parse_dhcp_lease_max, false},
 	{"ipv4_prefix_min", parse_ipv4_prefix_min, false},
 	{"ipv4_prefix_max", parse_ipv4_prefix_max, false},
 	{"ipv6_prefix_min", parse_ipv6_prefix_min, false},
@@ -507,5 +531,6 @@ const struct config_key config_eni_keys[] = {
 	{"mtu", parse_mtu, false},
 	{"unmanaged", parse_unmanaged, false},
 	{"default_route", parse_eni_default_route, false},
+	{"addressing", parse_eni_addressing, false},
 	{NULL, NULL, false},
 };

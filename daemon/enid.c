@@ -183,6 +183,9 @@ static void enid_timer_rearm(struct enid *d)
 	t = rtnl_source_next_timer(&d->rtnl);
 	if (t && (!at || t < at))
 		at = t;
+	t = addressing_next_timer(&d->addr); /* DHCP: retransmissions, T1, T2, expiry */
+	if (t && (!at || t < at))
+		at = t;
 	if (at == d->timer_at)
 		return;
 	d->timer_at = at;
@@ -204,6 +207,7 @@ static void on_timer(struct watch *w, uint32_t events)
 	d->timer_at = 0;
 	links_timer(&d->lk, now);
 	rtnl_source_timer(&d->rtnl, now);
+	addressing_timer(&d->addr, now);
 	enid_timer_rearm(d);
 }
 
@@ -424,6 +428,7 @@ static void on_idle(struct loop *l, void *data)
 	apply_pass(&d->lk);
 	if (d->lk.synced && !d->notified_ready)
 		maybe_ready(d);
+	enid_timer_rearm(d); /* a DHCP client's timer moves with its packets */
 }
 
 /* ctl_ops: the control socket's requests (ctl_proto.h) */
@@ -675,6 +680,7 @@ int main(int argc, char **argv)
 		.primary_ifindex = &d.lk.primary_ifindex,
 		.ops = &links_addressing_ops,
 		.ctx = &d.lk,
+		.run_dir = d.run_dir,
 	};
 	announcer_init(&d.lk.ann, d.run_dir);
 	err = loop_init(&d.loop);

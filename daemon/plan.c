@@ -185,6 +185,18 @@ static void add_default_routes(struct plan *out, const struct enid_ip *gw, bool 
 	}
 }
 
+/* DHCP option 121's routes: table T only, never main (RFC 3442 routes are the ENI's). */
+static void add_extra_route(struct plan *out, const struct enid_route *x)
+{
+	struct plan_route *r = add_route(out, AF_INET, out->table, 0);
+
+	r->dst = x->dst;
+	if (x->gw.family)
+		r->gateway = x->gw;
+	else
+		r->scope = RT_SCOPE_LINK;
+}
+
 static void add_sysctl(struct plan *out, const char *ifname, const char *name, int value)
 {
 	struct plan_sysctl *s = &out->sysctls[out->n_sysctls++];
@@ -256,6 +268,8 @@ int link_plan(const struct enid_config *cfg, const struct link_facts *facts,
 		add_default_routes(out, &a->gateway4, main_default, metric);
 	if (a->gateway6.family && has_family(a, AF_INET6))
 		add_default_routes(out, &a->gateway6, main_default, metric);
+	for (unsigned i = 0; i < a->n_routes && i < ENID_MAX_ROUTES && has_family(a, AF_INET); i++)
+		add_extra_route(out, &a->routes[i]);
 
 	add_sysctl(out, facts->ifname, "arp_ignore", cfg->arp_ignore);
 	add_sysctl(out, facts->ifname, "arp_announce", cfg->arp_announce);

@@ -10,7 +10,8 @@
  *     k=0  from A lookup T    suppress_prefixlength 0   (ENI subnet routes)
  *     k=1  from A lookup main suppress_prefixlength 0   (guard: specific main routes win)
  *     k=2  from A lookup T                              (the ENI's default route)
- *   table T: <subnet> dev ENI scope link; default via <gw> dev ENI
+ *   table T: <subnet> dev ENI scope link; default via <gw> dev ENI;
+ *            the addressing's extra routes (DHCP option 121): <dst> [via <gw>] dev ENI
  *   main:    <subnet> dev ENI scope link src <P> metric metric_base + s (after the addresses)
  *            default via <gw> dev ENI metric metric_base + s   (default_route only)
  *   addresses carry IFA_F_NOPREFIXROUTE (v6 also IFA_F_NODAD when the source vouches)
@@ -47,7 +48,7 @@
 
 #define PLAN_MAX_ADDRS	 ENID_MAX_ADDRS
 #define PLAN_MAX_RULES	 (3 * ENID_MAX_ADDRS)
-#define PLAN_MAX_ROUTES	 (2 * ENID_MAX_ADDRS + 4) /* 2 per subnet + 2 defaults per family */
+#define PLAN_MAX_ROUTES	 (2 * ENID_MAX_ADDRS + 4 + ENID_MAX_ROUTES) /* + option 121's */
 #define PLAN_MAX_SYSCTLS 4
 #define PLAN_WHY_LEN	 128
 
@@ -61,7 +62,15 @@ struct link_facts {
 	bool is_primary; /* runtime's own finding (main default route at start) */
 };
 
-/* What an addressing source (static today; metadata, dhcp later) produces. */
+#define ENID_MAX_ROUTES 16 /* extra IPv4 routes per ENI (DHCP option 121) */
+
+/* An extra route of the ENI's: in table T only (the ENI's rules lead there). */
+struct enid_route {
+	struct enid_ip dst; /* network + prefixlen, not 0/0 (that is gateway4) */
+	struct enid_ip gw;  /* family 0 = on-link */
+};
+
+/* What an addressing source (static, metadata, dhcp) produces. */
 struct addressing {
 	struct enid_ip addrs[ENID_MAX_ADDRS]; /* [0] = primary; v4 and v6 mixed */
 	unsigned n_addrs;
@@ -69,6 +78,9 @@ struct addressing {
 	struct enid_ip gateway6; /* family 0 = none */
 	unsigned mtu;		 /* 0 = keep */
 	bool nodad;		 /* source vouches for v6: IFA_F_NODAD */
+	/* extra IPv4 routes (DHCP option 121), table T only */
+	struct enid_route routes[ENID_MAX_ROUTES];
+	unsigned n_routes;
 };
 
 struct plan_addr {

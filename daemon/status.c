@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dhcp_client.h"
 #include "json_out.h"
 #include "md_fetch.h"
 #include "status.h"
@@ -53,8 +54,17 @@ static const char *link_error(const struct link *l)
 	return l->why[0] ? l->why : l->refused;
 }
 
+/* The DHCP client's state and lease, "" when the link has none. */
+static const char *dhcp_text(const struct links *d, const struct link *l, char *buf, size_t len)
+{
+	if (dhcp_client_describe(&d->addr->dhcp, l->facts.ifindex, now_us(), buf, len))
+		buf[0] = '\0';
+	return buf;
+}
+
 static struct json_object *link_json(const struct links *d, const struct link *l, int *err)
 {
+	char lease[256];
 	struct json_object *o = json_object_new_object(), *addrs;
 	char mac[18], ip[ENID_IP_STRLEN];
 
@@ -92,6 +102,7 @@ static struct json_object *link_json(const struct links *d, const struct link *l
 	json_out_add_uint(o, "heals", l->heal.total, err);
 	json_out_add_str_or_null(o, "undone_by", l->heal.by, err);
 	json_out_add_str_or_null(o, "slot_note", l->slot_note, err);
+	json_out_add_str_or_null(o, "dhcp", dhcp_text(d, l, lease, sizeof(lease)), err);
 	if (*err) {
 		json_object_put(o);
 		return NULL;
@@ -101,7 +112,7 @@ static struct json_object *link_json(const struct links *d, const struct link *l
 
 static void link_text(const struct links *d, const struct link *l, struct sbuf *b)
 {
-	char mac[18], ip[ENID_IP_STRLEN];
+	char mac[18], ip[ENID_IP_STRLEN], lease[256];
 
 	sbuf_printf(b, "%s ifindex %d mac %s driver %s state %s", l->facts.ifname, l->facts.ifindex,
 		    mac_format(l->facts.mac, mac), l->facts.driver, link_state_name(l->sm.state));
@@ -124,6 +135,8 @@ static void link_text(const struct links *d, const struct link *l, struct sbuf *
 		sbuf_printf(b, " error \"%s\"", link_error(l));
 	if (l->slot_note[0])
 		sbuf_printf(b, " slot_note \"%s\"", l->slot_note);
+	if (dhcp_text(d, l, lease, sizeof(lease))[0])
+		sbuf_printf(b, " dhcp \"%s\"", lease);
 	if (l->heal.total)
 		sbuf_printf(b, " heals %u undone_by \"%s\"", l->heal.total, l->heal.by);
 	sbuf_printf(b, "\n");

@@ -32,4 +32,15 @@ static inline char *fuzz_copy(const uint8_t *data, size_t size)
 	return buf;
 }
 
+/* A reason: empty on success, else printable and shorter than its buffer (cap). */
+static inline void check_reason(const char *why, size_t cap, bool empty)
+{
+	size_t n = strnlen(why, cap);
+
+	check(n < cap);
+	check(empty ? n == 0 : n > 0);
+	for (size_t i = 0; i < n; i++)
+		check((unsigned char)why[i] >= 0x20 && (unsigned char)why[i] < 0x7f);
+}
+
 #endif /* ENI_FUZZ_H */

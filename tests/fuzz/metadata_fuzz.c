@@ -39,12 +39,7 @@ static bool is(const struct part *x, const char *s)
 
 static void check_why(const char *why, bool empty)
 {
-	size_t n = strnlen(why, MD_WHY_LEN);
-
-	check(n < MD_WHY_LEN);
-	check(empty ? n == 0 : n > 0);
-	for (size_t i = 0; i < n; i++)
-		check((unsigned char)why[i] >= 0x20 && (unsigned char)why[i] < 0x7f);
+	check_reason(why, MD_WHY_LEN, empty);
 }
 
 /* The promises of metadata_build(): never "no addresses", never half a result. */

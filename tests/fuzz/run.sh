@@ -16,6 +16,7 @@
 #               (and nl_util.c, log.c: genl_ctrl.c also holds the socket that asks nlctrl)
 #   6 config    enid.conf: tests/fuzz/config_fuzz.c + daemon/config.c, config_ini.c,
 #               config_read.c, config_keys.c, bounds.c, addr.c (libinih)
+#   7 dhcp      the DHCPv4 reply, IPv4/UDP and ARP readers: tests/fuzz/dhcp_fuzz.c + daemon/dhcp_msg.c
 # Seeds: tests/fuzz/corpus/<target>/ (real kernel dumps from tests/fuzz/capture.sh, the
 # module's own messages from a guest by tests/fuzz/capture-guest.sh, the example config). Crashes found (daemon bugs to fix) are kept under tests/fuzz/crashes/
 # <target>/ and replayed first by every run; see tests/fuzz/crashes/README.
@@ -32,7 +33,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/fuzz
 secs=${FUZZ_SECONDS:-20}
 runs=${FUZZ_RUNS:-500000}
-targets=(metadata nl_walk eni_msg rtnl_dump genl_ctrl config)
+targets=(metadata nl_walk eni_msg rtnl_dump genl_ctrl config dhcp)
 rc=0
 
 comment() { sed -u 's/^/# /'; }
@@ -85,6 +86,12 @@ target_setup() {
 			"$d/bounds.c" "$d/bounds.h" "$d/addr.c" "$d/addr.h")
 		libs="inih"
 		args=(-max_len=8192 -dict="$top/tests/fuzz/config.dict")
+		;;
+	dhcp)
+		desc="fuzz dhcp reply parser"
+		srcs=("$top/tests/fuzz/dhcp_fuzz.c" "$d/dhcp_msg.c" "$d/dhcp_msg.h")
+		libs="libmnl" # nothing of it used; pkg-config wants a name
+		args=(-max_len=1500)
 		;;
 	*)
 		return 1

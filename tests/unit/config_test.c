@@ -512,7 +512,7 @@ TEST(bad_global_values_all_collected)
 	static const char text[] =
 		"[global]\n"
 		"source = kernel\n"
-		"addressing = dhcp\n"
+		"addressing = bootp\n"
 		"drivers = virtio_net,,ena\n"
 		"table_base = 254\n"
 		"rule_pref_base = 31999\n"
@@ -526,7 +526,7 @@ TEST(bad_global_values_all_collected)
 		"host_arp_filter = nein\n";
 	static const char *const want[] = {
 		"enid.conf:2: source: \"kernel\" is not one of auto, genl, rtnl",
-		"enid.conf:3: addressing: \"dhcp\" is not one of auto, static, metadata",
+		"enid.conf:3: addressing: \"bootp\" is not one of auto, static, metadata, dhcp",
 		"enid.conf:4: drivers: \"virtio_net,,ena\" has an empty entry",
 		"enid.conf:5: table_base: \"254\" is not in 255..4294967040",
 		"enid.conf:6: rule_pref_base: \"31999\" is not in 2..31997",

@@ -91,6 +91,9 @@ python3 "$here/layout.py" enid-conf >"$conf/enid-static.conf"
 "$top/build/daemon/enid" --check-config --config "$conf/enid-static.conf" >>"$log" 2>&1 ||
 	fail "enid rejects the guest's static enid.conf"
 echo static >"$out/addressing"
+python3 "$here/layout.py" enid-conf dhcp >"$conf/enid-dhcp.conf"
+"$top/build/daemon/enid" --check-config --config "$conf/enid-dhcp.conf" >>"$log" 2>&1 ||
+	rm -f "$conf/enid-dhcp.conf" # an enid without DHCP: the scenario says so and skips
 python3 "$here/layout.py" enid-conf metadata >"$out/enid-metadata.conf"
 if "$top/build/daemon/enid" --check-config --config "$out/enid-metadata.conf" >>"$log" 2>&1; then
 	mv "$out/enid-metadata.conf" "$conf/"

@@ -2,8 +2,8 @@
 """Classifies Ethernet frames a guest sends (pure): echo replies and ARP replies, by source.
 
 classify(frame) -> (kind, src_mac, src_ip, dst_ip) with kind 'icmp-echo-reply',
-'icmp-echo-request', 'arp-reply', 'arp-request' or 'other' (the IPs are None when the
-frame carries none).
+'icmp-echo-request', 'arp-reply', 'arp-request', 'dhcp-discover', 'dhcp-request' or 'other'
+(the IPs are None when the frame carries none).
 """
 import socket
 import struct
@@ -45,8 +45,29 @@ def classify(frame):
                 return "icmp-echo-reply", src_mac, src, dst
             if frame[off + ihl] == 8:
                 return "icmp-echo-request", src_mac, src, dst
+        if proto == 17 and len(frame) >= off + ihl + 8:
+            kind = dhcp_kind(frame[off + ihl:])
+            if kind:
+                return kind, src_mac, src, dst
         return "other", src_mac, src, dst
     return "other", src_mac, None, None
+
+
+def dhcp_kind(udp):
+    """'dhcp-discover' or 'dhcp-request' for a client's message (68 -> 67), else None."""
+    sport, dport = struct.unpack_from("!HH", udp, 0)
+    msg = udp[8:]
+    if (sport, dport) != (68, 67) or len(msg) < 241 or msg[236:240] != b"\x63\x82\x53\x63":
+        return None
+    i = 240
+    while i + 2 < len(msg) and msg[i] != 255:
+        if msg[i] == 0:
+            i += 1
+            continue
+        if msg[i] == 53 and msg[i + 1] == 1:
+            return {1: "dhcp-discover", 3: "dhcp-request"}.get(msg[i + 2])
+        i += 2 + msg[i + 1]
+    return None
 
 
 def ethertype(frame):

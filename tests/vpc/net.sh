@@ -3,7 +3,7 @@
 # The virtual VPC as network namespaces, none connected to the root namespace, none with a
 # route out:
 #   <tag>-vpc    the vSwitch: bridge $BRIDGE with the gateway .253, dnsmasq (DHCP for the
-#                primary's MAC only), the metadata service on 100.100.100.200:80, the guest's
+#                primary's MAC and layout.DHCP_ENI's), the metadata service on 100.100.100.200:80, the guest's
 #                taps (QEMU runs here); routes the second subnet to <tag>-rtr
 #   <tag>-peer1  a host on the same vSwitch
 #   <tag>-rtr    a router to a second subnet
@@ -105,11 +105,13 @@ up() { # dir
 	fi
 	set +e
 
-	# DHCP for the primary's MAC only (a static range serves only dhcp-host entries).
+	# DHCP for the primary's MAC and one ENI's (the DHCP scenario; a static range serves
+	# only dhcp-host entries).
 	ip netns exec "$VPC_NS" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 \
 		--interface="$BRIDGE" --except-interface=lo --bind-interfaces --dhcp-authoritative \
 		--dhcp-range="${SUBNET%/*},static,$NETMASK,1h" \
-		--dhcp-host="$PRIMARY_MAC,$PRIMARY_IP" --dhcp-option=option:router,"$GATEWAY" \
+		--dhcp-host="$PRIMARY_MAC,$PRIMARY_IP" --dhcp-host="$DHCP_HOST" \
+		--dhcp-option=option:router,"$GATEWAY" \
 		--dhcp-leasefile="$dir/dnsmasq.leases" --log-dhcp --log-facility="$dir/dnsmasq.log" \
 		</dev/null >>"$dir/dnsmasq.log" 2>&1 &
 	echo $! >"$dir/dnsmasq.pid"

@@ -4,6 +4,7 @@
 checks against the routing scheme (daemon/plan.h; tests/lib/scheme.ini). The expected
 rules and routes here are written out by hand on purpose: they check the fixture too."""
 import os
+import struct
 import sys
 import unittest
 
@@ -58,6 +59,19 @@ class Frames(unittest.TestCase):
         f = echo("00163e000101", "ac1f0014", "ac1f0066", 8)
         self.assertEqual(frames.classify(f)[0], "icmp-echo-request")
         self.assertEqual(frames.classify(f)[3], "172.31.0.102")
+
+    def test_dhcp(self):
+        def frame(sport, mtype, cookie=b"\x63\x82\x53\x63"):
+            msg = bytes(236) + cookie + bytes([0, 53, 1, mtype, 255]) + bytes(55)
+            udp = struct.pack("!HHHH", sport, 67, 8 + len(msg), 0) + msg
+            ip4 = bytes([0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0]) + bytes(4) + b"\xff" * 4
+            return bytes.fromhex("ffffffffffff00163e000106") + b"\x08\x00" + ip4 + udp
+        self.assertEqual(frames.classify(frame(68, 1))[:3],
+                         ("dhcp-discover", "00:16:3e:00:01:06", "0.0.0.0"))
+        self.assertEqual(frames.classify(frame(68, 3))[0], "dhcp-request")
+        self.assertEqual(frames.classify(frame(68, 4))[0], "other")   # DECLINE: not counted
+        self.assertEqual(frames.classify(frame(67, 1))[0], "other")   # not from a client
+        self.assertEqual(frames.classify(frame(68, 1, bytes(4)))[0], "other")
 
     def test_other(self):
         self.assertEqual(frames.classify(b"\x00" * 5)[0], "other")

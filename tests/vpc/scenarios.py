@@ -636,6 +636,60 @@ def ready(vpc, tap, a):
     tap.check(desc, p)
 
 
+def dhcp_fallback(vpc, tap, a):
+    """Metadata off (addressing = auto, the service refusing connections): the ENI gets its
+    address from the vSwitch's dnsmasq; a rebind of its MAC is INIT-REBOOT, seen on the
+    tap. enid runs with its own config meanwhile and is put back afterwards."""
+    eni = layout.DHCP_ENI
+    one = layout.Eni(eni.n, eni.ips[:1])        # DHCP gives the first IP only
+    desc = ("DHCP (metadata off, addressing = auto): bind, the ENI configured with its "
+            "reserved address from dnsmasq, replies through the ENI; unbind clean")
+    if vpc.guest.run("test -f /etc/enid/enid-dhcp.conf")[0] != 0:
+        tap.skip(desc, "this enid refuses the DHCP config (see build/vpc/<kver>/build.log)")
+        return
+    m0 = vpc.guest.mark()
+    vpc.guest.out("enid-start stop; ln -sf enid-dhcp.conf /etc/enid/enid.conf; enid-start")
+    p = []
+    # auto waits for the metadata service to be given up (metadata_deadline_s = 2)
+    if vpc.guest.wait_line(r"^enid: \w+: metadata: no answer from", m0, 20) is None:
+        p.append("enid did not give up the metadata service within 20 s")
+    try:
+        binds = []
+        for i in range(2):
+            bt, pingers = vpc.timed_bind(eni, one.ips)
+            p += ["bind %d: %s" % (i + 1, x)
+                  for x in vpc.wait_state(configured_probe([one]), SETTLE)]
+            vpc.stop(pingers)
+            p += ["bind %d: %s got no reply from %s" % (i + 1, peer, ip)
+                  for (peer, ip), pg in pingers.items() if not pg.replies]
+            p += ["bind %d: %s" % (i + 1, x)
+                  for x in checks.through_eni(vpc.watch.count, one, vpc.taps, one.ips)]
+            link = checks.link_by_mac(vpc.status(), eni.mac) or {}
+            if link.get("addressing") != "dhcp":
+                p.append("bind %d: addressing %s" % (i + 1, link.get("addressing")))
+            # sent before the ENI has an address: from 0.0.0.0
+            disc = vpc.watch.count(eni.tap, "dhcp-discover", "0.0.0.0")
+            req = vpc.watch.count(eni.tap, "dhcp-request", "0.0.0.0")
+            binds.append((bt, disc, req, link.get("configured_us")))
+            vpc.unbind(eni)
+            p += ["unbind %d: %s" % (i + 1, x) for x in vpc.wait_state(clean_probe, SETTLE)]
+        tap.check(desc, p)
+        _, disc, req, _ = binds[1]
+        tap.check("DHCP: a rebind of the same MAC is INIT-REBOOT: one REQUEST, no DISCOVER "
+                  "(seen on the tap)", [] if (disc, req) == (0, 1) else
+                  ["%d DISCOVER, %d REQUEST on %s" % (disc, req, eni.tap)])
+        for what, (bt, disc, req, conf) in zip(("first bind", "rebind"), binds):
+            diag("dhcp %s: %d DISCOVER + %d REQUEST on the tap; configured %s ms after the "
+                 "kernel event (guest), first reply at peer1 %s ms after device_add" % (
+                     what, disc, req, "-" if conf is None else "%.0f" % (conf / 1000.0),
+                     "-" if bt.replies.get("peer1") is None else
+                     "%.0f" % (bt.rel(bt.replies["peer1"]) * 1000)))
+    finally:
+        vpc.guest.out("enid-start stop; ln -sf enid-%s.conf /etc/enid/enid.conf; enid-start"
+                      % a.addressing)
+        vpc.warnings_ok.append((m0, vpc.guest.mark()))
+
+
 def finish(vpc, tap, a):
     p = []
     if vpc.guest.run("kill -0 $(cat /run/enid.pid)")[0] != 0:
@@ -681,7 +735,7 @@ def kmemleak_leaks(vpc):
 SCENARIOS = [("bind_one", bind_one), ("bind_four", bind_four), ("cycles", cycles),
              ("coldplug", coldplug), ("metadata_lag", metadata_lag), ("refresh", refresh),
              ("restart", restart), ("refresh_drop", refresh_drop), ("bind_race", bind_race),
-             ("heal_rules", heal_rules), ("ready", ready)]
+             ("heal_rules", heal_rules), ("ready", ready), ("dhcp_fallback", dhcp_fallback)]
 
 
 def main():

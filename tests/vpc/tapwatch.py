@@ -65,7 +65,7 @@ class TapWatch(threading.Thread):
             if st.first_rx is None:
                 st.first_rx = t
                 st.first_kind = kind if kind != "other" else frames.ethertype(data)
-            if kind in ("icmp-echo-reply", "arp-reply"):
+            if kind in ("icmp-echo-reply", "arp-reply", "dhcp-discover", "dhcp-request"):
                 key = (kind, mac, ip)
                 st.counts[key] = st.counts.get(key, 0) + 1
                 st.first.setdefault((kind, ip), t)
