@@ -38,6 +38,7 @@ static const char main_usage[] =
 	"  resync             make enid re-read the kernel's state and re-apply every link\n"
 	"  refresh [IFNAME|MAC]  make enid read the metadata service again for one link\n"
 	"                     (or all) and apply only the difference\n"
+	"  flush              make enid remove everything it added, then exit\n"
 	"  help [COMMAND]     show this help, or a command's\n"
 	"\n"
 	"Options:\n"
@@ -47,8 +48,8 @@ static const char main_usage[] =
 	"  -V, --version      show the version and exit\n"
 	"\n"
 	"'enictl COMMAND --help' describes one command. monitor and dump need\n"
-	"CAP_NET_ADMIN; status, reload, resync and refresh need root (enid checks\n"
-	"SO_PEERCRED).\n"
+	"CAP_NET_ADMIN; status works for every user; reload, resync, refresh and flush\n"
+	"need root (enid checks SO_PEERCRED).\n"
 	"\n"
 	"Exit status: 0 success, 1 failure (module or enid unreachable, request refused),\n"
 	"2 usage error.\n";
@@ -144,6 +145,19 @@ static const char refresh_usage[] =
 	"appears, one unassigned disappears, nothing else is touched. An incomplete or\n"
 	"failed read changes nothing (enictl status shows why it waits). Returns once the\n"
 	"read has started. Exits 1 for an unknown link or one with static addressing.\n"
+	"\n"
+	"Options:\n"
+	"      --run-dir DIR   enid's runtime directory (default " ENID_RUN_DIR ")\n"
+	"  -h, --help          show this help\n";
+
+static const char flush_usage[] =
+	"Usage: enictl flush [--run-dir DIR]\n"
+	"Make enid remove every address, route and policy rule it added (and the dispatch\n"
+	"rules in front of them), set the ENIs' arp_ignore and arp_announce back to the\n"
+	"values a new interface gets, and restore net.ipv4.conf.all.arp_filter; links\n"
+	"stay up or down as they are. enid then exits: start it again to configure the\n"
+	"ENIs again. Prints what was removed; exits 1 if anything of enid's is left.\n"
+	"Without a running enid, 'enid --flush' does the same.\n"
 	"\n"
 	"Options:\n"
 	"      --run-dir DIR   enid's runtime directory (default " ENID_RUN_DIR ")\n"
@@ -415,6 +429,7 @@ static const struct command commands[] = {
 	{"monitor", monitor_usage, true}, {"dump", dump_usage, true},
 	{"status", status_usage, true},	  {"reload", reload_usage, false},
 	{"resync", resync_usage, false},  {"refresh", refresh_usage, false},
+	{"flush", flush_usage, false},
 };
 
 static const struct command *find_command(const char *name)
