@@ -406,6 +406,8 @@ static void maybe_ready(struct enid *d)
 	for (unsigned int i = 0; i < d->lk.lt.n; i++) {
 		const struct link *l = d->lk.lt.v[i];
 
+		if (status_unconfigured(&d->lk, l, NULL))
+			continue; /* nothing to configure: neither managed nor waited for */
 		managed += l->sm.managed;
 		configured += l->sm.managed && l->sm.state == LINK_CONFIGURED;
 		waiting += !link_settled(l);
