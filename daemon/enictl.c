@@ -136,7 +136,8 @@ static const char status_usage[] =
 	"Exits 1 when a named link is not one of enid's.\n";
 
 #define CTL_JSON_HELP                                                                    \
-	"  -j, --json     one JSON document: {ok, message} (message: enid's answer)\n"     \
+	"  -j, --json     one JSON document: {ok, message}: ok false when enid refused,\n"  \
+	"                 message its answer or error\n"                                   \
 	"  -p, --pretty   indented (implies --json)\n"                                       \
 	"      --run-dir DIR   enid's runtime directory (default " ENID_RUN_DIR ")\n"        \
 	"  -h, --help     show this help\n"
@@ -384,8 +385,9 @@ static int cmd_monitor(void)
 }
 
 /*
- * One request over the control socket. 0 with enid's answer in *body (malloc'd), or 1
- * once the problem is said (enid's error lines each as "<who>: line").
+ * One request over the control socket. 0 with enid's answer in *body (malloc'd); 2 when
+ * enid refused, its error lines said (each as "<who>: line") and in *body; 1 once any
+ * other problem is said.
  */
 static int ctl_ask(const char *request, char **body)
 {
@@ -461,26 +463,30 @@ static int ctl_ask(const char *request, char **body)
 		*body = resp;
 		return 0;
 	}
+	memmove(resp, nl ? nl + 1 : resp, strlen(nl ? nl + 1 : resp) + 1);
+	*body = strdup(resp);
 	{
 		char *line, *save = NULL;
 
-		for (line = strtok_r(nl ? nl + 1 : resp, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save))
+		for (line = strtok_r(resp, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 			say("%s", line);
 	}
 	free(resp);
-	return 1;
+	return 2;
 }
 
-/* reload, resync, refresh, flush: enid's answer as text, or {"ok", "message"}. */
+/* reload, resync, refresh, flush: enid's answer as text, or {"ok", "message"} (also
+ * when enid refused: ok false, message its error). */
 static int cmd_ctl(const char *request)
 {
 	struct json_object *doc;
 	char *body;
-	int err = 0;
+	int err = 0, r = ctl_ask(request, &body);
 
-	if (ctl_ask(request, &body))
+	if (r == 1 || (r && !json) || !body) {
+		free(body);
 		return 1;
+	}
 	if (!json) {
 		fputs(body, stdout);
 		free(body);
@@ -489,10 +495,10 @@ static int cmd_ctl(const char *request)
 	if (*body && body[strlen(body) - 1] == '\n')
 		body[strlen(body) - 1] = '\0';
 	doc = json_object_new_object();
-	json_out_add_bool(doc, "ok", 1, &err);
+	json_out_add_bool(doc, "ok", !r, &err);
 	json_out_add_str(doc, "message", body, &err);
 	free(body);
-	return put_json(err ? NULL : doc);
+	return put_json(err ? NULL : doc) | !!r;
 }
 
 /* ---- status and the overview: enid's "status json", shown here ---- */
@@ -757,8 +763,10 @@ static int cmd_status(char **names, int n_names, bool wide)
 	char *body;
 	int bad;
 
-	if (ctl_ask("status json", &body))
+	if (ctl_ask("status json", &body)) {
+		free(body);
 		return 1;
+	}
 	doc = json_tokener_parse(body);
 	free(body);
 	if (!doc) {
