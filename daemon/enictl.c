@@ -243,8 +243,8 @@ static void print_event(const struct eni_event *ev, struct json_object *arr)
 
 	if (eni_event_format(ev, json, line, sizeof(line)) < 0)
 		return;
-	if (!json)
-		printf("%s\n", line);
+	if (!json || (!arr && !pretty))
+		printf("%s\n", line); /* a stream's line is already one compact object */
 	else if (arr)
 		json_object_array_add(arr, json_tokener_parse(line));
 	else

@@ -5,7 +5,11 @@ that name the program and the subcommand. Runs on the main tier's VPC with eth1 
 configured; changes nothing (flush has its own case)."""
 
 import json
+import os
 import re
+
+from enid_proc import TOP
+from nsenv import run
 
 COMMANDS = ["status", "monitor", "dump", "reload", "resync", "refresh", "flush"]
 
@@ -126,3 +130,47 @@ def c_cli(t, tier):
                                                            p.stderr, want))
     t.result(not bad, "enictl: every error starts with 'enictl SUBCOMMAND: ' and exits "
              "non-zero", bad)
+
+
+# bash-completion's helpers, reduced to what the scripts use (the package may be absent)
+COMPLETION_STUBS = r'''
+_init_completion() {
+	words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
+	cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}
+}
+_filedir() { COMPREPLY=(); }
+'''
+
+
+def _complete(tier, script, words):
+    """COMPREPLY for the command line words (the last one being completed)."""
+    fn = "_" + words[0]
+    body = "%s\nsource %s\nCOMP_WORDS=(%s)\nCOMP_CWORD=%d\n%s\necho \"${COMPREPLY[*]}\"\n" % (
+        COMPLETION_STUBS, script, " ".join("'%s'" % w for w in words), len(words) - 1, fn)
+    path = "%s:%s" % (os.path.dirname(tier.enid.enictl_bin), os.environ.get("PATH", ""))
+    p = run(["ip", "netns", "exec", tier.g, "env", "PATH=" + path, "bash", "-c", body],
+            check=False)
+    return p.stdout.split()
+
+
+def c_completion(t, tier):
+    """bash completion: commands, options, and the names of enid's links."""
+    comp = os.path.join(TOP, "completions")
+    rd = tier.enid.run_dir
+    cases = [
+        ("enictl", ["enictl", "re"], ["reload", "resync", "refresh"]),
+        ("enictl", ["enictl", "--pr"], ["--pretty"]),
+        ("enictl", ["enictl", "--run-dir", rd, "status", "eth"], None),   # enid's links
+        ("enictl", ["enictl", "help", "fl"], ["flush"]),
+        ("enid", ["enid", "--fl"], ["--flush"]),
+        ("enid", ["enid", "--source", ""], ["auto", "genl", "rtnl"]),
+    ]
+    want_links = sorted(l["ifname"] for l in tier.enid.status() if l["ifname"].startswith("eth"))
+    bad = []
+    for script, words, want in cases:
+        got = _complete(tier, os.path.join(comp, script), words)
+        want = want_links if want is None else want
+        if sorted(got) != sorted(want):
+            bad.append("%s: got %s, want %s" % (" ".join(words), got, want))
+    t.result(not bad and want_links != [], "bash completion: enictl's commands, options and "
+             "enid's links (%s); enid's options and --source values" % " ".join(want_links), bad)
