@@ -174,3 +174,39 @@ def c_completion(t, tier):
             bad.append("%s: got %s, want %s" % (" ".join(words), got, want))
     t.result(not bad and want_links != [], "bash completion: enictl's commands, options and "
              "enid's links (%s); enid's options and --source values" % " ".join(want_links), bad)
+
+
+def c_unconfigured(t, tier):
+    """addressing = static, a link without a [MAC] section: 'unconfigured' with the reason,
+    not 'resolving', and not counted as managed in the start-up log."""
+    from expect import Eni
+    from enid_proc import wait_until
+    x = Eni("eth9", "02:00:00:00:00:99")
+    desc = "static mode, eth9 without a [MAC] section: "
+    if tier.enid_down(desc + "unconfigured"):
+        return
+    tier.plug(x)
+    try:
+        def seen():
+            links = [l for l in tier.enid.status() if l["ifname"] == "eth9"]
+            return bool(links), links
+        ok, links = wait_until(seen, 5)
+        link = links[0] if links else {}
+        over = tier.enid.enictl().stdout
+        row = [l for l in over.splitlines() if l.startswith("eth9 ")]
+        t.result(ok and link.get("state") == "unconfigured"
+                 and "no [MAC] section" in (link.get("error") or "")
+                 and row and "unconfigured" in row[0] and "no [MAC] section" in row[0],
+                 desc + "status -j and the overview say unconfigured, with the reason",
+                 ["status: %s" % link, "overview: %r" % row])
+        at = tier.enid.log_size()
+        tier.enid.stop()
+        started, why = tier.enid.start()
+        done, line = wait_until(lambda: (lambda m: (bool(m), m))(re.findall(
+            r"initial sync done: (\d+) managed links", tier.enid.log_since(at))), 10)
+        want = len(tier.present)
+        t.result(started and done and int(line[0]) == want,
+                 desc + "after a restart the start-up log counts %d managed links (eth9 "
+                 "not among them)" % want, [why, "log: %s" % line])
+    finally:
+        tier.unplug(x)

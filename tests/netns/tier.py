@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from cases import Tier                          # noqa: E402
-from cases_cli import c_cli, c_completion         # noqa: E402
+from cases_cli import c_cli, c_completion, c_unconfigured  # noqa: E402
 from cases_flush import c_flush, c_users         # noqa: E402
 from cases_harden import c_ctl_clients, c_run_dir  # noqa: E402
 from cases_metadata import run as run_metadata  # noqa: E402
@@ -59,6 +59,7 @@ def main():
                  tier.c_ping, tier.c_arp_flux, tier.c_reload,
                  tier.c_unplug_one, tier.c_kill9, lambda: c_cli(t, tier),
                  lambda: c_completion(t, tier), lambda: c_users(t, tier),
+                 lambda: c_unconfigured(t, tier),
                  lambda: c_flush(t, tier), tier.c_unplug_all, tier.c_cycles,
                  tier.c_foreign, lambda: run_own(t, workdir), lambda: run_metadata(t, workdir)]
         for step in steps:
