@@ -709,6 +709,15 @@ int main(int argc, char **argv)
 	log_init("enid", verbose);
 
 	err = load_config(d.config_path, d.config_is_default, &d.cfg, &msgs);
+	if (err && flush) {
+		/* removal must not stop at a config edited since enid last ran */
+		fputs(msgs ? msgs : "", stderr);
+		fputs("enid --flush: the configuration has errors; using the default ranges\n",
+		      stderr);
+		free(msgs);
+		config_defaults(&d.cfg);
+		return flush_offline(&d.cfg, d.run_dir);
+	}
 	if (err) {
 		fputs(msgs ? msgs : "enid: cannot load the configuration\n", stderr);
 		free(msgs);
