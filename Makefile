@@ -5,6 +5,7 @@
 VERSION := $(shell sed -n '1s/^[^ ]* (\([^ ]*\)).*/\1/p' debian/changelog)
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
+COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 MODLOADDIR ?= /usr/lib/modules-load.d
 # The kernel to build the module for: the running one when its headers are installed,
 # else the newest Debian headers on this machine (the build host may run another kernel).
@@ -61,10 +62,14 @@ install: daemon
 	$(MAKE) -C daemon install PREFIX=$(PREFIX)
 	for m in $(MANPAGES); do \
 		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/} || exit 1; done
+	for c in enictl enid; do \
+		install -D -m 0644 completions/$$c $(DESTDIR)$(COMPLETIONSDIR)/$$c || exit 1; done
 
 uninstall:
 	$(MAKE) -C daemon uninstall PREFIX=$(PREFIX)
 	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
+	rm -f $(DESTDIR)$(COMPLETIONSDIR)/enictl $(DESTDIR)$(COMPLETIONSDIR)/enid
+	-rmdir $(DESTDIR)$(COMPLETIONSDIR) $(dir $(DESTDIR)$(COMPLETIONSDIR)) 2>/dev/null
 
 # The module's source tree as DKMS wants it, dkms.conf carrying VERSION.
 dkms-src:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The configuration model: defaults and lookups (see config.h). Read by
- * config_ini.c (the file, through libinih) and config_read.c (keys, checks). */
+ * config_ini.c (the file and its drop-ins, as lines) and config_read.c (keys, checks). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

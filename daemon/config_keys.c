@@ -352,6 +352,7 @@ static bool parse_prefix_limit(struct config_reader *p, const char *key, const c
 	}
 	*field[which] = n;
 	p->prefix_line[which] = p->line;
+	p->prefix_file[which] = p->file;
 	return true;
 }
 

@@ -13,11 +13,26 @@
 #include "bounds.h"
 #include "config_read.h"
 
+/* msg with every byte that is not printable ASCII as \xHH (a garbage file is not
+ * echoed raw to the terminal); out has room for 4 * strlen(msg) + 1. */
+static void escape(const char *msg, char *out)
+{
+	for (; *msg; msg++) {
+		unsigned char c = (unsigned char)*msg;
+
+		if (c < 0x20 || c >= 0x7f)
+			out += sprintf(out, "\\x%02x", c);
+		else
+			*out++ = (char)c;
+	}
+	*out = '\0';
+}
+
 static void verrorf(struct config_reader *p, unsigned line, const char *fmt, va_list ap)
 {
 	struct config_errors *e = p->errs;
-	char msg[512], *s, **msgs;
-	unsigned *lines;
+	char msg[512], safe[4 * sizeof(msg)], *s, **msgs;
+	unsigned long long *keys;
 	int n;
 
 	if (e->n >= ENID_MAX_ERRORS && line) {
@@ -25,24 +40,25 @@ static void verrorf(struct config_reader *p, unsigned line, const char *fmt, va_
 		return;
 	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	escape(msg, safe);
 	if (line)
-		n = asprintf(&s, "%s:%u: %s", p->name, line, msg);
+		n = asprintf(&s, "%s:%u: %s", p->name, line, safe);
 	else
-		n = asprintf(&s, "%s: %s", p->name, msg);
+		n = asprintf(&s, "%s: %s", p->name, safe);
 	msgs = realloc(e->msg, (e->n + 1) * sizeof(*msgs));
 	if (msgs)
 		e->msg = msgs;
-	lines = realloc(p->err_line, (e->n + 1) * sizeof(*lines));
-	if (lines)
-		p->err_line = lines;
-	if (n < 0 || !msgs || !lines) {
+	keys = realloc(p->err_key, (e->n + 1) * sizeof(*keys));
+	if (keys)
+		p->err_key = keys;
+	if (n < 0 || !msgs || !keys) {
 		if (n >= 0)
 			free(s);
 		p->oom = true;
 		return;
 	}
 	e->msg[e->n] = s;
-	p->err_line[e->n] = line;
+	p->err_key[e->n] = (unsigned long long)p->file << 32 | line;
 	e->n++;
 }
 
@@ -67,23 +83,30 @@ void config_reader_error(struct config_reader *r, unsigned line, const char *fmt
 	va_end(ap);
 }
 
-/* Stable insertion sort by line: syntax errors are found before the rest. */
+/* Stable insertion sort by file, then line: the checks across keys run last. */
 static void sort_errors(struct config_reader *p)
 {
 	struct config_errors *e = p->errs;
 
 	for (unsigned i = 1; i < e->n; i++) {
-		unsigned line = p->err_line[i];
+		unsigned long long key = p->err_key[i];
 		char *msg = e->msg[i];
 		unsigned j = i;
 
-		for (; j > 0 && p->err_line[j - 1] > line; j--) {
-			p->err_line[j] = p->err_line[j - 1];
+		for (; j > 0 && p->err_key[j - 1] > key; j--) {
+			p->err_key[j] = p->err_key[j - 1];
 			e->msg[j] = e->msg[j - 1];
 		}
-		p->err_line[j] = line;
+		p->err_key[j] = key;
 		e->msg[j] = msg;
 	}
+}
+
+/* Errors about file i from here on (the checks after the last file). */
+static void at_file(struct config_reader *p, unsigned i)
+{
+	p->file = i;
+	p->name = p->files[i];
 }
 
 /* ---- sections ---- */
@@ -111,6 +134,7 @@ void config_reader_section(struct config_reader *p, unsigned line, const char *n
 {
 	struct enid_config *cfg = p->cfg;
 	struct enid_eni_config *enis;
+	unsigned *files;
 	char buf[64];
 	uint8_t mac[6];
 
@@ -147,22 +171,80 @@ void config_reader_section(struct config_reader *p, unsigned line, const char *n
 	mac_format(mac, p->sec_name);
 	for (unsigned i = 0; i < cfg->n_enis; i++)
 		if (!memcmp(cfg->enis[i].mac, mac, 6)) {
-			errorf(p, p->line, "duplicate section [%s] (first at line %u)", p->sec_name,
-			       cfg->enis[i].line);
+			if (p->eni_file[i] == p->file)
+				errorf(p, p->line, "duplicate section [%s] (first at line %u)",
+				       p->sec_name, cfg->enis[i].line);
+			else
+				errorf(p, p->line, "duplicate section [%s] (first at %s:%u)",
+				       p->sec_name, p->files[p->eni_file[i]], cfg->enis[i].line);
 			return;
 		}
 	enis = realloc(cfg->enis, (cfg->n_enis + 1) * sizeof(*enis));
-	if (!enis) {
+	if (enis)
+		cfg->enis = enis;
+	files = realloc(p->eni_file, (cfg->n_enis + 1) * sizeof(*files));
+	if (files)
+		p->eni_file = files;
+	if (!enis || !files) {
 		p->oom = true;
 		return;
 	}
-	cfg->enis = enis;
+	files[cfg->n_enis] = p->file;
 	p->eni = (int)cfg->n_enis++;
 	memset(&enis[p->eni], 0, sizeof(enis[0]));
 	memcpy(enis[p->eni].mac, mac, 6);
 	enis[p->eni].line = p->line;
 	enis[p->eni].default_route = -1;
 	p->sec = CONFIG_SEC_ENI;
+}
+
+/* Levenshtein distance of a and b, case-insensitive; both shorter than 64. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+	unsigned row[64], la = (unsigned)strlen(a), lb = (unsigned)strlen(b);
+
+	for (unsigned j = 0; j <= lb; j++)
+		row[j] = j;
+	for (unsigned i = 1; i <= la; i++) {
+		unsigned diag = row[0], cost;
+
+		row[0] = i;
+		for (unsigned j = 1; j <= lb; j++) {
+			unsigned up = row[j], best = diag;
+
+			cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			best += cost;
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* The key closest to name when it is a plausible typo (at most 1 edit per 3
+ * characters, at least 1), else NULL. */
+static const char *nearest_key(const struct config_key *keys, const char *name)
+{
+	unsigned best = ~0u, limit = (unsigned)strlen(name) / 3;
+	const char *near = NULL;
+
+	if (strlen(name) >= 64)
+		return NULL;
+	if (!limit)
+		limit = 1;
+	for (unsigned i = 0; keys[i].name; i++) {
+		unsigned d = edit_distance(name, keys[i].name);
+
+		if (d < best) {
+			best = d;
+			near = keys[i].name;
+		}
+	}
+	return best <= limit ? near : NULL;
 }
 
 void config_reader_key(struct config_reader *p, unsigned line, const char *name, const char *value)
@@ -188,7 +270,13 @@ void config_reader_key(struct config_reader *p, unsigned line, const char *name,
 		if (!strcasecmp(keys[i].name, name))
 			break;
 	if (!keys[i].name) {
-		errorf(p, p->line, "unknown key \"%s\" in [%s]", name, p->sec_name);
+		const char *near = nearest_key(keys, name);
+
+		if (near)
+			errorf(p, p->line, "unknown key \"%s\" in [%s]; did you mean \"%s\"?", name,
+			       p->sec_name, near);
+		else
+			errorf(p, p->line, "unknown key \"%s\" in [%s]", name, p->sec_name);
 		return;
 	}
 	if (!keys[i].repeatable) {
@@ -216,6 +304,10 @@ static bool check_prefix_limits(struct config_reader *p)
 		if (min[f] <= max[f])
 			continue;
 		ok = false;
+		at_file(p, p->prefix_file[2 * f] > p->prefix_file[2 * f + 1] ||
+				   (p->prefix_file[2 * f] == p->prefix_file[2 * f + 1] && lo > hi)
+			       ? p->prefix_file[2 * f]
+			       : p->prefix_file[2 * f + 1]);
 		errorf(p, lo > hi ? lo : hi, "%s = %u is above %s = %u", names[2 * f], min[f],
 		       names[2 * f + 1], max[f]);
 	}
@@ -278,8 +370,10 @@ static void check_enis(struct config_reader *p)
 	if (!check_prefix_limits(p))
 		return;
 	for (unsigned e = 0; e < p->cfg->n_enis; e++)
-		if (!p->cfg->enis[e].unmanaged)
+		if (!p->cfg->enis[e].unmanaged) {
+			at_file(p, p->eni_file[e]);
 			check_eni_bounds(p, &p->cfg->enis[e]);
+		}
 }
 
 void config_reader_init(struct config_reader *r, const char *name, struct enid_config *cfg,
@@ -288,6 +382,7 @@ void config_reader_init(struct config_reader *r, const char *name, struct enid_c
 {
 	memset(r, 0, sizeof(*r));
 	r->name = name;
+	r->files[0] = name;
 	r->global_keys = global_keys;
 	r->eni_keys = eni_keys;
 	r->cfg = cfg;
@@ -295,6 +390,17 @@ void config_reader_init(struct config_reader *r, const char *name, struct enid_c
 	r->sec = CONFIG_SEC_NONE;
 	errs->msg = NULL;
 	errs->n = 0;
+}
+
+void config_reader_next_file(struct config_reader *r, const char *name)
+{
+	section_end(r);
+	if (r->file + 1 >= CONFIG_READ_MAX_FILES)
+		return; /* the caller stops before */
+	r->files[++r->file] = name;
+	r->name = name;
+	r->sec = CONFIG_SEC_NONE;
+	r->global_line = 0;
 }
 
 int config_reader_finish(struct config_reader *r, bool complete)
@@ -312,8 +418,10 @@ int config_reader_close(struct config_reader *r, int err)
 	sort_errors(r);
 	if (r->dropped)
 		errorf(r, 0, "%u more errors", r->dropped);
-	free(r->err_line);
-	r->err_line = NULL;
+	free(r->err_key);
+	r->err_key = NULL;
+	free(r->eni_file);
+	r->eni_file = NULL;
 	if (!err && r->errs->n)
 		err = -EINVAL;
 	return err;

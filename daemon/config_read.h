@@ -15,6 +15,7 @@
 #include "config.h"
 
 #define CONFIG_READ_MAX_KEYS 24
+#define CONFIG_READ_MAX_FILES 64 /* the main file and its drop-ins */
 
 enum config_section { CONFIG_SEC_NONE, CONFIG_SEC_GLOBAL, CONFIG_SEC_ENI, CONFIG_SEC_SKIP };
 
@@ -30,11 +31,14 @@ struct config_key {
 
 struct config_reader {
 	const char *name;				 /* file name in messages */
+	const char *files[CONFIG_READ_MAX_FILES];	 /* every file read so far */
+	unsigned file;					 /* index of name in files */
+	unsigned *eni_file;				 /* file of each cfg->enis[] */
 	const struct config_key *global_keys, *eni_keys; /* ended by a NULL name */
 	unsigned line;					 /* line being read */
 	struct enid_config *cfg;
 	struct config_errors *errs;
-	unsigned *err_line; /* line of each error, to sort them */
+	unsigned long long *err_key; /* file << 32 | line of each error, to sort them */
 	unsigned dropped;   /* errors beyond ENID_MAX_ERRORS */
 	bool oom;
 	enum config_section sec;
@@ -44,6 +48,7 @@ struct config_reader {
 	unsigned seen[CONFIG_READ_MAX_KEYS]; /* line where each single-valued key was set */
 	unsigned gw4_line;
 	unsigned prefix_line[4]; /* ipv4_prefix_min, _max, ipv6_prefix_min, _max */
+	unsigned prefix_file[4];
 };
 
 /* Starts reading into cfg (filled with the defaults by the caller; may be NULL when
@@ -51,11 +56,16 @@ struct config_reader {
 void config_reader_init(struct config_reader *r, const char *name, struct enid_config *cfg,
 			struct config_errors *errs, const struct config_key *global_keys,
 			const struct config_key *eni_keys);
+/* The next file of the set (a drop-in; name stays valid until close): it starts
+ * outside any section; [global] may appear again, its keys override; a [MAC]
+ * section already seen in an earlier file is an error. */
+void config_reader_next_file(struct config_reader *r, const char *name);
 /* A "[name]" header at line (name not NUL-terminated, blanks around it allowed). */
 void config_reader_section(struct config_reader *r, unsigned line, const char *name, size_t len);
 /* "key = value" at line. */
 void config_reader_key(struct config_reader *r, unsigned line, const char *key, const char *value);
-/* An error found by the caller; line 0: about the whole file ("file: message"). */
+/* An error found by the caller; line 0: about the whole file ("file: message").
+ * Bytes that are not printable ASCII are escaped as \xHH in the message. */
 void config_reader_error(struct config_reader *r, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The text is read (complete: the INI parser did not fail): the last section ends

@@ -28,7 +28,7 @@ struct ctl_client {
 	struct sbuf out;
 	size_t out_off;
 	bool answering;
-	bool refused; /* not root: the answer is an error */
+	bool root; /* uid 0: may change things (reload, resync, refresh, flush) */
 };
 
 /* More clients at once than anyone asks for; enictl holds one for one request. */
@@ -57,9 +57,10 @@ static void answer(struct ctl_client *c, const char *req)
 	const struct ctl_ops *ops = c->d->ops;
 	char *msgs = NULL;
 
-	if (c->refused) {
-		sbuf_printf(&c->out,
-			    "error\npermission denied: enid's control socket is for root only\n");
+	if (!c->root && strcmp(req, "status") && strcmp(req, "status json")) {
+		sbuf_printf(&c->out, "error\npermission denied: \"%.64s\" needs root (status is "
+				     "open to every user)\n",
+			    req);
 		return;
 	}
 	if (!strcmp(req, "status") || !strcmp(req, "status json")) {
@@ -76,6 +77,12 @@ static void answer(struct ctl_client *c, const char *req)
 		int r = ops->refresh(ops->ctx, req[7] ? req + 8 : NULL, &msg);
 
 		sbuf_printf(&c->out, "%s\n%s", r < 0 ? "error" : "ok", msg.s ? msg.s : "");
+		sbuf_free(&msg);
+	} else if (!strcmp(req, "flush")) {
+		struct sbuf msg = {0};
+		int r = ops->flush(ops->ctx, &msg);
+
+		sbuf_printf(&c->out, "%s\n%s", r ? "error" : "ok", msg.s ? msg.s : "");
 		sbuf_free(&msg);
 	} else if (!strcmp(req, "resync")) {
 		ops->resync(ops->ctx, "requested over the control socket");
@@ -198,12 +205,10 @@ static void ctl_accept(struct watch *w, uint32_t events)
 			close(fd);
 			continue;
 		}
-		/* refused clients still get their request read, then an error (no RST) */
+		/* any user may ask for the status; the other requests check c->root */
 		len = sizeof(cred);
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
-			log_warn("control: refusing uid %d (root only)", (int)cred.uid);
-			c->refused = true;
-		}
+		c->root = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+			  cred.uid == 0;
 		c->d = d;
 		c->next = d->clients;
 		d->clients = c;
@@ -244,14 +249,15 @@ int ctl_open(struct ctl *d, struct loop *loop, const char *run_dir, const struct
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	/* the socket file takes the open socket's mode at bind: never a chmod by path */
-	if (fchmod(fd, 0600) < 0) {
+	/* the socket file takes the open socket's mode at bind: never a chmod by path;
+	 * every user may connect (status), requests that change things need uid 0 */
+	if (fchmod(fd, 0666) < 0) {
 		err = -errno;
 		log_err("%s: fchmod: %s", sa.sun_path, strerror(-err));
 		close(fd);
 		return err;
 	}
-	old = umask(0177); /* and the umask, for kernels that ignore the socket's mode */
+	old = umask(0111); /* and the umask, for kernels that ignore the socket's mode */
 	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (err < 0 || listen(fd, 16) < 0) {

@@ -21,6 +21,9 @@ struct ctl_ops {
 	/* >= 0 links refreshed, or -errno; one line per link (or the reason) into out */
 	int (*refresh)(void *ctx, const char *what, struct sbuf *out);
 	void (*resync)(void *ctx, const char *why);
+	/* removes everything enid added, then enid exits: 0, or how many objects are
+	 * left or -errno; what was done into out */
+	int (*flush)(void *ctx, struct sbuf *out);
 	void *ctx;
 };
 
@@ -33,7 +36,7 @@ struct ctl {
 	struct ctl_client *clients;
 };
 
-/* Creates run_dir (checked: ours, 0700) and listens on run_dir/enid.sock. 0 or -errno. */
+/* Creates run_dir (checked: ours, 0755) and listens on run_dir/enid.sock. 0 or -errno. */
 int ctl_open(struct ctl *c, struct loop *loop, const char *run_dir, const struct ctl_ops *ops);
 void ctl_close(struct ctl *c);
 

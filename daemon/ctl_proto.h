@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The control protocol between enid (ctl.c) and enictl: a unix stream socket
- * <run_dir>/enid.sock, root only (SO_PEERCRED). A client sends one request line; enid
+ * <run_dir>/enid.sock, mode 0666: status is for every user, the other requests for
+ * root only (SO_PEERCRED, checked per request). A client sends one request line; enid
  * answers "ok\n" or "error\n" followed by text, and closes.
  *
  *   status            the links, their slots, states and timelines (text)
@@ -9,6 +10,8 @@
  *   reload            parse the config again; on errors the old one stays
  *   resync            dump every link again and reconcile
  *   refresh [X]       read the metadata again for link X (name or MAC) or all
+ *   flush             remove every address, route, rule and sysctl enid added, restore
+ *                     arp_filter; then enid exits
  */
 #ifndef ENID_CTL_PROTO_H
 #define ENID_CTL_PROTO_H

@@ -30,6 +30,7 @@
 #include "config_read.h"
 #include "ctl.h"
 #include "ctl_proto.h"
+#include "flush.h"
 #include "links.h"
 #include "log.h"
 #include "loop.h"
@@ -85,11 +86,16 @@ static const char usage_text[] =
 	"Options:\n"
 	"  -c, --config PATH     configuration file (default " ENID_CONFIG_PATH ");\n"
 	"                        a missing default file means all defaults\n"
-	"      --check-config    parse the configuration, print every error as\n"
+	"      --check-config    parse the configuration and its drop-ins (enid.conf.d/*.conf\n"
+	"                        next to it), print every error as\n"
 	"                        'file:line: message', exit 1 if there is any, else exit 0\n"
 	"                        silently\n"
+	"      --flush           remove every address, route, rule and sysctl enid added\n"
+	"                        (the run dir's records, protocol 222 in enid's ranges),\n"
+	"                        restore arp_filter, exit 0 when nothing is left; for\n"
+	"                        package scripts, when enid is not running\n"
 	"      --run-dir DIR     runtime directory for the control socket and slots\n"
-	"                        (default " ENID_RUN_DIR "; created 0700)\n"
+	"                        (default " ENID_RUN_DIR "; created 0755)\n"
 	"      --source SRC      event source: auto, genl or rtnl (default: the config's\n"
 	"                        source =, itself auto). auto uses the eni_notify module's\n"
 	"                        generic-netlink events when the module is loaded and\n"
@@ -404,6 +410,8 @@ static void maybe_ready(struct enid *d)
 	for (unsigned int i = 0; i < d->lk.lt.n; i++) {
 		const struct link *l = d->lk.lt.v[i];
 
+		if (status_unconfigured(&d->lk, l, NULL))
+			continue; /* nothing to configure: neither managed nor waited for */
 		managed += l->sm.managed;
 		configured += l->sm.managed && l->sm.state == LINK_CONFIGURED;
 		waiting += !link_settled(l);
@@ -454,6 +462,19 @@ static int ctl_refresh(void *ctx, const char *what, struct sbuf *out)
 static void ctl_resync(void *ctx, const char *why)
 {
 	enid_resync(ctx, why);
+}
+
+static int ctl_flush(void *ctx, struct sbuf *out)
+{
+	struct enid *d = ctx;
+	int r = flush_all(&d->cfg, d->run_dir, out);
+
+	if (r < 0)
+		sbuf_printf(out, "flush: %s\n", strerror(-r));
+	log_info("flush requested over the control socket: %s; exiting",
+		 r ? "something is left" : "nothing of enid's is left");
+	d->loop.quit = 1;
+	return r;
 }
 
 /* kwatch_ops: what others did to enid's objects (links) or to addresses (addressing) */
@@ -573,6 +594,43 @@ static void teardown(struct enid *d)
 	loop_fini(&d->loop);
 }
 
+/* enid --flush: for package scripts, when enid is not running. Exit 0: nothing of
+ * enid's is left. */
+static int flush_offline(struct enid_config *cfg, const char *run_dir)
+{
+	struct sbuf out = {0};
+	char sock[PATH_MAX + 16];
+	int fd, r;
+
+	snprintf(sock, sizeof(sock), "%s/%s", run_dir, ENID_SOCK_NAME);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+		r = -1;
+		if (strlen(sock) < sizeof(sa.sun_path)) {
+			memcpy(sa.sun_path, sock, strlen(sock) + 1);
+			r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		}
+		close(fd);
+		if (!r) {
+			fprintf(stderr, "enid --flush: enid is running (%s); use 'enictl flush' "
+					"or stop it first\n",
+				sock);
+			config_free(cfg);
+			return 1;
+		}
+	}
+	r = flush_all(cfg, run_dir, &out);
+	if (out.s)
+		fputs(out.s, r ? stderr : stdout);
+	if (r < 0)
+		fprintf(stderr, "enid --flush: %s\n", strerror(-r));
+	sbuf_free(&out);
+	config_free(cfg);
+	return r ? 1 : 0;
+}
+
 static int parse_source(const char *s)
 {
 	if (!strcmp(s, "auto"))
@@ -586,10 +644,11 @@ static int parse_source(const char *s)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_RUN_DIR, OPT_SOURCE };
+	enum { OPT_CHECK = 256, OPT_RUN_DIR, OPT_SOURCE, OPT_FLUSH };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, OPT_CHECK},
+		{"flush", no_argument, NULL, OPT_FLUSH},
 		{"run-dir", required_argument, NULL, OPT_RUN_DIR},
 		{"source", required_argument, NULL, OPT_SOURCE},
 		{"foreground", no_argument, NULL, 'f'},
@@ -599,7 +658,7 @@ int main(int argc, char **argv)
 		{0},
 	};
 	static struct enid d; /* big; zeroed */
-	bool check_only = false;
+	bool check_only = false, flush = false;
 	int verbose = 0, cli_source = -1, opt, err;
 	char *msgs = NULL;
 
@@ -614,6 +673,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CHECK:
 			check_only = true;
+			break;
+		case OPT_FLUSH:
+			flush = true;
 			break;
 		case OPT_RUN_DIR:
 			snprintf(d.run_dir, sizeof(d.run_dir), "%s", optarg);
@@ -652,6 +714,15 @@ int main(int argc, char **argv)
 	log_init("enid", verbose);
 
 	err = load_config(d.config_path, d.config_is_default, &d.cfg, &msgs);
+	if (err && flush) {
+		/* removal must not stop at a config edited since enid last ran */
+		fputs(msgs ? msgs : "", stderr);
+		fputs("enid --flush: the configuration has errors; using the default ranges\n",
+		      stderr);
+		free(msgs);
+		config_defaults(&d.cfg);
+		return flush_offline(&d.cfg, d.run_dir);
+	}
 	if (err) {
 		fputs(msgs ? msgs : "enid: cannot load the configuration\n", stderr);
 		free(msgs);
@@ -661,6 +732,8 @@ int main(int argc, char **argv)
 		config_free(&d.cfg);
 		return 0;
 	}
+	if (flush)
+		return flush_offline(&d.cfg, d.run_dir);
 	d.source_opt = cli_source >= 0 ? cli_source : (int)d.cfg.source;
 	srandom((unsigned int)(now_us() ^ (uint64_t)getpid()));
 
@@ -704,6 +777,7 @@ int main(int argc, char **argv)
 		.reload = ctl_reload,
 		.refresh = ctl_refresh,
 		.resync = ctl_resync,
+		.flush = ctl_flush,
 		.ctx = &d,
 	};
 	err = ctl_open(&d.ctl, &d.loop, d.run_dir, &d.ctl_ops);

@@ -48,7 +48,7 @@ int run_dir_prepare(const char *dir)
 		return err;
 	}
 	/* EEXIST: someone made it since the lstat; the check below judges what they made */
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		err = -errno;
 		log_err("run dir %s: creating it: %s", dir, strerror(-err));
 		return err;

@@ -4,7 +4,7 @@
 #define ENID_RUNDIR_H
 
 /*
- * Creates dir (mode 0700) when it is missing, then checks it with lstat: a directory, not
+ * Creates dir (mode 0755: every user may reach the control socket) when it is missing, then checks it with lstat: a directory, not
  * a symbolic link, owned by enid's effective uid, not writable by group or others. Logs
  * why it refuses. 0 or -errno (-ELOOP symlink, -ENOTDIR, -EPERM owner or mode).
  */

@@ -47,10 +47,32 @@ static void add_rel(struct json_object *o, const char *key, long long v, int *er
 		json_out_add_int(o, key, v, err);
 }
 
-/* The link's problem: the current one, else why its newest addressing was refused
- * (it keeps the last good one meanwhile). */
-static const char *link_error(const struct link *l)
+bool status_unconfigured(const struct links *d, const struct link *l, const char **why)
 {
+	static const char reason[] = "addressing = static and no [MAC] section for it in the "
+				     "configuration";
+
+	if (!l->sm.managed || l->sm.state != LINK_RESOLVING ||
+	    d->cfg->addressing != ENID_ADDRESSING_STATIC || config_find_mac(d->cfg, l->facts.mac))
+		return false;
+	if (why)
+		*why = reason;
+	return true;
+}
+
+static const char *state_name(const struct links *d, const struct link *l)
+{
+	return status_unconfigured(d, l, NULL) ? "unconfigured" : link_state_name(l->sm.state);
+}
+
+/* The link's problem: the current one, else why its newest addressing was refused
+ * (it keeps the last good one meanwhile); for an unconfigured link, why. */
+static const char *link_error(const struct links *d, const struct link *l)
+{
+	const char *why;
+
+	if (status_unconfigured(d, l, &why))
+		return why;
 	return l->why[0] ? l->why : l->refused;
 }
 
@@ -76,13 +98,20 @@ static struct json_object *link_json(const struct links *d, const struct link *l
 	json_out_add_str(o, "ifname", l->facts.ifname, err);
 	json_out_add_str(o, "mac", mac_format(l->facts.mac, mac), err);
 	json_out_add_str(o, "driver", l->facts.driver, err);
-	json_out_add_str(o, "state", link_state_name(l->sm.state), err);
+	json_out_add_str(o, "state", state_name(d, l), err);
 	if (l->slot) {
+		struct json_object *prefs = json_object_new_array();
+		uint32_t first = d->cfg->rule_pref_base + 3 * l->slot;
+
 		json_out_add_uint(o, "slot", l->slot, err);
 		json_out_add_uint(o, "table", table_for_slot(d->cfg, l->slot), err);
+		json_out_append(prefs, prefs ? json_object_new_int64(first) : NULL, err);
+		json_out_append(prefs, prefs ? json_object_new_int64(first + 2) : NULL, err);
+		json_out_add(o, "rule_prefs", prefs, err);
 	} else {
 		json_out_add_null(o, "slot", err);
 		json_out_add_null(o, "table", err);
+		json_out_add_null(o, "rule_prefs", err);
 	}
 	addrs = *err ? NULL : json_object_new_array();
 	for (unsigned int i = 0; addrs && l->addr && i < l->addr->n_addrs; i++)
@@ -98,7 +127,7 @@ static struct json_object *link_json(const struct links *d, const struct link *l
 	json_out_add_uint(o, "attempts", l->attempts, err);
 	json_out_add_str(o, "addressing", addr_source_name((enum addr_source)l->addr_src), err);
 	json_out_add_uint(o, "metadata_requests", l->md ? md_job_requests(l->md) : 0, err);
-	json_out_add_str_or_null(o, "error", link_error(l), err);
+	json_out_add_str_or_null(o, "error", link_error(d, l), err);
 	json_out_add_uint(o, "heals", l->heal.total, err);
 	json_out_add_str_or_null(o, "undone_by", l->heal.by, err);
 	json_out_add_str_or_null(o, "slot_note", l->slot_note, err);
@@ -115,7 +144,7 @@ static void link_text(const struct links *d, const struct link *l, struct sbuf *
 	char mac[18], ip[ENID_IP_STRLEN], lease[256];
 
 	sbuf_printf(b, "%s ifindex %d mac %s driver %s state %s", l->facts.ifname, l->facts.ifindex,
-		    mac_format(l->facts.mac, mac), l->facts.driver, link_state_name(l->sm.state));
+		    mac_format(l->facts.mac, mac), l->facts.driver, state_name(d, l));
 	if (l->slot)
 		sbuf_printf(b, " slot %u table %u", l->slot, table_for_slot(d->cfg, l->slot));
 	else
@@ -131,8 +160,8 @@ static void link_text(const struct links *d, const struct link *l, struct sbuf *
 	sbuf_printf(b, " addressing %s", addr_source_name((enum addr_source)l->addr_src));
 	if (l->md)
 		sbuf_printf(b, " requests %u", md_job_requests(l->md));
-	if (link_error(l)[0])
-		sbuf_printf(b, " error \"%s\"", link_error(l));
+	if (link_error(d, l)[0])
+		sbuf_printf(b, " error \"%s\"", link_error(d, l));
 	if (l->slot_note[0])
 		sbuf_printf(b, " slot_note \"%s\"", l->slot_note);
 	if (dhcp_text(d, l, lease, sizeof(lease))[0])

@@ -13,4 +13,8 @@ struct sbuf;
 void status_format(const struct links *d, const char *source, bool degraded, bool json,
 		   struct sbuf *out);
 
+/* True when the link has nothing to configure (addressing = static and no [MAC]
+ * section): it shows as "unconfigured" with *why, and is not counted as managed. */
+bool status_unconfigured(const struct links *d, const struct link *l, const char **why);
+
 #endif /* ENID_STATUS_H */

@@ -97,7 +97,7 @@ def _ask(path, request, timeout=3):
 
 
 def c_ctl_clients(t, tier):
-    """Run dir made 0700 and socket 0600; a 33rd control client is refused while 32 wait."""
+    """Run dir made 0755 and socket 0666 (status for every user); a 33rd control client is refused while 32 wait."""
     enid = tier.enid
     desc = "control socket: "
     if tier.enid_down(desc + "run dir and socket modes"):
@@ -106,8 +106,9 @@ def c_ctl_clients(t, tier):
     st_dir, st_sock = os.lstat(enid.run_dir), os.lstat(sock)
     got = (stat.S_ISDIR(st_dir.st_mode), oct(st_dir.st_mode & 0o7777),
            stat.S_ISSOCK(st_sock.st_mode), oct(st_sock.st_mode & 0o7777))
-    t.result(got == (True, "0o700", True, "0o600"),
-             "run dir: a missing one is created 0700 (a dir); enid.sock is 0600",
+    t.result(got == (True, "0o755", True, "0o666"),
+             "run dir: a missing one is created 0755 (a dir); enid.sock is 0666 (enid checks "
+             "each request's uid)",
              ["got (dir, mode, socket, mode) %s" % (got,)])
 
     base_fds = _fds(enid.pid)

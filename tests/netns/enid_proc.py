@@ -53,7 +53,7 @@ class Enid:
         self.run_dir = os.path.join(workdir, "run")
         self.log = os.path.join(workdir, "enid.log")
         self.enid, self.enictl_bin = find_bin("enid"), find_bin("enictl")
-        self.proc = None        # enid makes run_dir itself (0700) and refuses a loose one
+        self.proc = None        # enid makes run_dir itself (0755) and refuses a loose one
         os.makedirs(workdir, exist_ok=True)
 
     @property

@@ -16,6 +16,8 @@ sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from cases import Tier                          # noqa: E402
 from cases_dhcp import run as run_dhcp  # noqa: E402
+from cases_cli import c_cli, c_completion, c_unconfigured  # noqa: E402
+from cases_flush import c_flush, c_users         # noqa: E402
 from cases_harden import c_ctl_clients, c_run_dir  # noqa: E402
 from cases_metadata import run as run_metadata  # noqa: E402
 from cases_own import run as run_own  # noqa: E402
@@ -56,7 +58,10 @@ def main():
                  tier.c_present_at_start,
                  tier.c_untouched, tier.c_hotplug, tier.c_status, lambda: c_ctl_clients(t, tier),
                  tier.c_ping, tier.c_arp_flux, tier.c_reload,
-                 tier.c_unplug_one, tier.c_kill9, tier.c_unplug_all, tier.c_cycles,
+                 tier.c_unplug_one, tier.c_kill9, lambda: c_cli(t, tier),
+                 lambda: c_completion(t, tier), lambda: c_users(t, tier),
+                 lambda: c_unconfigured(t, tier),
+                 lambda: c_flush(t, tier), tier.c_unplug_all, tier.c_cycles,
                  tier.c_foreign, lambda: run_own(t, workdir), lambda: run_metadata(t, workdir),
                  lambda: run_dhcp(t, workdir)]
         for step in steps:

@@ -114,7 +114,7 @@ def check_unit(top, unit_path):
     if re.search(r'"/proc/%', code) and set(values("ProtectProc")) & {"invisible", "noaccess", "ptraceable"}:
         bad.append("ProtectProc= hides other processes, but enid reads /proc/PID/comm")
     # The run dir is the RuntimeDirectory, so ProtectSystem=strict leaves it writable.
-    m = re.search(r'#define ENID_RUN_DIR\s+"([^"]+)"', (top / "daemon/enid.h").read_text())
+    m = re.search(r'#define ENID_RUN_DIR\s+"([^"]+)"', (top / "daemon/ctl_proto.h").read_text())
     rundirs = ["/run/" + d for d in values("RuntimeDirectory")]
     if not m or m.group(1) not in rundirs:
         bad.append(f"enid's run dir {m and m.group(1)} is not a RuntimeDirectory ({rundirs})")

@@ -67,8 +67,9 @@ has() { # root path...
 	for p in "$@"; do [ -e "$r$p" ] || { echo "missing $p"; return 1; }; done
 }
 unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
-result "enid holds enid, enictl, the unit, the man pages, the example and /etc/enid/enid.conf" \
+result "enid holds enid, enictl, the unit, the man pages, the example, /etc/enid/enid.conf, bash completions" \
 	has "$x/enid" /usr/sbin/enid /usr/bin/enictl "$unitdir/enid.service" \
+	/usr/share/bash-completion/completions/enictl /usr/share/bash-completion/completions/enid \
 	/usr/share/man/man8/enid.8.gz /usr/share/man/man8/enictl.8.gz \
 	/usr/share/man/man5/enid.conf.5.gz /usr/share/doc/enid/examples/enid.conf.example \
 	/etc/enid/enid.conf
@@ -83,6 +84,8 @@ result "eni-notify-dkms holds the module source, dkms.conf, a modules-load.d ent
 result "modules-load.d loads eni_notify" grep -qx eni_notify "$x/dkms/usr/lib/modules-load.d/eni-notify.conf"
 result "eni-notify-dkms registers with DKMS on install (postinst) and removes on remove (prerm)" \
 	sh -c "grep -q 'common.postinst' '$x/dkms.ctl/postinst' && grep -q 'dkms remove' '$x/dkms.ctl/prerm'"
+result "removing enid flushes what it added (prerm: enid --flush on remove, after the stop)" \
+	sh -c "grep -q 'enid --flush' '$x/enid.ctl/prerm' && sh -n '$x/enid.ctl/prerm'"
 result "enid.service is enabled and started on install (postinst)" \
 	sh -c "grep -q 'deb-systemd-helper enable' '$x/enid.ctl/postinst' && grep -q 'deb-systemd-invoke' '$x/enid.ctl/postinst'"
 
@@ -197,7 +200,9 @@ installed() {
 	has "$dest" /opt/eni/sbin/enid /opt/eni/bin/enictl /opt/eni/etc/enid/enid.conf \
 		"$unitdir/enid.service" /opt/eni/share/doc/enid/examples/enid.conf.example \
 		/opt/eni/share/man/man8/enid.8 /opt/eni/share/man/man5/enid.conf.5 \
-		/opt/eni/share/man/man8/enictl.8 /opt/eni/share/man/man4/eni_notify.4 &&
+		/opt/eni/share/man/man8/enictl.8 /opt/eni/share/man/man4/eni_notify.4 \
+		/opt/eni/share/bash-completion/completions/enictl \
+		/opt/eni/share/bash-completion/completions/enid &&
 		grep -q '^ExecStart=/opt/eni/sbin/enid$' "$dest$unitdir/enid.service" &&
 		"$dest/opt/eni/sbin/enid" --help | grep -q 'default /opt/eni/etc/enid/enid.conf' &&
 		[ "$("$dest/opt/eni/sbin/enid" --version)" = "enid $version" ]
