@@ -16,7 +16,7 @@
 #include "config_keys.h"
 #include "config_read.h"
 
-#define CONFIG_MAX_SIZE (1 << 20)
+#define CONFIG_MAX_SIZE	  (1 << 20)
 #define CONFIG_DROPIN_DIR "enid.conf.d"
 
 static bool blank(char c)

@@ -305,9 +305,10 @@ static bool check_prefix_limits(struct config_reader *p)
 			continue;
 		ok = false;
 		at_file(p, p->prefix_file[2 * f] > p->prefix_file[2 * f + 1] ||
-				   (p->prefix_file[2 * f] == p->prefix_file[2 * f + 1] && lo > hi)
-			       ? p->prefix_file[2 * f]
-			       : p->prefix_file[2 * f + 1]);
+					   (p->prefix_file[2 * f] == p->prefix_file[2 * f + 1] &&
+					    lo > hi)
+				   ? p->prefix_file[2 * f]
+				   : p->prefix_file[2 * f + 1]);
 		errorf(p, lo > hi ? lo : hi, "%s = %u is above %s = %u", names[2 * f], min[f],
 		       names[2 * f + 1], max[f]);
 	}

@@ -14,7 +14,7 @@
 
 #include "config.h"
 
-#define CONFIG_READ_MAX_KEYS 24
+#define CONFIG_READ_MAX_KEYS  24
 #define CONFIG_READ_MAX_FILES 64 /* the main file and its drop-ins */
 
 enum config_section { CONFIG_SEC_NONE, CONFIG_SEC_GLOBAL, CONFIG_SEC_ENI, CONFIG_SEC_SKIP };
@@ -39,7 +39,7 @@ struct config_reader {
 	struct enid_config *cfg;
 	struct config_errors *errs;
 	unsigned long long *err_key; /* file << 32 | line of each error, to sort them */
-	unsigned dropped;   /* errors beyond ENID_MAX_ERRORS */
+	unsigned dropped;	     /* errors beyond ENID_MAX_ERRORS */
 	bool oom;
 	enum config_section sec;
 	char sec_name[64]; /* for messages: "global" or the lower-case MAC */

@@ -58,8 +58,9 @@ static void answer(struct ctl_client *c, const char *req)
 	char *msgs = NULL;
 
 	if (!c->root && strcmp(req, "status") && strcmp(req, "status json")) {
-		sbuf_printf(&c->out, "error\npermission denied: \"%.64s\" needs root (status is "
-				     "open to every user)\n",
+		sbuf_printf(&c->out,
+			    "error\npermission denied: \"%.64s\" needs root (status is "
+			    "open to every user)\n",
 			    req);
 		return;
 	}
@@ -207,8 +208,8 @@ static void ctl_accept(struct watch *w, uint32_t events)
 		}
 		/* any user may ask for the status; the other requests check c->root */
 		len = sizeof(cred);
-		c->root = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
-			  cred.uid == 0;
+		c->root =
+			getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == 0;
 		c->d = d;
 		c->next = d->clients;
 		d->clients = c;

@@ -125,7 +125,7 @@ static const char status_usage[] =
 	"                 ifname, mac, driver, state, slot, table, rule_prefs, addresses,\n"
 	"                 event_us, udev_us, addressing_us, configured_us, attempts,\n"
 	"                 addressing, metadata_requests, error, heals, undone_by,\n"
-	"                 slot_note}]}; null = not reached or none. event_us is the\n"
+	"                 slot_note, dhcp}]}; null = not reached or none. event_us is the\n"
 	"                 kernel event's CLOCK_MONOTONIC time in microseconds, the other\n"
 	"                 *_us are microseconds after it; in names, each byte that is not\n"
 	"                 UTF-8 is shown as U+FFFD\n"
@@ -135,11 +135,11 @@ static const char status_usage[] =
 	"\n"
 	"Exits 1 when a named link is not one of enid's.\n";
 
-#define CTL_JSON_HELP                                                                    \
-	"  -j, --json     one JSON document: {ok, message}: ok false when enid refused,\n"  \
-	"                 message its answer or error\n"                                   \
-	"  -p, --pretty   indented (implies --json)\n"                                       \
-	"      --run-dir DIR   enid's runtime directory (default " ENID_RUN_DIR ")\n"        \
+#define CTL_JSON_HELP                                                                              \
+	"  -j, --json     one JSON document: {ok, message}: ok false when enid refused,\n"         \
+	"                 message its answer or error\n"                                           \
+	"  -p, --pretty   indented (implies --json)\n"                                             \
+	"      --run-dir DIR   enid's runtime directory (default " ENID_RUN_DIR ")\n"              \
 	"  -h, --help     show this help\n"
 
 static const char reload_usage[] =
@@ -414,7 +414,8 @@ static int ctl_ask(const char *request, char **body)
 	/* EPIPE: enid answered and closed before reading (it refuses when busy); read on */
 	len = (size_t)snprintf(buf, sizeof(buf), "%s\n", request);
 	if (len >= sizeof(buf) || (send(fd, buf, len, MSG_NOSIGNAL) < 0 && errno != EPIPE)) {
-		say("sending to enid: %s", len >= sizeof(buf) ? "request too long" : strerror(errno));
+		say("sending to enid: %s",
+		    len >= sizeof(buf) ? "request too long" : strerror(errno));
 		close(fd);
 		return 1;
 	}
@@ -740,7 +741,8 @@ static void print_detail(struct json_object *l)
 		}
 		printf("        Slot: %lld (table %lld, rule prefs %lld-%lld)\n", slot, table, lo,
 		       hi);
-		printf("       Rules: from each address: %lld lookup %lld suppress_prefixlength 0,\n"
+		printf("       Rules: from each address: %lld lookup %lld suppress_prefixlength "
+		       "0,\n"
 		       "              %lld lookup main suppress_prefixlength 0, %lld lookup %lld\n",
 		       lo, table, lo + 1, lo + 2, table);
 	}
@@ -750,8 +752,8 @@ static void print_detail(struct json_object *l)
 	       dur_sign(jnum(l, "addressing_us"), true, b_, sizeof(b_)),
 	       dur_sign(jnum(l, "configured_us"), true, c_, sizeof(c_)));
 	printf("    Metadata: %lld requests\n", jnum(l, "metadata_requests"));
-	printf("       Heals: %lld%s%s\n", jnum(l, "heals"), jstr(l, "undone_by") ? ", undone by " : "",
-	       jstr(l, "undone_by") ?: "");
+	printf("       Heals: %lld%s%s\n", jnum(l, "heals"),
+	       jstr(l, "undone_by") ? ", undone by " : "", jstr(l, "undone_by") ?: "");
 	if (jstr(l, "slot_note"))
 		printf("   Slot note: %s\n", jstr(l, "slot_note"));
 }

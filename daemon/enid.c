@@ -614,8 +614,9 @@ static int flush_offline(struct enid_config *cfg, const char *run_dir)
 		}
 		close(fd);
 		if (!r) {
-			fprintf(stderr, "enid --flush: enid is running (%s); use 'enictl flush' "
-					"or stop it first\n",
+			fprintf(stderr,
+				"enid --flush: enid is running (%s); use 'enictl flush' "
+				"or stop it first\n",
 				sock);
 			config_free(cfg);
 			return 1;

@@ -67,12 +67,13 @@ static int snapshot(struct mnl_socket *nl, struct flush_view *v)
 		err = nl_transact(nl, rtnl_build_dump_rules(buf, sizeof(buf), seq++, fams[f]),
 				  on_dump, v, NULL, 0);
 		if (!err)
-			err = nl_transact(nl,
-					  rtnl_build_dump_routes(buf, sizeof(buf), seq++, fams[f], 0, 0),
-					  on_dump, v, NULL, 0);
+			err = nl_transact(
+				nl, rtnl_build_dump_routes(buf, sizeof(buf), seq++, fams[f], 0, 0),
+				on_dump, v, NULL, 0);
 		if (!err)
-			err = nl_transact(nl, rtnl_build_dump_addrs(buf, sizeof(buf), seq++, fams[f], 0),
-					  on_dump, v, NULL, 0);
+			err = nl_transact(
+				nl, rtnl_build_dump_addrs(buf, sizeof(buf), seq++, fams[f], 0),
+				on_dump, v, NULL, 0);
 	}
 	return err ? err : v->err;
 }
@@ -122,7 +123,8 @@ static void reset_sysctls(const struct flush_view *v, struct sbuf *out)
 	static const char *const names[] = {"arp_ignore", "arp_announce"};
 
 	for (unsigned s = 1; s <= ENID_MAX_SLOTS; s++) {
-		const struct klink *l = v->slots.s[s].used ? link_of_mac(v, v->slots.s[s].mac) : NULL;
+		const struct klink *l =
+			v->slots.s[s].used ? link_of_mac(v, v->slots.s[s].mac) : NULL;
 
 		for (unsigned i = 0; l && i < 2; i++) {
 			char def[128], path[128], val[16];
@@ -135,7 +137,8 @@ static void reset_sysctls(const struct flush_view *v, struct sbuf *out)
 			if (!err)
 				err = file_write(path, val, 0);
 			if (err)
-				sbuf_printf(out, "%s: %s: %s\n", l->ifname, names[i], strerror(-err));
+				sbuf_printf(out, "%s: %s: %s\n", l->ifname, names[i],
+					    strerror(-err));
 		}
 	}
 }

@@ -4,9 +4,10 @@
 #define ENID_RUNDIR_H
 
 /*
- * Creates dir (mode 0755: every user may reach the control socket) when it is missing, then checks it with lstat: a directory, not
- * a symbolic link, owned by enid's effective uid, not writable by group or others. Logs
- * why it refuses. 0 or -errno (-ELOOP symlink, -ENOTDIR, -EPERM owner or mode).
+ * Creates dir (mode 0755: every user may reach the control socket) when it is missing, then checks
+ * it with lstat: a directory, not a symbolic link, owned by enid's effective uid, not writable by
+ * group or others. Logs why it refuses. 0 or -errno (-ELOOP symlink, -ENOTDIR, -EPERM owner or
+ * mode).
  */
 int run_dir_prepare(const char *dir);
 
