@@ -17,7 +17,7 @@ static void probe_give_up(struct md_client *c)
 	c->inst_retry_at = 0;
 	c->inst_notify = true;
 	log_warn("metadata: no answer from %s in %u s (%s): addressing auto uses the [MAC] "
-		 "sections only ('enictl refresh' asks again)",
+		 "sections, else DHCP ('enictl refresh' asks again)",
 		 base, c->cfg->metadata_deadline_s, c->inst_why);
 }
 
