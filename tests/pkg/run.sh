@@ -135,7 +135,7 @@ if [ -n "$kver" ] && "$top/scripts/kernels.sh" fetch "$kver" >"$out/kernels.log"
 	modbuild() {
 		cp -a "$x/dkms$src" "$out/dkms-src" && cd "$out/dkms-src" || return 1
 		# shellcheck disable=SC1091,SC2034
-		kernelver=$kver && . ./dkms.conf || return 1
+		kernelver=$kver && kernel_source_dir=$KDIR && . ./dkms.conf || return 1
 		eval "${MAKE[0]} KDIR=$KDIR $KMAKEVARS" || return 1
 		echo "modinfo version: $(/sbin/modinfo -F version kmod/eni_notify.ko)"
 		[ "$(/sbin/modinfo -F version kmod/eni_notify.ko)" = "$version" ]
