@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <net/if.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
@@ -315,7 +316,18 @@ static void queue_apply(struct links *d, struct link *l, bool have_snapshot)
 	}
 	links_arp_filter_sync(d);
 	for (unsigned int i = 0; i < p->n_sysctls; i++) {
+		char now[IF_NAMESIZE];
+
 		err = write_sysctl(&p->sysctls[i]);
+		if (err == -ENOENT && if_indextoname((unsigned int)l->facts.ifindex, now) &&
+		    strcmp(now, l->facts.ifname)) {
+			/* renamed (udev) before its event reached us: the new name */
+			log_info("%s: renamed to %s before its sysctls were written",
+				 l->facts.ifname, now);
+			snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", now);
+			l->pending = true; /* the next loop turn (loop_again) */
+			return;
+		}
 		if (err) {
 			link_failed(d, l, "sysctl %s: %s", p->sysctls[i].path, strerror(-err));
 			return;

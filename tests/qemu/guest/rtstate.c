@@ -225,7 +225,7 @@ static int rule_line(const struct nlmsghdr *nlh, struct dump_ctx *c)
 	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[64] = { NULL };
 	unsigned int table, proto;
-	char src[INET6_ADDRSTRLEN], sup[24] = "";
+	char src[INET6_ADDRSTRLEN], sup[24] = "", act[24] = "";
 	int fam = frh->family;
 
 	mnl_attr_parse(nlh, sizeof(*frh), attr_cb, tb);
@@ -246,10 +246,15 @@ static int rule_line(const struct nlmsghdr *nlh, struct dump_ctx *c)
 	    mnl_attr_get_u32(tb[FRA_SUPPRESS_PREFIXLEN]) != UINT32_MAX)
 		snprintf(sup, sizeof(sup), " suppress %u",
 			 mnl_attr_get_u32(tb[FRA_SUPPRESS_PREFIXLEN]));
-	return lines_add(c->out, "rule%c pref %u from %s/%u table %u%s",
+	if (frh->action == FR_ACT_GOTO)
+		snprintf(act, sizeof(act), " goto %u",
+			 tb[FRA_GOTO] ? mnl_attr_get_u32(tb[FRA_GOTO]) : 0);
+	else if (frh->action == FR_ACT_NOP)
+		snprintf(act, sizeof(act), " nop");
+	return lines_add(c->out, "rule%c pref %u from %s/%u table %u%s%s",
 			 fam == AF_INET ? '4' : '6',
 			 tb[FRA_PRIORITY] ? mnl_attr_get_u32(tb[FRA_PRIORITY]) : 0,
-			 src, frh->src_len, table, sup);
+			 src, frh->src_len, table, sup, act);
 }
 
 static const char *scope_name(unsigned int s)
@@ -390,6 +395,66 @@ int rt_count(unsigned int proto, int *rules, int *routes)
 	return snapshot(proto, NULL, rules, routes);
 }
 
+/*
+ * The dispatch in front of the slots (scheme.ini) for these v4 ENIs: skip the unset
+ * source, each subnet to START, the rest to END, and the two nops. The primary's
+ * addresses ("from P/32 goto END" at the first pref) are not known here: dispatch_skip()
+ * drops them from what the kernel holds.
+ */
+static int dispatch_expected(const struct eni_want *enis, int n, struct lines *out)
+{
+	struct lines nets = { 0 };
+	char net[INET_ADDRSTRLEN + 8];
+	int err = 0;
+
+	for (int i = 0; i < n && !err; i++) {
+		bool seen = false;
+
+		if (!enis[i].n_addrs)
+			continue;
+		err = subnet_of(enis[i].addrs[0], enis[i].prefixlen, net, INET_ADDRSTRLEN);
+		snprintf(net + strlen(net), 8, "/%u", enis[i].prefixlen);
+		for (int k = 0; k < nets.n && !seen; k++)
+			seen = !strcmp(nets.v[k], net);
+		if (!err && !seen)
+			err = lines_add(&nets, "%s", net);
+	}
+	if (!err && nets.n) {
+		err |= lines_add(out, "rule4 pref %u from 0.0.0.0/32 table 0 goto %u",
+				 ENID_DISPATCH_SKIP, ENID_DISPATCH_END);
+		for (int k = 0; k < nets.n; k++)
+			err |= lines_add(out, "rule4 pref %u from %s table 0 goto %u",
+					 ENID_DISPATCH_SUBNET, nets.v[k], ENID_DISPATCH_START);
+		err |= lines_add(out, "rule4 pref %u from all/0 table 0 goto %u",
+				 ENID_DISPATCH_REST, ENID_DISPATCH_END);
+		err |= lines_add(out, "rule4 pref %u from all/0 table 0 nop", ENID_DISPATCH_START);
+		err |= lines_add(out, "rule4 pref %u from all/0 table 0 nop", ENID_DISPATCH_END);
+	}
+	lines_free(&nets);
+	return err;
+}
+
+/* Drops the dispatch's "from <primary address> goto END" lines. */
+static void dispatch_skip(struct lines *have)
+{
+	char head[48], tail[32];
+
+	snprintf(head, sizeof(head), "rule4 pref %u from ", ENID_DISPATCH_SKIP);
+	snprintf(tail, sizeof(tail), "/32 table 0 goto %u", ENID_DISPATCH_END);
+	for (int i = 0; i < have->n;) {
+		const char *l = have->v[i];
+		size_t n = strlen(l), t = strlen(tail);
+
+		if (!strncmp(l, head, strlen(head)) && n > t && !strcmp(l + n - t, tail) &&
+		    strncmp(l + strlen(head), "0.0.0.0/", 8)) {
+			free(have->v[i]);
+			have->v[i] = have->v[--have->n];
+			continue;
+		}
+		i++;
+	}
+}
+
 int routing_exact(const struct eni_want *enis, int n, char *why, size_t len)
 {
 	struct lines want = { 0 }, have = { 0 };
@@ -398,7 +463,11 @@ int routing_exact(const struct eni_want *enis, int n, char *why, size_t len)
 	for (int i = 0; i < n && !err; i++)
 		err = eni_expected(&enis[i], &want);
 	if (!err)
+		err = dispatch_expected(enis, n, &want);
+	if (!err)
 		err = rt_snapshot(ENID_PROTO, &have);
+	if (!err)
+		dispatch_skip(&have);
 	if (err)
 		snprintf(why, len, "reading the kernel's rules and routes: %s",
 			 strerror(-err));
