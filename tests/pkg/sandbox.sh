@@ -6,20 +6,26 @@
 # (PrivateTmp=yes), and the run dir writable only with RuntimeDirectory=enid. In a namespace of its own, with a veth primary
 # (default route) and a veth ENI with a static [MAC] section, enid must configure the ENI
 # and log no write refused.
-# Usage: tests/pkg/sandbox.sh ENID UNIT OUTDIR  (root; OUTDIR not under /tmp; exit 0 when
-#        enid configured the ENI)
+# Usage: tests/pkg/sandbox.sh ENID UNIT OUTDIR  (root; exit 0 when enid configured the ENI)
 set -eu
 enid=$1
 unit=$2
 out=$3
 ns=enipkg-$$
 mac=02:00:5e:77:01:10
-mkdir -p "$out/run" "$out/tmp"
-chmod 0700 "$out/run"
+# What the sandboxed enid reads and writes (its binary, config, run dir) lives in box: OUTDIR,
+# or under /run when OUTDIR is under /tmp, which the private /tmp hides.
+case $out/ in
+/tmp/*) box=$(mktemp -d /run/enipkg.XXXXXX) && cp "$enid" "$box/enid" && enid=$box/enid ;;
+*) box=$out ;;
+esac
+mkdir -p "$box/run" "$out/tmp"
+chmod 0700 "$box/run"
 
 cleanup() {
 	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null || true
+	[ "$box" = "$out" ] || rm -rf "$box"
 }
 trap cleanup EXIT
 
@@ -69,7 +75,7 @@ if [ -n "$STRICT" ] && touch /etc/.enid-pkg-probe 2>/dev/null; then
 	rm -f /etc/.enid-pkg-probe && echo "sandbox: /etc is still writable" && exit 1
 fi
 exec "$ENID" -v -c "$OUT/enid.conf" --run-dir "$RUN"'
-OUT=$out RUN=$out/run ENID=$enid CONF=$conf STRICT=$strict TUNABLES=$tunables RW=$rw \
+OUT=$box RUN=$box/run ENID=$enid CONF=$conf STRICT=$strict TUNABLES=$tunables RW=$rw \
 	RTDIR=$rtdir PTMP=$ptmp ip netns exec "$ns" \
 	unshare -m --propagation private sh -c "$view" >"$out/enid.log" 2>&1 &
 pid=$!
