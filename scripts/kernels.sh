@@ -12,6 +12,8 @@
 #                                        make.env,kmake} (default: every kernel of list);
 #                                        the trees are unpacked once in $ENI_CACHE/kernels
 #   scripts/kernels.sh check [KVER...]   build a hello module against each; fail on warnings
+#   scripts/kernels.sh env KVER SUITE KDIR VMLINUZ MODDIR
+#                                        make.env and kmake for a kernel built elsewhere
 #
 # build/kernels/<kver>/make.env (sh and make syntax) holds KVER, SUITE, KDIR, VMLINUZ,
 # MODDIR, KMAKEVARS (extra make variables, e.g. CC=gcc), KLIBPATH (libraries the
@@ -420,8 +422,15 @@ fetch | check)
 		done
 	fi
 	;;
+env)
+	# env KVER SUITE KDIR VMLINUZ MODDIR: build/kernels/KVER/{make.env,kmake} for a kernel
+	# of another origin (the kdebug tier's), so the qemu and vpc tiers build for it too
+	[ $# -eq 5 ] || { echo "usage: $0 env KVER SUITE KDIR VMLINUZ MODDIR" >&2 && exit 2; }
+	mkdir -p "$kroot/$1"
+	write_env "$kroot/$1" "$@" "" ""
+	;;
 *)
-	echo "usage: $0 list | fetch [KVER...] | check [KVER...]" >&2
+	echo "usage: $0 list | fetch [KVER...] | check [KVER...] | env KVER SUITE KDIR VMLINUZ MODDIR" >&2
 	exit 2
 	;;
 esac

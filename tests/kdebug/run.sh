@@ -67,17 +67,8 @@ tap ok "debug kernel $kver (linux-source $(cat "$kdir/SOURCE_VERSION")): built i
 echo "# kdebug: kernel in $kdir"
 
 # The kernel as the qemu and vpc tiers expect one (scripts/kernels.sh's make.env).
-kenv=$top/build/kernels/$kver
-mkdir -p "$kenv"
-cat >"$kenv/make.env" <<EOF
-KVER=$kver
-SUITE=kdebug
-KDIR=$kdir/build
-VMLINUZ=$kdir/bzImage
-MODDIR=$kdir/modules/lib/modules/$kver
-KMAKEVARS=
-KLIBPATH=
-EOF
+"$top/scripts/kernels.sh" env "$kver" kdebug "$kdir/build" "$kdir/bzImage" \
+	"$kdir/modules/lib/modules/$kver"
 
 # The guest programs of this tier, beside the qemu tier's (whose runner it calls).
 guest=$out/guest
