@@ -186,6 +186,10 @@ def at_boot(img, tap, a):
               "eni_notify loaded from DKMS's build for the image's kernel, nothing of ours "
               "configured" % img.version_cur, p)
     img.boot_to_ready("first boot")
+    score = [x for x in img.g.run("systemd-analyze security enid.service --no-pager")[1]
+             if "Overall exposure" in x]
+    img.figures.append("systemd-analyze security enid.service in the booted image: %s" % (
+        score[0].strip() if score else "no score"))
 
 
 def bind_unbind(img, tap, a):
@@ -380,7 +384,7 @@ NO_GUEST_AFTER = ("at_boot", "reboot", "upgrade")
 
 def run_image(a, disk, outdir, steps, tap):
     vpc = session.Vpc(session.names(a.state), outdir, a.state, a.kernel, a.initrd,
-                      "metadata", cmdline="root=/dev/vda rw", mem=1024, reboot=True, smp=2,
+                      "metadata", cmdline="root=/dev/vda rw", mem=1024, reboot=True,
                       extra=("-drive", "file=%s,format=qcow2,if=virtio,cache=unsafe" % disk))
     vpc.flux = []
     img = Image(vpc)

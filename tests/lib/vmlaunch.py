@@ -47,7 +47,7 @@ class Vm:
             return f.read().splitlines()
 
 
-def launch(kernel, initrd, outdir, tmp, mem=512, append="", extra=(), reboot=False, smp=1):
+def launch(kernel, initrd, outdir, tmp, mem=512, append="", extra=(), reboot=False):
     """Boots kernel + initrd; tmp is a private folder for the sockets; with reboot, a guest
     reboot resets the machine (hot-plugged devices stay) instead of ending QEMU. Returns a Vm once
     QEMU has connected both sockets and QMP answered; LaunchError when it did not within
@@ -62,7 +62,7 @@ def launch(kernel, initrd, outdir, tmp, mem=512, append="", extra=(), reboot=Fal
     console = os.path.join(outdir, "console.log")
     cmd = [
         os.environ.get("QEMU", "qemu-system-x86_64"),
-        "-accel", "tcg", "-m", str(mem), "-smp", str(smp), "-nodefaults", "-nographic",
+        "-accel", "tcg", "-m", str(mem), "-smp", "1", "-nodefaults", "-nographic",
     ] + ([] if reboot else ["-no-reboot"]) + [
         "-kernel", kernel, "-initrd", initrd,
         # no_timer_check: under TCG on a loaded host the IO-APIC timer check can miss its

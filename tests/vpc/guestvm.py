@@ -38,10 +38,8 @@ class GuestError(Exception):
 
 
 class Guest:
-    def __init__(self, kernel, initrd, outdir, mem=512, cmdline="", extra=(), reboot=False,
-                 smp=1):
+    def __init__(self, kernel, initrd, outdir, mem=512, cmdline="", extra=(), reboot=False):
         self.kernel = kernel
-        self.smp = smp
         self.extra = tuple(extra)   # more QEMU options, e.g. the image tier's disk
         self.reboot = reboot
         self.initrd = initrd
@@ -66,7 +64,7 @@ class Guest:
         try:
             self.vm = vmlaunch.launch(self.kernel, self.initrd, self.outdir, self.tmp,
                                       mem=self.mem, append=self.cmdline,
-                                      reboot=self.reboot, smp=self.smp, extra=self.extra + (
+                                      reboot=self.reboot, extra=self.extra + (
                 "-netdev", "tap,id=net-primary,ifname=%s,script=no,downscript=no" %
                 layout.PRIMARY_TAP,
                 "-device", "virtio-net-pci,netdev=net-primary,mac=%s,id=primary,addr=0x2" %
