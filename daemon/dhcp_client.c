@@ -301,7 +301,9 @@ static void carry_out(struct dhcp_client *cl, uint64_t now, unsigned act)
 	char a[16];
 
 	sync_sockets(cl);
-	if (act & DACT_SEND)
+	/* without carrier it would be lost: carrier_came() sends it (a retransmission timer
+	 * of the state machine still sends it if the carrier is never reported) */
+	if ((act & DACT_SEND) && !cl->no_carrier)
 		send_msg(cl);
 	if (act & DACT_PROBE)
 		send_probe(cl);
@@ -492,7 +494,7 @@ int dhcp_client_start(struct dhcp_clients *c, int ifindex, const char *ifname, c
 	known = lease_recall(c, mac, &old);
 	log_info("%s: dhcp: %s%s", cl->ifname,
 		 known ? "INIT-REBOOT with the address it had" : "DISCOVER",
-		 cl->no_carrier ? " (no carrier yet: again when it comes)" : "");
+		 cl->no_carrier ? " (no carrier yet: sent when it comes)" : "");
 	carry_out(cl, cl->started_at,
 		  dhcp_fsm_start(&cl->fsm, cl->started_at, known ? &old : NULL));
 	return 0;

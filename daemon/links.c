@@ -589,6 +589,19 @@ void links_undone_lost(void *ctx)
 	}
 }
 
+/* Without carrier an announcement is lost (the link was only just set up): the first round
+ * waits for it, looking every 20 ms for at most a second after the link was configured. */
+#define CARRIER_POLL_US 20000ULL
+#define CARRIER_WAIT_US 1000000ULL
+
+static bool carrier_up(const struct link *l)
+{
+	char path[64], v[8];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", l->facts.ifname);
+	return file_read_line(path, v, sizeof(v)) || strcmp(v, "0"); /* unknown: go on */
+}
+
 void links_announce_idle(struct links *d)
 {
 	uint64_t now;
@@ -608,6 +621,12 @@ void links_announce_idle(struct links *d)
 			continue;
 		if (!d->cfg->gratuitous_arp || l->sm.state != LINK_CONFIGURED) {
 			l->announce_left = 0;
+			continue;
+		}
+		if (l->announce_left == ARP_ANNOUNCE_NUM && !carrier_up(l) &&
+		    now < l->t_conf + CARRIER_WAIT_US) {
+			l->announce_at = now + CARRIER_POLL_US;
+			later = true;
 			continue;
 		}
 		announce_addrs(&d->ann, &a);
