@@ -107,7 +107,7 @@ if [ "${ENI_KDEBUG_VPC:-1}" != 0 ]; then
 	# heal_rules: 50 replies (500 ms) may leave through the primary on this slow kernel.
 	# Fewer cycles and race binds than on the production kernels (10, 20): kstress did
 	# 100 hot-plugs already, and each bind costs 3-8 s here.
-	ENI_VPC_KERNELS=$kver ENI_VPC_KMEMLEAK=1 ENI_VPC_HEAL_REPLIES=50 \
+	ENI_VPC_KERNELS=$kver ENI_VPC_KMEMLEAK=1 ENI_VPC_HEAL_REPLIES=50 ENI_VPC_READY_SLACK_MS=500 \
 		ENI_VPC_CYCLES_OTHER=${ENI_VPC_CYCLES_OTHER:-5} \
 		ENI_VPC_RACE_BINDS=${ENI_VPC_RACE_BINDS:-6} "$top/tests/vpc/run.sh" |
 		renumber

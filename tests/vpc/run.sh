@@ -16,6 +16,7 @@
 # the cycles scenario's samples of enid's fds, RSS, rules, routes, slots; default 100; make
 # soak), ENI_VPC_KMEMLEAK=1 (a kmemleak kernel: scan for leaks at the end; tests/kdebug),
 # ENI_VPC_HEAL_REPLIES (replies heal_rules lets through the primary, default 10),
+# ENI_VPC_READY_SLACK_MS (the first reply after READY=1 in ready, default 100 ms),
 # ENI_QEMU_BOOT=bzimage, ENI_GUEST_MEM, ENI_GUEST_APPEND (as in the qemu tier).
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
