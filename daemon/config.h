@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * enid configuration: /etc/enid/enid.conf (INI, parsed with libinih).
+ * enid configuration: /etc/enid/enid.conf (INI, read by config_ini.c: no library).
  *
  *   [global]
  *   source = auto|genl|rtnl          event source (auto: genl when the family exists)
@@ -45,7 +45,7 @@
  *   unmanaged = no                   yes: enid never touches this MAC
  *   default_route = no               overrides [global] default_route
  *
- * The model and its lookups (config.c); config_load() reads the file through libinih
+ * The model and its lookups (config.c); config_load() reads the file line by line
  * (config_ini.c) into the reader (config_read.c: sections, checks; config_keys.c: one
  * parser per key). Pure but for config_load() reading the file. Every problem is
  * collected as "file:line: message" (all of them, not just the first).

@@ -6,7 +6,7 @@
 # Usage: scripts/deps.sh [build|pkg|test|kdebug|all]...   (default: all)
 set -eu
 
-build="gcc make pkg-config libc6-dev libmnl-dev libudev-dev libinih-dev libjson-c-dev
+build="gcc make pkg-config libc6-dev libmnl-dev libudev-dev libjson-c-dev
 libcurl4-openssl-dev libsystemd-dev dkms kmod"
 pkg="dpkg-dev debhelper dh-dkms lintian mandoc"
 test="qemu-system-x86 busybox-static udev iproute2 iputils-ping dnsmasq-base python3

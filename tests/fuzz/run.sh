@@ -15,7 +15,7 @@
 #   5 genl_ctrl the nlctrl parser: tests/fuzz/genl_ctrl_fuzz.c + daemon/genl_ctrl.c, nl_msg.c
 #               (and nl_util.c, log.c: genl_ctrl.c also holds the socket that asks nlctrl)
 #   6 config    enid.conf: tests/fuzz/config_fuzz.c + daemon/config.c, config_ini.c,
-#               config_read.c, config_keys.c, bounds.c, addr.c (libinih)
+#               config_read.c, config_keys.c, bounds.c, addr.c
 #   7 dhcp      the DHCPv4 reply, IPv4/UDP and ARP readers: tests/fuzz/dhcp_fuzz.c + daemon/dhcp_msg.c
 # Seeds: tests/fuzz/corpus/<target>/ (real kernel dumps from tests/fuzz/capture.sh, the
 # module's own messages from a guest by tests/fuzz/capture-guest.sh, the example config). Crashes found (daemon bugs to fix) are kept under tests/fuzz/crashes/
@@ -46,7 +46,7 @@ target_setup() {
 		desc="fuzz metadata parsers"
 		srcs=("$top/tests/fuzz/metadata_fuzz.c" "$d/metadata.c" "$d/metadata.h" "$d/addr.c"
 			"$d/addr.h" "$d/config.c" "$d/config.h" "$d/plan.h" "$d/bounds.c" "$d/bounds.h")
-		libs="json-c inih"
+		libs="json-c"
 		args=(-max_len=8192 -dict="$top/tests/fuzz/metadata.dict")
 		;;
 	nl_walk)
@@ -84,7 +84,7 @@ target_setup() {
 		srcs=("$top/tests/fuzz/config_fuzz.c" "$d/config.c" "$d/config.h" "$d/config_ini.c"
 			"$d/config_read.c" "$d/config_read.h" "$d/config_keys.c" "$d/config_keys.h"
 			"$d/bounds.c" "$d/bounds.h" "$d/addr.c" "$d/addr.h")
-		libs="inih"
+		libs="libmnl" # nothing of it used; pkg-config wants a name
 		args=(-max_len=8192 -dict="$top/tests/fuzz/config.dict")
 		;;
 	dhcp)
