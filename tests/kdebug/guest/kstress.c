@@ -48,18 +48,12 @@ FIXTURE(kstress)
 
 FIXTURE_SETUP(kstress)
 {
-	struct eni_ack ack;
-	uint16_t fid;
-
 	self->km.fd = -1;
 	self->h.fd = -1;
 	ASSERT_RESET(&self->rt);
 	ASSERT_EQ(0, kmsg_open(&self->km));
 	/* nlctrl's "notify" group tells when the family is gone. */
-	ASSERT_EQ(0, eni_sock_open(&self->ctrl));
-	ASSERT_EQ(0, eni_resolve(&self->ctrl, "nlctrl", "notify", &fid,
-				 &self->ctrl.mcgrp, &ack));
-	ASSERT_EQ(0, eni_join(&self->ctrl, self->ctrl.mcgrp));
+	ASSERT_EQ(0, nlctrl_notify_open(&self->ctrl));
 }
 
 FIXTURE_TEARDOWN(kstress)
@@ -69,12 +63,7 @@ FIXTURE_TEARDOWN(kstress)
 	if (self->plugged[0] && !hostctl_unplug(&self->h, self->plugged))
 		hostctl_wait_done(&self->h, "unplug", self->plugged, WAIT_MS, &d);
 	hostctl_close(&self->h);
-	eni_sock_close(&self->ev);
-	eni_sock_close(&self->req);
-	eni_sock_close(&self->ctrl);
-	testenv_cleanup(&self->rt);
-	rtnl_close(&self->rt);
-	kmsg_close(&self->km);
+	testenv_teardown(&self->rt, &self->km, &self->ev, &self->req, &self->ctrl);
 }
 
 /* rmmod, then wait until nlctrl reports the family gone. */

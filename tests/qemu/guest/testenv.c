@@ -9,6 +9,7 @@
 #include <linux/genetlink.h>
 
 #include "kmod.h"
+#include "kmsg.h"
 #include "testenv.h"
 
 int testenv_reset(struct rtnl *rt, char *why, size_t len)
@@ -139,4 +140,28 @@ int kmod_unload_wait_gone(struct eni_sock *ctrl, int wait_ms, const char **step)
 		return err;
 	*step = "waiting for CTRL_CMD_DELFAMILY";
 	return eni_ctrl_wait(ctrl, CTRL_CMD_DELFAMILY, ENI_NOTIFY_FAMILY_NAME, wait_ms);
+}
+
+int nlctrl_notify_open(struct eni_sock *ctrl)
+{
+	struct eni_ack ack;
+	uint16_t fid;
+	int err = eni_sock_open(ctrl);
+
+	if (!err)
+		err = eni_resolve(ctrl, "nlctrl", "notify", &fid, &ctrl->mcgrp, &ack);
+	if (!err)
+		err = eni_join(ctrl, ctrl->mcgrp);
+	return err;
+}
+
+void testenv_teardown(struct rtnl *rt, struct kmsg *km, struct eni_sock *ev,
+		      struct eni_sock *req, struct eni_sock *ctrl)
+{
+	eni_sock_close(ev);
+	eni_sock_close(req);
+	eni_sock_close(ctrl);
+	testenv_cleanup(rt);
+	rtnl_close(rt);
+	kmsg_close(km);
 }

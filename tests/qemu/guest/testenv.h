@@ -25,6 +25,20 @@ int kmod_unload_wait_gone(struct eni_sock *ctrl, int wait_ms, const char **step)
 void testenv_cleanup(struct rtnl *rt);
 
 /*
+ * Opens ctrl on nlctrl and joins its "notify" group, which tells when a family
+ * comes or goes (kmod_unload_wait_gone waits on it). 0 or -errno.
+ */
+int nlctrl_notify_open(struct eni_sock *ctrl);
+
+/*
+ * The teardown of the module fixtures (unload, kstress): closes the three
+ * sockets, undoes the test (testenv_cleanup), closes rt and the kernel log.
+ */
+struct kmsg;
+void testenv_teardown(struct rtnl *rt, struct kmsg *km, struct eni_sock *ev,
+		      struct eni_sock *req, struct eni_sock *ctrl);
+
+/*
  * Compares a link message with the kernel's view of the same link:
  * ifindex, name, MAC, permanent MAC (zeros when the kernel has none), MTU.
  * 0 when equal, else -1 with why filled.

@@ -21,27 +21,16 @@ FIXTURE(unload)
 
 FIXTURE_SETUP(unload)
 {
-	struct eni_ack ack;
-	uint16_t fid;
-
 	self->km.fd = -1;
 	ASSERT_RESET(&self->rt);
 	ASSERT_EQ(0, kmsg_open(&self->km));
 	/* nlctrl's "notify" group tells when the family goes away. */
-	ASSERT_EQ(0, eni_sock_open(&self->ctrl));
-	ASSERT_EQ(0, eni_resolve(&self->ctrl, "nlctrl", "notify", &fid,
-				 &self->ctrl.mcgrp, &ack));
-	ASSERT_EQ(0, eni_join(&self->ctrl, self->ctrl.mcgrp));
+	ASSERT_EQ(0, nlctrl_notify_open(&self->ctrl));
 }
 
 FIXTURE_TEARDOWN(unload)
 {
-	eni_sock_close(&self->ev);
-	eni_sock_close(&self->req);
-	eni_sock_close(&self->ctrl);
-	testenv_cleanup(&self->rt);
-	rtnl_close(&self->rt);
-	kmsg_close(&self->km);
+	testenv_teardown(&self->rt, &self->km, &self->ev, &self->req, &self->ctrl);
 }
 
 /* rmmod, then wait until nlctrl reports the family gone. */
