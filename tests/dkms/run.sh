@@ -4,7 +4,8 @@
 # headers: the installed linux-headers-*-amd64 when there are some, else the matrix's 6.1
 # tree that scripts/kernels.sh unpacks into its cache (dkms build --kernelsourcedir;
 # nothing kernel-related is installed), checking what lands on disk at each step and
-# that nothing is left afterwards.
+# that nothing is left afterwards (with the cached tree, the kernel's /lib/modules folder
+# exists only for the run).
 # Usage: tests/dkms/run.sh    (root; prints TAP lines and '# ' lines, logs in build/dkms/)
 set -u -o pipefail
 
@@ -53,6 +54,11 @@ else
 fi
 had_kdir=no
 [ -d "/lib/modules/$kver" ] && had_kdir=yes
+had_libmod=no
+[ -d /lib/modules ] && had_libmod=yes
+# dkms install refuses a kernel without its /lib/modules folder: for a kernel this host
+# does not run (the cached tree), the run makes the folder and removes it afterwards.
+[ $had_kdir = no ] && mkdir -p "/lib/modules/$kver"
 name=$(conf PACKAGE_NAME)
 ver=$(conf PACKAGE_VERSION)
 mod=$(conf 'BUILT_MODULE_NAME\[0\]')
@@ -142,6 +148,7 @@ rmdir "$dest" 2>/dev/null
 [ $had_updates = no ] && rmdir "/lib/modules/$kver/updates" 2>/dev/null
 # a kernel that is not installed: depmod's files were all this run put there
 [ $had_kdir = no ] && rm -rf "/lib/modules/$kver"
+[ $had_libmod = no ] && rmdir /lib/modules 2>/dev/null
 check "no $mod left under /lib/modules" sh -c "! find /lib/modules -name '$mod.ko*' | grep -q ."
 check "modinfo -k $kver no longer finds $mod" sh -c "! modinfo -k '$kver' -n '$mod'"
 check "no /var/lib/dkms/$name left" test ! -e "/var/lib/dkms/$name"
