@@ -611,6 +611,15 @@ int dhcp_client_describe(const struct dhcp_clients *c, int ifindex, uint64_t now
 		snprintf(buf, len, "%s, %u messages sent", dhcp_state_name(f->state), f->sent);
 		return 0;
 	}
+	if (f->state != DHCP_BOUND && f->state != DHCP_RENEWING && f->state != DHCP_REBINDING) {
+		snprintf(buf, len,
+			 "%s, %u messages sent; %s/%u NAKed, kept %lld s more for the "
+			 "new lease",
+			 dhcp_state_name(f->state), f->sent,
+			 inet_ntop(AF_INET, &f->lease.addr, a, sizeof(a)), f->lease.prefixlen,
+			 secs_to(f->expire_at, now));
+		return 0;
+	}
 	snprintf(buf, len,
 		 "%s %s/%u from %s, T1 in %lld s, T2 in %lld s, expires in %lld s, "
 		 "bound in %llu ms after %u messages",

@@ -138,6 +138,17 @@ static unsigned drop(struct dhcp_fsm *fsm)
 	return act;
 }
 
+/* A NAK in RENEWING/REBINDING: the lease stays in use (make-before-break) while a new
+ * one is sought, until the new one is bound or DHCP_NAK_HOLD_US (or its expiry) pass. */
+static void hold(struct dhcp_fsm *fsm, uint64_t now)
+{
+	uint64_t until = now + DHCP_NAK_HOLD_US;
+
+	fsm->t1_at = fsm->t2_at = 0;
+	if (!fsm->expire_at || fsm->expire_at > until)
+		fsm->expire_at = until;
+}
+
 static unsigned take_lease(struct dhcp_fsm *fsm)
 {
 	const struct dhcp_lease *l = &fsm->offer;
@@ -217,6 +228,10 @@ unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 		if (s == DHCP_REQUESTING && m->server_id.s_addr &&
 		    m->server_id.s_addr != fsm->offer.server.s_addr)
 			return 0;
+		if (fsm->bound && (s == DHCP_RENEWING || s == DHCP_REBINDING)) {
+			hold(fsm, now);
+			return discover(fsm, now);
+		}
 		act = drop(fsm);
 		return act | discover(fsm, now);
 	case DEV_TIMEOUT:
@@ -263,7 +278,7 @@ unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 		return transmit(fsm, now, DHCP_REQUEST);
 	case DEV_EXPIRE:
 		if (s != DHCP_BOUND && s != DHCP_RENEWING && s != DHCP_REBINDING)
-			return 0;
+			return drop(fsm); /* a NAKed lease's hold is over (UNBIND) */
 		act = drop(fsm);
 		return act | discover(fsm, now);
 	default:

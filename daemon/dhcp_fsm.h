@@ -10,7 +10,9 @@
  *   CHECKING ──conflict──> DECLINE, INIT (10 s) ──> SELECTING
  *   INIT_REBOOT ──ack──> BOUND (the server confirmed the address it gave this MAC)
  *   BOUND ──T1──> RENEWING (unicast REQUEST) ──T2──> REBINDING (broadcast REQUEST)
- *   RENEWING / REBINDING ──ack──> BOUND;  ──nak / expiry──> INIT, lease dropped
+ *   RENEWING / REBINDING ──ack──> BOUND;  ──expiry──> SELECTING, lease dropped
+ *   RENEWING / REBINDING ──nak──> SELECTING, the lease held (still bound, in use) until
+ *       a new one is bound (make-before-break) or DHCP_NAK_HOLD_US pass (expiry: dropped)
  *   REQUESTING / INIT_REBOOT ──nak, no answer──> SELECTING
  * Retransmission: 4 s doubling to 64 s, +-1 s of jitter (DISCOVER forever; REQUEST 4
  * times, INIT-REBOOT's 2 times, then back to DISCOVER); in RENEWING and REBINDING half
@@ -63,6 +65,10 @@ enum dhcp_act {
 #define DHCP_REQUEST_TRIES   4
 #define DHCP_REBOOT_TRIES    2
 #define DHCP_LEASE_INFINITE  0xffffffffu
+
+/* After a NAK the old address stays this long at most while a new lease is sought: a
+ * server that moves the ENI's address gets it replaced, new before old goes. */
+#define DHCP_NAK_HOLD_US 5000000u
 
 struct dhcp_lease {
 	struct in_addr addr, server, router; /* router: option 3's first */

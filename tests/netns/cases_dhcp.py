@@ -13,7 +13,9 @@ lease is 120 s). Cases, each read from the kernel (ip -j), enictl status and dns
 - option 121 routes land in the ENI's table only (and override option 3);
 - a rebind of a MAC seen before is INIT-REBOOT: one REQUEST, no DISCOVER;
 - the server's hosts file changes the address: the renewal is NAKed, the client goes
-  back to INIT and the new address replaces the old one (rules follow);
+  back to INIT and the new address replaces the old one (rules follow), make-before-break:
+  `ip monitor` shows the new address and the main route's new src before the old address
+  is deleted, and the ENI is never without an address;
 - addressing = auto with the metadata service refusing connections: DHCP once the
   service is given up (metadata_deadline_s);
 - the server gone at T2: the address stays while rebinding, until expiry, then goes.
@@ -87,6 +89,34 @@ class Dnsmasq:
     def count(self, what, mac, since=0):
         """Lines 'DHCP<what>(br0) [addr] mac' in the log after offset since."""
         return len(re.findall(r"DHCP%s\(br0\) (?:\S+ )?%s" % (what, mac), self.text()[since:]))
+
+
+class Monitor:
+    """`ip -o monitor address route` in a namespace, its lines kept in order."""
+
+    def __init__(self, ns, path):
+        self.path = path
+        self.f = open(path, "w")
+        self.proc = subprocess.Popen(["ip", "netns", "exec", ns, "ip", "-o", "monitor",
+                                      "address", "route"], stdout=self.f,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        time.sleep(0.2)  # subscribed before anything changes
+
+    def stop(self):
+        """[(deleted, 'addr'|'route', line)] in the kernel's order."""
+        self.proc.terminate()
+        self.proc.wait(timeout=5)
+        self.f.close()
+        out = []
+        with open(self.path) as f:
+            for line in f:
+                line = line.strip()
+                deleted = line.startswith("Deleted ")
+                if deleted:
+                    line = line[len("Deleted "):]
+                kind = "addr" if re.match(r"^\d+: \S+\s+inet6? ", line) else "route"
+                out.append((deleted, kind, line))
+        return out
 
 
 class DhcpTier:
@@ -235,14 +265,59 @@ class DhcpTier:
         self.dm.write_hosts(["%s,10.99.0.43" % D1[1], "%s,set:r121,10.99.0.42" % D2[1],
                              "%s,10.99.0.44" % D3[1]])
         mark = len(self.dm.text())
-        self.dm.restart()
-        ok, why = self.configured(D1[0], "10.99.0.43", T1 + 6)
+        mon = Monitor(self.g, os.path.join(self.dir, "monitor-nak.txt"))
+        try:
+            self.dm.restart()
+            ok, why = self.configured(D1[0], "10.99.0.43", T1 + 6)
+            time.sleep(0.3)  # the last events reach the monitor
+        finally:
+            events = mon.stop()
         naks = self.dm.count("NAK", D1[1], mark)
         old = [K.fmt(r) for r in K.rules(self.g) if r.src == "10.99.0.41"]
         ok = ok and naks >= 1 and not old
         self.t.result(ok, "dhcp: the server moved the address: the renewal is NAKed, INIT, "
                       "10.99.0.43 replaces 10.99.0.41 with its rules",
                       why + ["%d NAK; rules left for .41: %s" % (naks, old)])
+        self.check_make_before_break(events, D1[0], "10.99.0.41", "10.99.0.43")
+
+    def check_make_before_break(self, events, dev, old, new):
+        """ip monitor's order: the new address (and the main route naming it as src) before
+        the old address goes, and at no moment no address on dev."""
+        why, have, empty_at = [], {old}, None
+        i_new = i_del = i_route = None
+        for i, (deleted, kind, line) in enumerate(events):
+            if kind == "addr" and (" %s " % dev) in line:
+                a = line.split(" inet ", 1)[1].split("/")[0] if " inet " in line else None
+                if not a:
+                    continue
+                (have.discard if deleted else have.add)(a)
+                if not have and empty_at is None:
+                    empty_at = i
+                if a == new and not deleted and i_new is None:
+                    i_new = i
+                if a == old and deleted and i_del is None:
+                    i_del = i
+            if kind == "route" and not deleted and "src %s" % new in line and \
+                    "dev %s" % dev in line and "table" not in line.replace("table main", ""):
+                i_route = i if i_route is None else i_route
+        routes = [r for r in K.ours(K.routes(self.g)) if r.table == "main" and r.dev == dev]
+        srcs = sorted({getattr(r, "prefsrc", None) for r in routes})
+        if i_new is None or i_del is None:
+            why.append("monitor saw: new address at %s, old deleted at %s" % (i_new, i_del))
+        elif i_new > i_del:
+            why.append("the old address went (event %d) before the new came (event %d)" % (
+                i_del, i_new))
+        if empty_at is not None:
+            why.append("%s had no address after event %d" % (dev, empty_at))
+        if i_route is None or (i_del is not None and i_route > i_del):
+            why.append("main route with src %s at event %s, old address deleted at %s" % (
+                new, i_route, i_del))
+        if srcs != [new]:
+            why.append("main routes on %s now: %s" % (dev, [K.fmt(r) for r in routes]))
+        self.t.result(not why, "dhcp: the changed address is replaced make-before-break "
+                      "(ip monitor: RTM_NEWADDR %s and the main route's src before RTM_DELADDR "
+                      "%s; never without an address)" % (new, old),
+                      why + ["%s %s" % ("Deleted" if d else "", l) for d, _, l in events][:40])
 
     def c_auto_fallback(self):
         # nothing listens on the discard port of the guest's loopback: connection refused
