@@ -404,6 +404,27 @@ static int dhcp_resolve(struct addr_sources *a, struct link *l, const struct eni
 	return bounds_gate(a, l, PICK_DHCP, out);
 }
 
+/*
+ * A link addressed from metadata: under addressing = auto, one DHCP exchange whose offer
+ * must agree with the metadata's primary IPv4 address (dhcp_client_check: logged and in
+ * status when not; nothing of it applied); else no DHCP client on it.
+ */
+static void dhcp_check(struct addr_sources *a, struct link *l, const struct addressing *md)
+{
+	int err;
+
+	for (unsigned i = 0; a->cfg->addressing == ENID_ADDRESSING_AUTO && i < md->n_addrs; i++) {
+		if (md->addrs[i].family != AF_INET)
+			continue;
+		err = dhcp_client_check(&a->dhcp, l->facts.ifindex, l->facts.ifname, l->facts.mac,
+					md->addrs[i].v4);
+		if (err)
+			log_warn("%s: dhcp check: %s", l->facts.ifname, strerror(-err));
+		return;
+	}
+	dhcp_client_stop(&a->dhcp, l->facts.ifindex);
+}
+
 int addressing_resolve(struct addr_sources *a, struct link *l, struct addressing *out)
 {
 	const struct enid_eni_config *eni = config_find_mac(a->cfg, l->facts.mac);
@@ -415,7 +436,7 @@ int addressing_resolve(struct addr_sources *a, struct link *l, struct addressing
 	mac_format(l->facts.mac, mac);
 	if (p != PICK_METADATA)
 		md_stop(a, l);
-	if (p != PICK_DHCP)
+	if (p != PICK_DHCP && p != PICK_METADATA) /* metadata: dhcp_check() decides */
 		dhcp_client_stop(&a->dhcp, l->facts.ifindex);
 	switch (p) {
 	case PICK_DHCP:
@@ -456,6 +477,7 @@ int addressing_resolve(struct addr_sources *a, struct link *l, struct addressing
 	good = md_job_good(l->md);
 	if (good) {
 		md_candidate(a, l, good, out);
+		dhcp_check(a, l, good);
 		return bounds_gate(a, l, p, out);
 	}
 	snprintf(l->why, sizeof(l->why), "metadata: %s (%u requests)", md_job_why(l->md),
@@ -572,7 +594,7 @@ static void md_instance_changed(void *ctx)
 	struct addr_sources *a = ctx;
 	enum md_instance s = md_instance_state(a->md);
 
-	if (s == MD_INSTANCE_KNOWN || s == MD_INSTANCE_ABSENT)
+	if (s == MD_INSTANCE_KNOWN || s == MD_INSTANCE_ABSENT || s == MD_INSTANCE_UNREACHABLE)
 		a->ops->reevaluate(a->ctx);
 }
 

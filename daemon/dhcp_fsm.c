@@ -177,6 +177,14 @@ static void take_ack(struct dhcp_fsm *fsm, const struct dhcp_reply *m)
 	dhcp_lease_from_reply(&fsm->offer, &capped);
 }
 
+/* check_only: the OFFER (or none) is the result; nothing more is sent or armed. */
+static unsigned check_done(struct dhcp_fsm *fsm)
+{
+	set_state(fsm, DHCP_INIT);
+	fsm->checked = true;
+	return DACT_CHECKED;
+}
+
 static bool ours(const struct dhcp_fsm *fsm, const struct dhcp_reply *m)
 {
 	return m && m->xid == fsm->xid && !memcmp(m->chaddr, fsm->mac, 6);
@@ -202,6 +210,8 @@ unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 		if (s != DHCP_SELECTING)
 			return 0;
 		dhcp_lease_from_reply(&fsm->offer, m);
+		if (fsm->check_only)
+			return check_done(fsm);
 		set_state(fsm, DHCP_REQUESTING);
 		return transmit(fsm, now, DHCP_REQUEST);
 	case DEV_ACK:
@@ -239,6 +249,10 @@ unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 		case DHCP_INIT: /* the wait after a DECLINE is over */
 			return discover(fsm, now);
 		case DHCP_SELECTING:
+			if (fsm->check_only && fsm->tries >= DHCP_CHECK_TRIES) {
+				memset(&fsm->offer, 0, sizeof(fsm->offer)); /* no answer */
+				return check_done(fsm);
+			}
 			return transmit(fsm, now, DHCP_DISCOVER);
 		case DHCP_REQUESTING:
 		case DHCP_INIT_REBOOT:

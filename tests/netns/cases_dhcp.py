@@ -16,11 +16,14 @@ lease is 120 s). Cases, each read from the kernel (ip -j), enictl status and dns
   back to INIT and the new address replaces the old one (rules follow), make-before-break:
   `ip monitor` shows the new address and the main route's new src before the old address
   is deleted, and the ENI is never without an address;
-- addressing = auto with the metadata service refusing connections: DHCP once the
-  service is given up (metadata_deadline_s);
+- addressing = auto: with the metadata service answering 404 for the instance mac, no
+  fallback (it is only not ready); disabled (403 with metadata_token = off) or refusing
+  connections: DHCP at once (within FALLBACK_S of enid's start), not after
+  metadata_deadline_s;
 - the server gone at T2: the address stays while rebinding, until expiry, then goes.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -35,7 +38,14 @@ from tap import diag
 D1 = ("eth1", "02:00:00:00:0d:01")
 D2 = ("eth2", "02:00:00:00:0d:02")
 D3 = ("eth3", "02:00:00:00:0d:03")
+D4 = ("eth4", "02:00:00:00:0d:04")  # metadata and DHCP agree (10.99.0.45)
+D5 = ("eth5", "02:00:00:00:0d:05")  # they disagree: metadata .46, DHCP .47
+BOTH_HOSTS = ["%s,10.99.0.45" % D4[1], "%s,10.99.0.47" % D5[1]]
+FAKE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fake-imds",
+                    "fake_imds.py")
 T1, T2, LEASE_MAX = 8, 12, 20
+MD_DEADLINE = 30   # what the fallback used to wait; it must not wait for it
+FALLBACK_S = 1.5   # enid's start to DHCP when the service refuses or is disabled
 R121 = "198.51.100.0/24"
 
 
@@ -91,6 +101,42 @@ class Dnsmasq:
         return len(re.findall(r"DHCP%s\(br0\) (?:\S+ )?%s" % (what, mac), self.text()[since:]))
 
 
+def wait_listening(ns, port):
+    probe = "import socket; socket.create_connection(('127.0.0.1', %d), 1)" % port
+    wait_until(lambda: (subprocess.run(["ip", "netns", "exec", ns, "python3", "-c", probe],
+                                       capture_output=True).returncode == 0, None), 5, 0.05)
+
+
+class StatusServer:
+    """An HTTP server in a namespace's loopback that answers every request with code."""
+    PY = r"""
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        self.send_response(int(sys.argv[2])); self.send_header("Content-Length", "0")
+        self.end_headers(); print("hit", flush=True)
+    do_GET = do_PUT = answer
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+    def __init__(self, ns, port, code):
+        self.out = []
+        self.proc = subprocess.Popen(["ip", "netns", "exec", ns, "python3", "-c", self.PY,
+                                      str(port), str(code)], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        wait_listening(ns, port)
+
+    def hits(self):
+        return self.n if hasattr(self, "n") else 0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            out, _ = self.proc.communicate(timeout=5)
+            self.n = out.decode().count("hit")
+
+
 class Monitor:
     """`ip -o monitor address route` in a namespace, its lines kept in order."""
 
@@ -129,7 +175,7 @@ class DhcpTier:
         self.g = self.vpc.guest
         self.dm = Dnsmasq(self.vpc.vpc, self.dir)
         self.dm.write_hosts(["%s,10.99.0.41" % D1[1], "%s,set:r121,10.99.0.42" % D2[1],
-                             "%s,10.99.0.44" % D3[1]])
+                             "%s,10.99.0.44" % D3[1]] + BOTH_HOSTS)
         self.cfg = os.path.join(self.dir, "enid.conf")
         with open(self.cfg, "w") as f:
             f.write("[global]\nsource = rtnl\naddressing = dhcp\ndrivers = veth\nudev = no\n"
@@ -263,7 +309,7 @@ class DhcpTier:
 
     def c_nak(self):
         self.dm.write_hosts(["%s,10.99.0.43" % D1[1], "%s,set:r121,10.99.0.42" % D2[1],
-                             "%s,10.99.0.44" % D3[1]])
+                             "%s,10.99.0.44" % D3[1]] + BOTH_HOSTS)
         mark = len(self.dm.text())
         mon = Monitor(self.g, os.path.join(self.dir, "monitor-nak.txt"))
         try:
@@ -319,26 +365,77 @@ class DhcpTier:
                       "%s; never without an address)" % (new, old),
                       why + ["%s %s" % ("Deleted" if d else "", l) for d, _, l in events][:40])
 
-    def c_auto_fallback(self):
-        # nothing listens on the discard port of the guest's loopback: connection refused
+    def auto_config(self, url, extra=""):
         with open(self.cfg, "w") as f:
             f.write("[global]\nsource = rtnl\naddressing = auto\ndrivers = veth\nudev = no\n"
-                    "metadata_url = http://127.0.0.1:9/latest/meta-data/\n"
-                    "metadata_deadline_s = 2\ndhcp_lease_max = %d\n" % LEASE_MAX)
+                    "metadata_url = %s\nmetadata_deadline_s = %d\ndhcp_lease_max = %d\n%s" % (
+                        url, MD_DEADLINE, LEASE_MAX, extra))
+
+    def restart_auto(self, url, extra=""):
+        """enid again with addressing = auto against url; (ok, why, seconds from the start
+        to its line 'addressing auto uses ... DHCP, now', None when it never came)."""
+        self.auto_config(url, extra)
         self.enid.stop()
+        off = self.enid.log_size()
+        t0 = time.monotonic()
         ok, why = self.enid.start()
+        fell, _ = wait_until(lambda: ("else DHCP, now" in self.enid.log_since(off), None),
+                             3 if ok else 0, step=0.01)
+        return ok, [why] if why else [], (time.monotonic() - t0) if fell else None
+
+    def c_auto_wait_on_404(self):
+        """A service that answers 404 for the instance mac is there, only not ready
+        (eventually consistent): auto waits for it, it does not fall back to DHCP."""
+        srv = StatusServer(self.g, 8404, 404)
+        try:
+            ok, why, fb = self.restart_auto("http://127.0.0.1:8404/latest/meta-data/")
+            time.sleep(max(0, 2.5 - (fb or 0)))
+            st = self.status(D1[0])
+            srv.stop()
+            ok = ok and fb is None and st.get("addressing") != "dhcp" and srv.hits() >= 1
+            self.t.result(ok, "dhcp: addressing = auto, the metadata service answering 404 for "
+                          "the instance mac: no fallback to DHCP (wait for it)",
+                          why + ["fallback after %s s; eth1 addressing %s; %d requests served" % (
+                              fb, st.get("addressing"), srv.hits())] + self.enid.log_tail(6))
+        finally:
+            srv.stop()
+
+    def c_auto_fallback_403(self):
+        srv = StatusServer(self.g, 8403, 403)
+        try:
+            ok, why, fb = self.restart_auto("http://127.0.0.1:8403/latest/meta-data/",
+                                            "metadata_token = off\n")
+            if ok:
+                ok, why = self.configured(D1[0], "10.99.0.43", 5)
+            ok = ok and fb is not None and fb < FALLBACK_S
+            self.t.result(ok, "dhcp: addressing = auto, the metadata service disabled (403, "
+                          "metadata_token = off): DHCP within %.1f s of the start (deadline %d s)"
+                          % (FALLBACK_S, MD_DEADLINE),
+                          why + ["fallback after %s s" % fb] + self.enid.log_tail(6))
+        finally:
+            srv.stop()
+
+    def c_auto_fallback(self):
+        # nothing listens on the discard port of the guest's loopback: connection refused
+        ok, why, fb = self.restart_auto("http://127.0.0.1:9/latest/meta-data/")
+        t_plug = self.plug(D3) if ok else time.monotonic()
         if ok:
-            self.plug(D3)
             ok, why = self.configured(D3[0], "10.99.0.44", 10)
+        plug_ms = (time.monotonic() - t_plug) * 1000
         st = self.status(D3[0])
         if ok and st.get("addressing") != "dhcp":
             ok, why = False, ["status addressing %s" % st.get("addressing")]
         # the ENIs bound before the restart come back from their remembered leases
         if ok:
             ok, why = self.configured(D1[0], "10.99.0.43", 5)
+        ok = ok and fb is not None and fb < FALLBACK_S
         self.t.result(ok, "dhcp: addressing = auto, the metadata service refusing "
-                      "connections: DHCP once it is given up (metadata_deadline_s = 2)",
-                      why + self.enid.log_tail(6))
+                      "connections: DHCP within %.1f s of the start, not after "
+                      "metadata_deadline_s (%d s)" % (FALLBACK_S, MD_DEADLINE),
+                      why + ["fallback after %s s" % fb] + self.enid.log_tail(6))
+        if fb is not None:
+            diag("dhcp auto fallback: %.0f ms from enid's start to DHCP (connection refused); "
+                 "eth3 plugged then configured in %.0f ms" % (fb * 1000, plug_ms))
 
     def c_server_gone(self):
         self.dm.stop()
@@ -364,6 +461,66 @@ class DhcpTier:
                                          st.get("state"), st.get("error"))]
                       + self.enid.log_tail(8))
 
+    def c_auto_both(self):
+        """auto, the metadata and DHCP both answering: the metadata's addresses are applied;
+        one DHCP DISCOVER checks that its offer agrees with the metadata's primary address;
+        a disagreement is logged and in enictl status (text and -j)."""
+        self.dm.start()
+        sc = {"description": "dhcp tier: auto with both answering",
+              "instance": {"mac": "02:00:00:00:0d:fe", "vpc-cidr-block": "10.99.0.0/16"},
+              "enis": {D4[1]: {"private-ipv4s": ["10.99.0.45", "10.99.0.55"],
+                               "primary-ip-address": "10.99.0.45",
+                               "vswitch-cidr-block": "10.99.0.0/24", "gateway": Vpc.GW4},
+                       D5[1]: {"private-ipv4s": ["10.99.0.46"],
+                               "primary-ip-address": "10.99.0.46",
+                               "vswitch-cidr-block": "10.99.0.0/24", "gateway": Vpc.GW4}}}
+        path = os.path.join(self.dir, "both.json")
+        with open(path, "w") as f:
+            json.dump(sc, f)
+        fake = subprocess.Popen(["ip", "netns", "exec", self.g, "python3", FAKE, "--bind",
+                                 "127.0.0.1", "--port", "8081", "--scenario", path],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL)
+        wait_listening(self.g, 8081)  # else enid, finding it refused, starts with DHCP
+        try:
+            ok, why, _ = self.restart_auto("http://127.0.0.1:8081/latest/meta-data/",
+                                           "metadata_token = off\n")
+            mark = len(self.dm.text())
+            self.plug(D4)
+            self.plug(D5)
+
+            def checked(name, verdict):
+                st = self.status(name)
+                d = str(st.get("dhcp") or "")
+                return (st.get("state") == "configured" and st.get("addressing") == "metadata"
+                        and verdict in d), ["%s: %s %s dhcp %r" % (name, st.get("state"),
+                                                                  st.get("addressing"), d)]
+            ok4, why4 = wait_until(lambda: checked(D4[0], "agrees with"), 10, step=0.05)
+            ok5, why5 = wait_until(lambda: checked(D5[0], "disagrees with"), 10, step=0.05)
+            a4 = sorted(x.local for x in K.addrs(self.g, D4[0]))
+            a5 = sorted(x.local for x in K.addrs(self.g, D5[0]))
+            text = self.enid.enictl("status", D5[0]).stdout
+            log = "".join(self.enid.log_tail(60))
+            reqs = self.dm.count("REQUEST", D4[1], mark) + self.dm.count("REQUEST", D5[1], mark)
+            disc = self.dm.count("DISCOVER", D4[1], mark)
+            sent = str(self.status(D4[0]).get("dhcp"))
+        finally:
+            fake.terminate()
+            fake.wait(timeout=5)
+        self.t.result(ok and ok4 and a4 == ["10.99.0.45", "10.99.0.55"],
+                      "dhcp: auto, metadata and DHCP agree: the metadata's addresses applied, "
+                      "status dhcp 'agrees with'", why + why4 + ["eth4 %s" % a4])
+        self.t.result(ok and ok5 and a5 == ["10.99.0.46"] and "disagree" in log and
+                      "disagrees with the metadata's 10.99.0.46" in text,
+                      "dhcp: auto, DHCP offers 10.99.0.47 where the metadata says 10.99.0.46: "
+                      "the metadata wins; logged and in enictl status (text and -j)",
+                      why5 + ["eth5 %s; status text: %s" % (a5, text.strip()[-300:])])
+        # (dnsmasq may log one DISCOVER twice: enid's own count is the one asserted)
+        self.t.result(reqs == 0 and disc >= 1 and "(1 DISCOVER)" in sent,
+                      "dhcp: the agreement check is one DISCOVER per ENI, no REQUEST (no lease "
+                      "taken, no renewal)", ["eth4: %s; dnsmasq: %d DISCOVER (eth4), %d REQUEST "
+                                             "(eth4+eth5)" % (sent, disc, reqs)])
+
 
 def run(t, workdir):
     """Runs the DHCP cases; own namespaces, always cleaned up."""
@@ -375,7 +532,8 @@ def run(t, workdir):
     try:
         if tier.c_bind():
             for step in (tier.c_idle_and_renew, tier.c_option121, tier.c_init_reboot,
-                         tier.c_nak, tier.c_auto_fallback, tier.c_server_gone):
+                         tier.c_nak, tier.c_auto_wait_on_404, tier.c_auto_fallback_403,
+                         tier.c_auto_fallback, tier.c_server_gone, tier.c_auto_both):
                 try:
                     step()
                 except Exception:

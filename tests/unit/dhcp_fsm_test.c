@@ -349,6 +349,42 @@ TEST(renewal_changes_address)
 	EXPECT_EQ(t + SEC, f.expire_at);
 }
 
+/* check_only (auto, the metadata answering): DISCOVER until one OFFER, then nothing more:
+ * no REQUEST, no lease, no timer; unanswered, it gives up after DHCP_CHECK_TRIES. */
+TEST(check_only_one_offer)
+{
+	struct rnd r = {.v = 1000000};
+	struct dhcp_fsm f;
+	struct dhcp_reply m;
+	uint64_t t = 100 * SEC;
+
+	dhcp_fsm_init(&f, mac, fixed_random, &r);
+	f.check_only = true;
+	ASSERT_EQ(SEND, dhcp_fsm_start(&f, t, NULL));
+	EXPECT_EQ(DHCP_DISCOVER, f.out.type);
+	m = reply_of(DHCP_OFFER, f.xid, "10.88.0.21");
+	ASSERT_EQ(DACT_CHECKED, dhcp_fsm_rx(&f, t + SEC / 10, &m));
+	EXPECT_EQ(I, f.state);
+	EXPECT_TRUE(f.checked);
+	EXPECT_FALSE(f.bound);
+	EXPECT_EQ(m.yiaddr.s_addr, f.offer.addr.s_addr);
+	EXPECT_EQ(0u, dhcp_fsm_next(&f)); /* nothing wakes it again */
+	EXPECT_EQ(1u, f.sent);
+	m.type = DHCP_ACK; /* late replies change nothing */
+	EXPECT_EQ(0u, dhcp_fsm_rx(&f, t + SEC, &m));
+
+	dhcp_fsm_init(&f, mac, fixed_random, &r);
+	f.check_only = true;
+	ASSERT_EQ(SEND, dhcp_fsm_start(&f, t, NULL));
+	ASSERT_EQ(SEND, dhcp_fsm_timer(&f, t + 4 * SEC));
+	ASSERT_EQ(DACT_CHECKED, dhcp_fsm_timer(&f, t + 12 * SEC));
+	EXPECT_EQ(I, f.state);
+	EXPECT_TRUE(f.checked);
+	EXPECT_EQ(0u, f.offer.addr.s_addr); /* no answer */
+	EXPECT_EQ(0u, dhcp_fsm_next(&f));
+	EXPECT_EQ((unsigned)DHCP_CHECK_TRIES, f.sent);
+}
+
 /* The probe saw the address in use: DECLINE it, wait 10 s, DISCOVER again. */
 TEST(conflict_declines)
 {
