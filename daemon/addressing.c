@@ -395,7 +395,13 @@ static int dhcp_resolve(struct addr_sources *a, struct link *l, const struct eni
 	}
 	lease = dhcp_client_lease(&a->dhcp, l->facts.ifindex);
 	if (!lease) {
-		snprintf(l->why, sizeof(l->why), "%s", dhcp_client_why(&a->dhcp, l->facts.ifindex));
+		if (a->md && md_instance_state(a->md) != MD_INSTANCE_KNOWN) /* auto's fallback */
+			snprintf(l->why, sizeof(l->why), "%.70s (metadata: %.64s)",
+				 dhcp_client_why(&a->dhcp, l->facts.ifindex),
+				 md_instance_why(a->md));
+		else
+			snprintf(l->why, sizeof(l->why), "%s",
+				 dhcp_client_why(&a->dhcp, l->facts.ifindex));
 		return l->addr ? -ENODATA : -EINPROGRESS;
 	}
 	dhcp_lease_addressing(lease, out);
