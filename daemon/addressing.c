@@ -374,6 +374,17 @@ static void md_candidate(const struct addr_sources *a, const struct link *l,
 		out->mtu = eni->mtu;
 }
 
+/* The lease as it would be applied: its addressing, with the [MAC] section's mtu. */
+static void dhcp_candidate(const struct addr_sources *a, const struct link *l,
+			   const struct dhcp_lease *lease, struct addressing *out)
+{
+	const struct enid_eni_config *eni = config_find_mac(a->cfg, l->facts.mac);
+
+	dhcp_lease_addressing(lease, out);
+	if (eni && eni->mtu)
+		out->mtu = eni->mtu;
+}
+
 /*
  * The link's DHCP client (started now: the link is past udev, so its name is final);
  * its lease as addressing (dhcp_lease_addressing). A lease lost after one was applied: -ENODATA,
@@ -404,9 +415,7 @@ static int dhcp_resolve(struct addr_sources *a, struct link *l, const struct eni
 				 dhcp_client_why(&a->dhcp, l->facts.ifindex));
 		return l->addr ? -ENODATA : -EINPROGRESS;
 	}
-	dhcp_lease_addressing(lease, out);
-	if (eni && eni->mtu)
-		out->mtu = eni->mtu;
+	dhcp_candidate(a, l, lease, out);
 	return bounds_gate(a, l, PICK_DHCP, out);
 }
 
@@ -587,9 +596,19 @@ static void dhcp_changed(void *ctx, int ifindex)
 {
 	struct addr_sources *a = ctx;
 	struct link *l = link_table_find(a->lt, ifindex);
+	const struct dhcp_lease *lease;
+	struct addressing now;
 
 	if (!l || !l->sm.managed || l->sm.state == LINK_REMOVED || advance_unconfigured(a, l))
 		return;
+	lease = dhcp_client_lease(&a->dhcp, ifindex);
+	if (lease && l->addr && l->sm.state == LINK_CONFIGURED) {
+		dhcp_candidate(a, l, lease, &now);
+		if (addressing_equal(&now, l->addr)) { /* a renewal: nothing to apply */
+			log_debug("%s: dhcp: lease renewed, addressing unchanged", l->facts.ifname);
+			return;
+		}
+	}
 	l->dirty = true;
 	a->ops->advance(a->ctx, l);
 }
