@@ -374,6 +374,17 @@ static void md_candidate(const struct addr_sources *a, const struct link *l,
 		out->mtu = eni->mtu;
 }
 
+/* The lease as it would be applied: its addressing, with the [MAC] section's mtu. */
+static void dhcp_candidate(const struct addr_sources *a, const struct link *l,
+			   const struct dhcp_lease *lease, struct addressing *out)
+{
+	const struct enid_eni_config *eni = config_find_mac(a->cfg, l->facts.mac);
+
+	dhcp_lease_addressing(lease, out);
+	if (eni && eni->mtu)
+		out->mtu = eni->mtu;
+}
+
 /*
  * The link's DHCP client (started now: the link is past udev, so its name is final);
  * its lease as addressing (dhcp_lease_addressing). A lease lost after one was applied: -ENODATA,
@@ -395,13 +406,38 @@ static int dhcp_resolve(struct addr_sources *a, struct link *l, const struct eni
 	}
 	lease = dhcp_client_lease(&a->dhcp, l->facts.ifindex);
 	if (!lease) {
-		snprintf(l->why, sizeof(l->why), "%s", dhcp_client_why(&a->dhcp, l->facts.ifindex));
+		if (a->md && md_instance_state(a->md) != MD_INSTANCE_KNOWN) /* auto's fallback */
+			snprintf(l->why, sizeof(l->why), "%.70s (metadata: %.64s)",
+				 dhcp_client_why(&a->dhcp, l->facts.ifindex),
+				 md_instance_why(a->md));
+		else
+			snprintf(l->why, sizeof(l->why), "%s",
+				 dhcp_client_why(&a->dhcp, l->facts.ifindex));
 		return l->addr ? -ENODATA : -EINPROGRESS;
 	}
-	dhcp_lease_addressing(lease, out);
-	if (eni && eni->mtu)
-		out->mtu = eni->mtu;
+	dhcp_candidate(a, l, lease, out);
 	return bounds_gate(a, l, PICK_DHCP, out);
+}
+
+/*
+ * A link addressed from metadata: under addressing = auto, one DHCP exchange whose offer
+ * must agree with the metadata's primary IPv4 address (dhcp_client_check: logged and in
+ * status when not; nothing of it applied); else no DHCP client on it.
+ */
+static void dhcp_check(struct addr_sources *a, struct link *l, const struct addressing *md)
+{
+	int err;
+
+	for (unsigned i = 0; a->cfg->addressing == ENID_ADDRESSING_AUTO && i < md->n_addrs; i++) {
+		if (md->addrs[i].family != AF_INET)
+			continue;
+		err = dhcp_client_check(&a->dhcp, l->facts.ifindex, l->facts.ifname, l->facts.mac,
+					md->addrs[i].v4);
+		if (err)
+			log_warn("%s: dhcp check: %s", l->facts.ifname, strerror(-err));
+		return;
+	}
+	dhcp_client_stop(&a->dhcp, l->facts.ifindex);
 }
 
 int addressing_resolve(struct addr_sources *a, struct link *l, struct addressing *out)
@@ -415,7 +451,7 @@ int addressing_resolve(struct addr_sources *a, struct link *l, struct addressing
 	mac_format(l->facts.mac, mac);
 	if (p != PICK_METADATA)
 		md_stop(a, l);
-	if (p != PICK_DHCP)
+	if (p != PICK_DHCP && p != PICK_METADATA) /* metadata: dhcp_check() decides */
 		dhcp_client_stop(&a->dhcp, l->facts.ifindex);
 	switch (p) {
 	case PICK_DHCP:
@@ -456,6 +492,7 @@ int addressing_resolve(struct addr_sources *a, struct link *l, struct addressing
 	good = md_job_good(l->md);
 	if (good) {
 		md_candidate(a, l, good, out);
+		dhcp_check(a, l, good);
 		return bounds_gate(a, l, p, out);
 	}
 	snprintf(l->why, sizeof(l->why), "metadata: %s (%u requests)", md_job_why(l->md),
@@ -559,9 +596,19 @@ static void dhcp_changed(void *ctx, int ifindex)
 {
 	struct addr_sources *a = ctx;
 	struct link *l = link_table_find(a->lt, ifindex);
+	const struct dhcp_lease *lease;
+	struct addressing now;
 
 	if (!l || !l->sm.managed || l->sm.state == LINK_REMOVED || advance_unconfigured(a, l))
 		return;
+	lease = dhcp_client_lease(&a->dhcp, ifindex);
+	if (lease && l->addr && l->sm.state == LINK_CONFIGURED) {
+		dhcp_candidate(a, l, lease, &now);
+		if (addressing_equal(&now, l->addr)) { /* a renewal: nothing to apply */
+			log_debug("%s: dhcp: lease renewed, addressing unchanged", l->facts.ifname);
+			return;
+		}
+	}
 	l->dirty = true;
 	a->ops->advance(a->ctx, l);
 }
@@ -572,7 +619,7 @@ static void md_instance_changed(void *ctx)
 	struct addr_sources *a = ctx;
 	enum md_instance s = md_instance_state(a->md);
 
-	if (s == MD_INSTANCE_KNOWN || s == MD_INSTANCE_ABSENT)
+	if (s == MD_INSTANCE_KNOWN || s == MD_INSTANCE_ABSENT || s == MD_INSTANCE_UNREACHABLE)
 		a->ops->reevaluate(a->ctx);
 }
 

@@ -11,8 +11,12 @@
  *            = dhcp      DHCPv4 on the ENI (dhcp_client.h), also per [MAC] section
  *            = auto      static when the config has a section for the MAC, else
  *                        metadata once the service answered the instance `mac`
- *                        (asked at start-up), else DHCP once the service is known
- *                        unreachable or disabled (or libcurl is absent)
+ *                        (asked at start-up), with one DHCP exchange per ENI whose
+ *                        offer must agree with the metadata's primary address
+ *                        (dhcp_client_check); else DHCP as soon as the service is
+ *                        known unreachable or disabled (md_service_unreachable: its
+ *                        first answer, not metadata_deadline_s later; a 404 waits),
+ *                        or libcurl is absent
  * A metadata fetch starts as soon as the kernel event arrives, in parallel with udev.
  * The instance `mac` is the primary: never managed. Until it is known, metadata
  * links wait (so the primary cannot be configured by mistake).

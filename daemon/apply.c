@@ -7,9 +7,10 @@
  * counts as done only once a dump shows the object is the planned one, ours.
  *
  * Order within a batch: link settings, rules, table routes, then addresses, then main
- * routes (they name an address as prefsrc). An address is usable the moment it is
- * added, so its rules and table routes are in place before: no reply to it is ever
- * routed from main through the primary.
+ * routes (they name an address as prefsrc), then what is no longer planned (addresses
+ * first). An address is usable the moment it is added, so its rules and table routes are
+ * in place before: no reply to it is ever routed from main through the primary; and a
+ * changed address is replaced make-before-break (kdiff_apply).
  */
 #include <errno.h>
 #include <stdio.h>

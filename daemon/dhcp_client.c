@@ -35,6 +35,7 @@ struct dhcp_client {
 	uint64_t started_at, bound_at;
 	unsigned sent_at_bind; /* messages sent for the first lease */
 	bool no_carrier;       /* its first message went without carrier */
+	struct in_addr expect; /* check_only: the metadata's primary address */
 	struct dhcp_client *next_stopped;
 	char why[160];
 };
@@ -295,6 +296,27 @@ static void set_why(struct dhcp_client *cl)
 			 dhcp_state_name(f->state), f->sent);
 }
 
+/* check_only: the OFFER against the metadata's primary, said once. */
+static void check_verdict(struct dhcp_client *cl)
+{
+	const struct dhcp_lease *o = &cl->fsm.offer;
+	char a[16], e[16];
+
+	inet_ntop(AF_INET, &cl->expect, e, sizeof(e));
+	if (!o->addr.s_addr)
+		log_info("%s: dhcp check: no answer to %u DISCOVERs: nothing to compare with the "
+			 "metadata's %s",
+			 cl->ifname, cl->fsm.sent, e);
+	else if (o->addr.s_addr == cl->expect.s_addr)
+		log_info("%s: dhcp check: the DHCP server offers %s, the metadata's primary "
+			 "address: they agree",
+			 cl->ifname, e);
+	else
+		log_warn("%s: dhcp check: the DHCP server offers %s but the metadata's primary "
+			 "address is %s: they disagree (the metadata's addresses are applied)",
+			 cl->ifname, inet_ntop(AF_INET, &o->addr, a, sizeof(a)), e);
+}
+
 static void carry_out(struct dhcp_client *cl, uint64_t now, unsigned act)
 {
 	struct dhcp_clients *c = cl->owner;
@@ -326,6 +348,8 @@ static void carry_out(struct dhcp_client *cl, uint64_t now, unsigned act)
 			 inet_ntop(AF_INET, &cl->fsm.lease.addr, a, sizeof(a)));
 	if (act & (DACT_BIND | DACT_UNBIND))
 		c->changed(c->ctx, cl->ifindex);
+	if (act & DACT_CHECKED)
+		check_verdict(cl);
 }
 
 /* The link's name now (udev may have renamed it since the event): by its ifindex. */
@@ -456,34 +480,40 @@ static void carrier_sync(struct dhcp_clients *c)
 	}
 }
 
-int dhcp_client_start(struct dhcp_clients *c, int ifindex, const char *ifname, const uint8_t mac[6])
+/* A new client for ifindex in the table (a running one is replaced), or NULL. */
+static struct dhcp_client *client_new(struct dhcp_clients *c, int ifindex)
 {
 	struct dhcp_client *cl, **v;
-	struct dhcp_lease old;
-	bool known;
-	int err;
 
-	if (find(c, ifindex))
-		return 0;
+	dhcp_client_stop(c, ifindex);
 	cl = calloc(1, sizeof(*cl));
 	v = realloc(c->v, (c->n + 1) * sizeof(*v));
 	if (v)
 		c->v = v;
 	if (!cl || !v) {
 		free(cl);
-		return -ENOMEM;
+		return NULL;
 	}
 	c->v[c->n++] = cl;
 	cl->owner = c;
 	cl->ifindex = ifindex;
-	snprintf(cl->ifname, sizeof(cl->ifname), "%s", ifname);
 	cl->ip_w.fd = cl->arp_w.fd = -1;
+	return cl;
+}
+
+/* The link up, its carrier watched, the state machine set up: 0 or -errno (stopped). */
+static int client_ready(struct dhcp_client *cl, const char *ifname, const uint8_t mac[6])
+{
+	struct dhcp_clients *c = cl->owner;
+	int err;
+
+	snprintf(cl->ifname, sizeof(cl->ifname), "%s", ifname);
 	cl->no_carrier = true; /* watched before it is asked: carrier cannot come unseen */
 	carrier_sync(c);
 	err = link_up(cl);
 	if (err) {
 		log_warn("%s: dhcp: setting the link up: %s", ifname, strerror(-err));
-		dhcp_client_stop(c, ifindex);
+		dhcp_client_stop(c, cl->ifindex);
 		return err;
 	}
 	cl->no_carrier = !has_carrier(cl);
@@ -491,12 +521,59 @@ int dhcp_client_start(struct dhcp_clients *c, int ifindex, const char *ifname, c
 	cl->started_at = now_us();
 	dhcp_fsm_init(&cl->fsm, mac, client_random, NULL);
 	cl->fsm.lease_max_s = c->lease_max_s;
+	return 0;
+}
+
+int dhcp_client_start(struct dhcp_clients *c, int ifindex, const char *ifname, const uint8_t mac[6])
+{
+	const struct dhcp_client *old_cl = find(c, ifindex);
+	struct dhcp_client *cl;
+	struct dhcp_lease old;
+	bool known;
+	int err;
+
+	if (old_cl && !old_cl->fsm.check_only)
+		return 0;
+	cl = client_new(c, ifindex);
+	if (!cl)
+		return -ENOMEM;
+	err = client_ready(cl, ifname, mac);
+	if (err)
+		return err;
 	known = lease_recall(c, mac, &old);
 	log_info("%s: dhcp: %s%s", cl->ifname,
 		 known ? "INIT-REBOOT with the address it had" : "DISCOVER",
 		 cl->no_carrier ? " (no carrier yet: sent when it comes)" : "");
 	carry_out(cl, cl->started_at,
 		  dhcp_fsm_start(&cl->fsm, cl->started_at, known ? &old : NULL));
+	return 0;
+}
+
+int dhcp_client_check(struct dhcp_clients *c, int ifindex, const char *ifname, const uint8_t mac[6],
+		      struct in_addr expect)
+{
+	struct dhcp_client *cl = find(c, ifindex);
+	int err;
+
+	if (cl && cl->fsm.check_only) {
+		if (cl->expect.s_addr != expect.s_addr) { /* the metadata changed: compare again */
+			cl->expect = expect;
+			if (cl->fsm.checked)
+				check_verdict(cl);
+		}
+		return 0;
+	}
+	cl = client_new(c, ifindex); /* a lease client (DHCP before the metadata) stops */
+	if (!cl)
+		return -ENOMEM;
+	err = client_ready(cl, ifname, mac);
+	if (err)
+		return err;
+	cl->expect = expect;
+	cl->fsm.check_only = true;
+	log_info("%s: dhcp check: DISCOVER (the lease must agree with the metadata)%s", cl->ifname,
+		 cl->no_carrier ? " (no carrier yet: sent when it comes)" : "");
+	carry_out(cl, cl->started_at, dhcp_fsm_start(&cl->fsm, cl->started_at, NULL));
 	return 0;
 }
 
@@ -597,6 +674,27 @@ static long long secs_to(uint64_t at, uint64_t now)
 	return at > now ? (long long)((at - now) / 1000000u) : 0;
 }
 
+static int describe_check(const struct dhcp_client *cl, char *buf, size_t len)
+{
+	const struct dhcp_fsm *f = &cl->fsm;
+	char a[16], e[16], s[16];
+
+	inet_ntop(AF_INET, &cl->expect, e, sizeof(e));
+	if (!f->checked)
+		snprintf(buf, len, "check: %s, %u messages sent", dhcp_state_name(f->state),
+			 f->sent);
+	else if (!f->offer.addr.s_addr)
+		snprintf(buf, len, "check: no answer to %u DISCOVERs", f->sent);
+	else
+		snprintf(buf, len, "check: %s/%u offered by %s (%u DISCOVER) %s the metadata's %s",
+			 inet_ntop(AF_INET, &f->offer.addr, a, sizeof(a)), f->offer.prefixlen,
+			 inet_ntop(AF_INET, &f->offer.server, s, sizeof(s)), f->sent,
+			 f->offer.addr.s_addr == cl->expect.s_addr ? "agrees with"
+								   : "disagrees with",
+			 e);
+	return 0;
+}
+
 int dhcp_client_describe(const struct dhcp_clients *c, int ifindex, uint64_t now, char *buf,
 			 size_t len)
 {
@@ -607,8 +705,19 @@ int dhcp_client_describe(const struct dhcp_clients *c, int ifindex, uint64_t now
 	if (!cl)
 		return -ENOENT;
 	f = &cl->fsm;
+	if (f->check_only)
+		return describe_check(cl, buf, len);
 	if (!f->bound) {
 		snprintf(buf, len, "%s, %u messages sent", dhcp_state_name(f->state), f->sent);
+		return 0;
+	}
+	if (f->state != DHCP_BOUND && f->state != DHCP_RENEWING && f->state != DHCP_REBINDING) {
+		snprintf(buf, len,
+			 "%s, %u messages sent; %s/%u NAKed, kept %lld s more for the "
+			 "new lease",
+			 dhcp_state_name(f->state), f->sent,
+			 inet_ntop(AF_INET, &f->lease.addr, a, sizeof(a)), f->lease.prefixlen,
+			 secs_to(f->expire_at, now));
 		return 0;
 	}
 	snprintf(buf, len,

@@ -49,6 +49,16 @@ struct dhcp_clients {
 /* Starts a client on ifindex (brings the link up); 0 when it runs already, or -errno. */
 int dhcp_client_start(struct dhcp_clients *c, int ifindex, const char *ifname,
 		      const uint8_t mac[6]);
+/*
+ * addressing = auto with the metadata answering: one DHCP exchange on ifindex (DISCOVER
+ * until an OFFER, DHCP_CHECK_TRIES at most; nothing applied, no lease kept, no timer
+ * after it) whose offer must be expect, the metadata's primary address: a disagreement
+ * is logged and shown by dhcp_client_describe ("check: ... disagrees with ..."). A
+ * lease client running on ifindex is replaced; a check done is compared again when
+ * expect changes. 0 or -errno.
+ */
+int dhcp_client_check(struct dhcp_clients *c, int ifindex, const char *ifname, const uint8_t mac[6],
+		      struct in_addr expect);
 /* Stops it: sockets closed, lease kept in the leases file (no RELEASE). */
 void dhcp_client_stop(struct dhcp_clients *c, int ifindex);
 void dhcp_clients_free(struct dhcp_clients *c);

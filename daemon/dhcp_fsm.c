@@ -138,6 +138,17 @@ static unsigned drop(struct dhcp_fsm *fsm)
 	return act;
 }
 
+/* A NAK in RENEWING/REBINDING: the lease stays in use (make-before-break) while a new
+ * one is sought, until the new one is bound or DHCP_NAK_HOLD_US (or its expiry) pass. */
+static void hold(struct dhcp_fsm *fsm, uint64_t now)
+{
+	uint64_t until = now + DHCP_NAK_HOLD_US;
+
+	fsm->t1_at = fsm->t2_at = 0;
+	if (!fsm->expire_at || fsm->expire_at > until)
+		fsm->expire_at = until;
+}
+
 static unsigned take_lease(struct dhcp_fsm *fsm)
 {
 	const struct dhcp_lease *l = &fsm->offer;
@@ -166,6 +177,14 @@ static void take_ack(struct dhcp_fsm *fsm, const struct dhcp_reply *m)
 	dhcp_lease_from_reply(&fsm->offer, &capped);
 }
 
+/* check_only: the OFFER (or none) is the result; nothing more is sent or armed. */
+static unsigned check_done(struct dhcp_fsm *fsm)
+{
+	set_state(fsm, DHCP_INIT);
+	fsm->checked = true;
+	return DACT_CHECKED;
+}
+
 static bool ours(const struct dhcp_fsm *fsm, const struct dhcp_reply *m)
 {
 	return m && m->xid == fsm->xid && !memcmp(m->chaddr, fsm->mac, 6);
@@ -191,6 +210,8 @@ unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 		if (s != DHCP_SELECTING)
 			return 0;
 		dhcp_lease_from_reply(&fsm->offer, m);
+		if (fsm->check_only)
+			return check_done(fsm);
 		set_state(fsm, DHCP_REQUESTING);
 		return transmit(fsm, now, DHCP_REQUEST);
 	case DEV_ACK:
@@ -217,6 +238,10 @@ unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 		if (s == DHCP_REQUESTING && m->server_id.s_addr &&
 		    m->server_id.s_addr != fsm->offer.server.s_addr)
 			return 0;
+		if (fsm->bound && (s == DHCP_RENEWING || s == DHCP_REBINDING)) {
+			hold(fsm, now);
+			return discover(fsm, now);
+		}
 		act = drop(fsm);
 		return act | discover(fsm, now);
 	case DEV_TIMEOUT:
@@ -224,6 +249,10 @@ unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 		case DHCP_INIT: /* the wait after a DECLINE is over */
 			return discover(fsm, now);
 		case DHCP_SELECTING:
+			if (fsm->check_only && fsm->tries >= DHCP_CHECK_TRIES) {
+				memset(&fsm->offer, 0, sizeof(fsm->offer)); /* no answer */
+				return check_done(fsm);
+			}
 			return transmit(fsm, now, DHCP_DISCOVER);
 		case DHCP_REQUESTING:
 		case DHCP_INIT_REBOOT:
@@ -263,7 +292,7 @@ unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 		return transmit(fsm, now, DHCP_REQUEST);
 	case DEV_EXPIRE:
 		if (s != DHCP_BOUND && s != DHCP_RENEWING && s != DHCP_REBINDING)
-			return 0;
+			return drop(fsm); /* a NAKed lease's hold is over (UNBIND) */
 		act = drop(fsm);
 		return act | discover(fsm, now);
 	default:

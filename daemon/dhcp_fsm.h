@@ -10,8 +10,12 @@
  *   CHECKING ──conflict──> DECLINE, INIT (10 s) ──> SELECTING
  *   INIT_REBOOT ──ack──> BOUND (the server confirmed the address it gave this MAC)
  *   BOUND ──T1──> RENEWING (unicast REQUEST) ──T2──> REBINDING (broadcast REQUEST)
- *   RENEWING / REBINDING ──ack──> BOUND;  ──nak / expiry──> INIT, lease dropped
+ *   RENEWING / REBINDING ──ack──> BOUND;  ──expiry──> SELECTING, lease dropped
+ *   RENEWING / REBINDING ──nak──> SELECTING, the lease held (still bound, in use) until
+ *       a new one is bound (make-before-break) or DHCP_NAK_HOLD_US pass (expiry: dropped)
  *   REQUESTING / INIT_REBOOT ──nak, no answer──> SELECTING
+ * check_only (addressing = auto with the metadata answering: the lease only has to agree):
+ *   SELECTING ──offer, or DHCP_CHECK_TRIES DISCOVERs unanswered──> INIT, DACT_CHECKED
  * Retransmission: 4 s doubling to 64 s, +-1 s of jitter (DISCOVER forever; REQUEST 4
  * times, INIT-REBOOT's 2 times, then back to DISCOVER); in RENEWING and REBINDING half
  * the time left to T2 / expiry, at least 60 s (RFC 2131 4.4.5).
@@ -52,17 +56,23 @@ enum dhcp_ev {
 };
 
 enum dhcp_act {
-	DACT_SEND = 1 << 0,   /* send fsm->out (DISCOVER, REQUEST, DECLINE) */
-	DACT_PROBE = 1 << 1,  /* send an ARP probe for fsm->offer.addr, watch for conflicts */
-	DACT_BIND = 1 << 2,   /* fsm->lease is new or renewed: use it */
-	DACT_UNBIND = 1 << 3, /* the lease is gone (NAK, expiry): remove it */
+	DACT_SEND = 1 << 0,    /* send fsm->out (DISCOVER, REQUEST, DECLINE) */
+	DACT_PROBE = 1 << 1,   /* send an ARP probe for fsm->offer.addr, watch for conflicts */
+	DACT_BIND = 1 << 2,    /* fsm->lease is new or renewed: use it */
+	DACT_UNBIND = 1 << 3,  /* the lease is gone (NAK, expiry): remove it */
+	DACT_CHECKED = 1 << 4, /* check_only: fsm->offer is the answer (addr 0: none) */
 };
 
 #define DHCP_PROBE_WAIT_US   200000u   /* one probe, then this long quiet (RFC 5227: short) */
 #define DHCP_DECLINE_WAIT_US 10000000u /* RFC 2131 3.1.5 */
 #define DHCP_REQUEST_TRIES   4
 #define DHCP_REBOOT_TRIES    2
+#define DHCP_CHECK_TRIES     2 /* DISCOVERs of a check_only exchange (about 12 s) */
 #define DHCP_LEASE_INFINITE  0xffffffffu
+
+/* After a NAK the old address stays this long at most while a new lease is sought: a
+ * server that moves the ENI's address gets it replaced, new before old goes. */
+#define DHCP_NAK_HOLD_US 5000000u
 
 struct dhcp_lease {
 	struct in_addr addr, server, router; /* router: option 3's first */
@@ -90,6 +100,8 @@ struct dhcp_fsm {
 	struct dhcp_lease lease;	  /* held (BOUND, RENEWING, REBINDING) */
 	bool bound;
 	uint32_t lease_max_s;	 /* a longer lease counts as this long; 0 = none */
+	bool check_only;	 /* DISCOVER until one OFFER (or DHCP_CHECK_TRIES), then INIT */
+	bool checked;		 /* check_only and done: fsm->offer holds the OFFER */
 	struct dhcp_request out; /* with DACT_SEND */
 	unsigned sent;		 /* messages sent, for status */
 };

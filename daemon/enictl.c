@@ -762,6 +762,8 @@ static void print_detail(struct json_object *l)
 	       dur_sign(jnum(l, "addressing_us"), true, b_, sizeof(b_)),
 	       dur_sign(jnum(l, "configured_us"), true, c_, sizeof(c_)));
 	printf("    Metadata: %lld requests\n", jnum(l, "metadata_requests"));
+	if (jstr(l, "dhcp"))
+		printf("        DHCP: %s\n", jstr(l, "dhcp"));
 	printf("       Heals: %lld%s%s\n", jnum(l, "heals"),
 	       jstr(l, "undone_by") ? ", undone by " : "", jstr(l, "undone_by") ?: "");
 	if (jstr(l, "slot_note"))

@@ -120,13 +120,13 @@ static void deletes(const struct flush_view *v, struct kreqs *q)
 /* The ENIs' sysctls back to what a new interface gets (conf/default). */
 static void reset_sysctls(const struct flush_view *v, struct sbuf *out)
 {
-	static const char *const names[] = {"arp_ignore", "arp_announce"};
+	static const char *const names[] = {"arp_ignore", "arp_announce", "promote_secondaries"};
 
 	for (unsigned s = 1; s <= ENID_MAX_SLOTS; s++) {
 		const struct klink *l =
 			v->slots.s[s].used ? link_of_mac(v, v->slots.s[s].mac) : NULL;
 
-		for (unsigned i = 0; l && i < 2; i++) {
+		for (unsigned i = 0; l && i < sizeof(names) / sizeof(names[0]); i++) {
 			char def[128], path[128], val[16];
 			int err;
 

@@ -107,10 +107,56 @@ void kdiff_host(const struct enid_config *cfg, const struct host_plan *hp, const
 	}
 }
 
-/* Ours in the slot (or on its link) and not planned (p NULL: nothing is planned). */
+/* The kernel's key of a route (family, table, destination, metric): a planned route
+ * with the key of a stale one of ours replaces it in one request. */
+static bool route_key_eq(const struct plan_route *a, const struct plan_route *b)
+{
+	struct enid_ip ad = a->dst, bd = b->dst;
+
+	ad.family = bd.family = a->family;
+	return a->family == b->family && a->table == b->table && a->metric == b->metric &&
+	       ad.prefixlen == bd.prefixlen && enid_ip_same_addr(&ad, &bd);
+}
+
+static bool plan_has_route_key(const struct plan *p, const struct plan_route *r)
+{
+	for (unsigned int i = 0; i < p->n_routes; i++)
+		if (route_key_eq(&p->routes[i], r))
+			return true;
+	return false;
+}
+
+static bool kroute_stale(const struct enid_config *cfg, const struct kroute *r,
+			 const struct plan *p)
+{
+	return kroute_of_link(cfg, r, p->slot, p->ifindex) && !plan_has_route(p, &r->r);
+}
+
+/* A stale route of ours that r takes the place of (its prefsrc moves to a new address). */
+static bool replaces_stale(const struct enid_config *cfg, const struct kstate *ks,
+			   const struct plan *p, const struct plan_route *r)
+{
+	for (size_t i = 0; ks && i < ks->n_routes; i++)
+		if (route_key_eq(&ks->routes[i].r, r) && kroute_stale(cfg, &ks->routes[i], p))
+			return true;
+	return false;
+}
+
+/*
+ * Ours in the slot (or on its link) and not planned (p NULL: nothing is planned).
+ * Addresses first: an address never outlives its rules. A stale route that a planned one
+ * replaces (same key) is not deleted.
+ */
 static void stale(const struct enid_config *cfg, const struct kstate *ks, unsigned int slot,
 		  int ifindex, const struct owned *own, const struct plan *p, struct kreqs *out)
 {
+	for (size_t i = 0; ifindex && i < ks->n_addrs; i++) {
+		const struct kaddr *a = &ks->addrs[i];
+
+		if (a->ifindex == ifindex && owned_has(own, slot, &a->a.ip) &&
+		    !(p && plan_has_addr(p, &a->a)))
+			push_addr(out, KREQ_DELADDR, ifindex, &a->a);
+	}
 	for (size_t i = 0; i < ks->n_rules; i++) {
 		const struct krule *r = &ks->rules[i];
 
@@ -120,15 +166,9 @@ static void stale(const struct enid_config *cfg, const struct kstate *ks, unsign
 	for (size_t i = 0; i < ks->n_routes; i++) {
 		const struct kroute *r = &ks->routes[i];
 
-		if (kroute_of_link(cfg, r, slot, ifindex) && !(p && plan_has_route(p, &r->r)))
+		if (kroute_of_link(cfg, r, slot, ifindex) && !(p && plan_has_route(p, &r->r)) &&
+		    !(p && plan_has_route_key(p, &r->r)))
 			push_delroute(out, r);
-	}
-	for (size_t i = 0; ifindex && i < ks->n_addrs; i++) {
-		const struct kaddr *a = &ks->addrs[i];
-
-		if (a->ifindex == ifindex && owned_has(own, slot, &a->a.ip) &&
-		    !(p && plan_has_addr(p, &a->a)))
-			push_addr(out, KREQ_DELADDR, ifindex, &a->a);
 	}
 }
 
@@ -142,8 +182,6 @@ void kdiff_apply(const struct enid_config *cfg, const struct plan *p, const stru
 		r->up = p->up;
 		r->mtu = p->mtu;
 	}
-	if (ks)
-		stale(cfg, ks, p->slot, p->ifindex, own, p, out);
 	for (unsigned int i = 0; i < p->n_rules; i++)
 		push_rule(out, KREQ_NEWRULE, &p->rules[i]);
 	for (int main_pass = 0; main_pass < 2; main_pass++) {
@@ -151,12 +189,17 @@ void kdiff_apply(const struct enid_config *cfg, const struct plan *p, const stru
 			if ((p->routes[i].table == RT_TABLE_MAIN) != main_pass)
 				continue;
 			r = push(out, KREQ_NEWROUTE);
-			if (r)
+			if (r) {
 				r->route = p->routes[i];
+				r->replace = replaces_stale(cfg, ks, p, &p->routes[i]);
+			}
 		}
 		for (unsigned int i = 0; !main_pass && i < p->n_addrs; i++)
 			push_addr(out, KREQ_NEWADDR, p->ifindex, &p->addrs[i]);
 	}
+	/* make-before-break: what goes, once what comes is in (a changed address) */
+	if (ks)
+		stale(cfg, ks, p->slot, p->ifindex, own, p, out);
 }
 
 void kdiff_cleanup(const struct enid_config *cfg, const struct kstate *ks, unsigned int slot,
@@ -191,6 +234,8 @@ void kdiff_orphans(const struct enid_config *cfg, const struct kstate *ks,
 
 struct nlmsghdr *kreq_build(void *buf, size_t len, uint32_t seq, const struct kreq *r)
 {
+	struct nlmsghdr *nlh;
+
 	switch (r->op) {
 	case KREQ_SETLINK:
 		return rtnl_build_setlink(buf, len, seq, r->ifindex, r->up, r->mtu);
@@ -199,7 +244,10 @@ struct nlmsghdr *kreq_build(void *buf, size_t len, uint32_t seq, const struct kr
 	case KREQ_DELADDR:
 		return rtnl_build_addr(buf, len, seq, RTM_DELADDR, r->ifindex, &r->addr);
 	case KREQ_NEWROUTE:
-		return rtnl_build_route(buf, len, seq, RTM_NEWROUTE, &r->route);
+		nlh = rtnl_build_route(buf, len, seq, RTM_NEWROUTE, &r->route);
+		if (nlh && r->replace)
+			nlh->nlmsg_flags = (nlh->nlmsg_flags & ~NLM_F_EXCL) | NLM_F_REPLACE;
+		return nlh;
 	case KREQ_DELROUTE:
 		return rtnl_build_delroute_k(buf, len, seq, &r->kroute);
 	case KREQ_NEWRULE:

@@ -33,8 +33,9 @@ enum kreq_op {
 /* One request. */
 struct kreq {
 	enum kreq_op op;
-	int ifindex; /* SETLINK, NEWADDR, DELADDR */
-	bool up;     /* SETLINK */
+	int ifindex;  /* SETLINK, NEWADDR, DELADDR */
+	bool up;      /* SETLINK */
+	bool replace; /* NEWROUTE: takes the place of a stale route of ours with its key */
 	unsigned int mtu;
 	union {
 		struct plan_addr addr;	 /* NEWADDR, DELADDR */
@@ -55,9 +56,12 @@ void kreqs_free(struct kreqs *q);
 
 /*
  * A link's plan, in the order that never lets an address answer through the primary:
- * link settings; with a snapshot (ks, NULL for a fresh slot), deletes of what is ours in
- * the slot but not planned; rules; table routes (subnet before default); addresses; main
- * routes (they name an address as prefsrc).
+ * link settings; rules; table routes (subnet before default); addresses; main routes
+ * (they name an address as prefsrc); then, with a snapshot (ks, NULL for a fresh slot),
+ * deletes of what is ours in the slot but not planned, addresses first. A changed address
+ * is so replaced make-before-break: the new one is usable (rules, routes) before the old
+ * one goes, and a route whose key stays (the main subnet route, whose prefsrc moves; a
+ * default route via a new gateway) is replaced in one request, never deleted first.
  */
 void kdiff_apply(const struct enid_config *cfg, const struct plan *p, const struct kstate *ks,
 		 const struct owned *own, struct kreqs *out);

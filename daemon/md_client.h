@@ -69,6 +69,7 @@ struct md_client {
 	uint64_t inst_started, inst_retry_at;
 	unsigned inst_attempt, inst_auth_fails;
 	bool inst_late_logged;
+	bool inst_unreachable; /* auto: falls back to DHCP already (MD_INSTANCE_UNREACHABLE) */
 	char inst_why[MD_WHY_LEN];
 	unsigned idle_turn; /* md_idle() calls */
 	/* metadata_refresh_interval */
@@ -99,6 +100,9 @@ void md_instance_step(struct md_client *c);
 void md_instance_done(struct md_client *c, struct md_curl_req *r, long http, const char *err);
 /* The schedule fired at now: retry, or give up in auto after the deadline. */
 void md_instance_tick(struct md_client *c, uint64_t now);
+/* An answer (http, 0 = none; put: to the token PUT) while the instance question runs:
+ * auto falls back to DHCP at once when it says unreachable or disabled. */
+void md_instance_reach(struct md_client *c, long http, bool put, const char *why);
 
 /* md_job.c */
 void md_job_round(struct md_client *c, struct md_job *j);

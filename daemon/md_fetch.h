@@ -52,6 +52,9 @@ enum md_instance {
 	MD_INSTANCE_PROBING, /* asking for the instance mac */
 	MD_INSTANCE_KNOWN,   /* answered: the primary's MAC */
 	MD_INSTANCE_ABSENT,  /* addressing = auto: no answer within metadata_deadline_s */
+	/* addressing = auto: the first answers said the service is unreachable or disabled
+	 * (md_service_unreachable): DHCP now; still asked until metadata_deadline_s */
+	MD_INSTANCE_UNREACHABLE,
 };
 
 /* Creates the curl multi handle and the schedule timerfd in loop; asks for the instance

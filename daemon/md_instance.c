@@ -15,10 +15,24 @@ static void probe_give_up(struct md_client *c)
 	snprintf(base, sizeof(base), "%s", c->base);
 	c->inst = MD_INSTANCE_ABSENT;
 	c->inst_retry_at = 0;
-	c->inst_notify = true;
+	c->inst_notify = !c->inst_unreachable; /* already told: DHCP since then */
+	c->inst_unreachable = false;
 	log_warn("metadata: no answer from %s in %u s (%s): addressing auto uses the [MAC] "
 		 "sections, else DHCP ('enictl refresh' asks again)",
 		 base, c->cfg->metadata_deadline_s, c->inst_why);
+}
+
+void md_instance_reach(struct md_client *c, long http, bool put, const char *why)
+{
+	if (c->inst != MD_INSTANCE_PROBING || c->inst_unreachable ||
+	    c->addressing != ENID_ADDRESSING_AUTO ||
+	    !md_service_unreachable(c->cfg->metadata_token, http, put))
+		return;
+	c->inst_unreachable = true;
+	c->inst_notify = true;
+	log_warn("metadata: %s: %s: addressing auto uses the [MAC] sections, else DHCP, now "
+		 "(asked again until %u s have passed)",
+		 c->base, why, c->cfg->metadata_deadline_s);
 }
 
 static void probe_backoff(struct md_client *c, const char *why)
@@ -69,6 +83,7 @@ void md_instance_done(struct md_client *c, struct md_curl_req *r, long http, con
 		if (!metadata_parse_mac(r->body ? r->body : "", r->len, c->inst_mac, why,
 					sizeof(why))) {
 			c->inst = MD_INSTANCE_KNOWN;
+			c->inst_unreachable = false;
 			c->inst_notify = true;
 			c->inst_why[0] = '\0';
 			log_info("metadata: instance mac %s (the primary: never managed)",
@@ -99,6 +114,7 @@ void md_instance_done(struct md_client *c, struct md_curl_req *r, long http, con
 			snprintf(why, sizeof(why), "%s", err);
 	}
 	c->inst_auth_fails = 0;
+	md_instance_reach(c, http, false, why);
 	probe_backoff(c, why);
 }
 
@@ -124,13 +140,15 @@ void md_instance_probe(struct md_client *c)
 	c->inst_started = now_us();
 	c->inst_retry_at = 0;
 	c->inst_attempt = c->inst_auth_fails = 0;
-	c->inst_late_logged = false;
+	c->inst_late_logged = c->inst_unreachable = false;
 	snprintf(c->inst_why, sizeof(c->inst_why), "asking for the instance mac");
 	md_instance_step(c);
 }
 
 enum md_instance md_instance_state(const struct md_client *c)
 {
+	if (c && c->inst == MD_INSTANCE_PROBING && c->inst_unreachable)
+		return MD_INSTANCE_UNREACHABLE;
 	return c ? c->inst : MD_INSTANCE_OFF;
 }
 

@@ -140,6 +140,15 @@ bool md_auth_retry(unsigned *fails)
 	return ++*fails <= MD_AUTH_RETRIES;
 }
 
+bool md_service_unreachable(enum md_token_mode mode, long http, bool put)
+{
+	if (!http)
+		return true;
+	if (http != 403)
+		return false;
+	return put || mode == MD_TOKEN_OFF;
+}
+
 bool md_result_refused(int r)
 {
 	return r != -EAGAIN && r != -EKEYEXPIRED && r != -EACCES;

@@ -109,4 +109,13 @@ bool md_auth_retry(unsigned *fails);
 /* A fetch result (metadata_fetch_result) that is a refused answer, not a wait. */
 bool md_result_refused(int r);
 
+/*
+ * An answer to the instance question (or to its token PUT: put) that says the service is
+ * unreachable or disabled, so addressing = auto falls back to DHCP at once: no HTTP answer
+ * at all (connection refused, no route, timeout: http 0), or 403 to a tokenless request
+ * with metadata_token = off, or 403 to the token PUT. Anything else (404: the service is
+ * eventually consistent; 5xx; 401) means wait.
+ */
+bool md_service_unreachable(enum md_token_mode mode, long http, bool put);
+
 #endif /* ENID_MD_POLICY_H */

@@ -87,6 +87,7 @@ void md_token_done(struct md_client *c, struct md_curl_req *r, long http, const 
 		md_kick_waiting(c);
 		return;
 	default:
+		md_instance_reach(c, http, true, why);
 		token_failed(c, why);
 	}
 }

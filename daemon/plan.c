@@ -273,6 +273,8 @@ int link_plan(const struct enid_config *cfg, const struct link_facts *facts,
 
 	add_sysctl(out, facts->ifname, "arp_ignore", cfg->arp_ignore);
 	add_sysctl(out, facts->ifname, "arp_announce", cfg->arp_announce);
+	/* the primary address of a subnet deleted takes its secondaries along without it */
+	add_sysctl(out, facts->ifname, "promote_secondaries", 1);
 	return 0;
 }
 

@@ -54,3 +54,28 @@ def verdict(ours, theirs):
         lines.append("%s: enid median %s ms, NetworkManager median %s ms: %s" % (
             k, _ms(a), _ms(b), "at or below" if good else "NOT at or below"))
     return ok, lines
+
+
+def dhcp_table(results):
+    """results: [(stack label, rows with kind and dhcp, idle wakeups or None)] -> lines: per
+    stack and kind (first bind, rebind) the median/max first reply and the DHCP messages
+    per bind (median DISCOVER + REQUEST)."""
+    fmt = "%-22s %-7s %5s  %-16s %-16s %-12s %s"
+    lines = [fmt % ("", "", "", "device_add ->", "device_add ->", "DHCP msgs", "idle"),
+             fmt % ("stack", "bind", "binds", "1st reply peer1", "1st reply peer2",
+                    "per bind", "wakeups")]
+    lines.append("-" * len(lines[-1]))
+    for label, rows, idle in results:
+        for kind in ("first", "rebind"):
+            rs = [r for r in rows if r.get("kind") == kind]
+            cells = []
+            for k in ("peer1", "peer2"):
+                n, med, mx = stats(rs, k)
+                miss = len(rs) - n
+                cells.append("%s/%s%s" % (_ms(med), _ms(mx), " (%d!)" % miss if miss else ""))
+            msgs = [r["dhcp"] for r in rs if r.get("dhcp")]
+            m = "%g + %g" % (statistics.median(d for d, _ in msgs),
+                             statistics.median(q for _, q in msgs)) if msgs else "-"
+            lines.append(fmt % (label, kind, len(rs), cells[0], cells[1], m,
+                                "-" if idle is None or kind == "rebind" else idle))
+    return lines

@@ -13,12 +13,17 @@ lease is 120 s). Cases, each read from the kernel (ip -j), enictl status and dns
 - option 121 routes land in the ENI's table only (and override option 3);
 - a rebind of a MAC seen before is INIT-REBOOT: one REQUEST, no DISCOVER;
 - the server's hosts file changes the address: the renewal is NAKed, the client goes
-  back to INIT and the new address replaces the old one (rules follow);
-- addressing = auto with the metadata service refusing connections: DHCP once the
-  service is given up (metadata_deadline_s);
+  back to INIT and the new address replaces the old one (rules follow), make-before-break:
+  `ip monitor` shows the new address and the main route's new src before the old address
+  is deleted, and the ENI is never without an address;
+- addressing = auto: with the metadata service answering 404 for the instance mac, no
+  fallback (it is only not ready); disabled (403 with metadata_token = off) or refusing
+  connections: DHCP at once (within FALLBACK_S of enid's start), not after
+  metadata_deadline_s;
 - the server gone at T2: the address stays while rebinding, until expiry, then goes.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -33,7 +38,14 @@ from tap import diag
 D1 = ("eth1", "02:00:00:00:0d:01")
 D2 = ("eth2", "02:00:00:00:0d:02")
 D3 = ("eth3", "02:00:00:00:0d:03")
+D4 = ("eth4", "02:00:00:00:0d:04")  # metadata and DHCP agree (10.99.0.45)
+D5 = ("eth5", "02:00:00:00:0d:05")  # they disagree: metadata .46, DHCP .47
+BOTH_HOSTS = ["%s,10.99.0.45" % D4[1], "%s,10.99.0.47" % D5[1]]
+FAKE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fake-imds",
+                    "fake_imds.py")
 T1, T2, LEASE_MAX = 8, 12, 20
+MD_DEADLINE = 30   # what the fallback used to wait; it must not wait for it
+FALLBACK_S = 1.5   # enid's start to DHCP when the service refuses or is disabled
 R121 = "198.51.100.0/24"
 
 
@@ -89,6 +101,70 @@ class Dnsmasq:
         return len(re.findall(r"DHCP%s\(br0\) (?:\S+ )?%s" % (what, mac), self.text()[since:]))
 
 
+def wait_listening(ns, port):
+    probe = "import socket; socket.create_connection(('127.0.0.1', %d), 1)" % port
+    wait_until(lambda: (subprocess.run(["ip", "netns", "exec", ns, "python3", "-c", probe],
+                                       capture_output=True).returncode == 0, None), 5, 0.05)
+
+
+class StatusServer:
+    """An HTTP server in a namespace's loopback that answers every request with code."""
+    PY = r"""
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        self.send_response(int(sys.argv[2])); self.send_header("Content-Length", "0")
+        self.end_headers(); print("hit", flush=True)
+    do_GET = do_PUT = answer
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+    def __init__(self, ns, port, code):
+        self.out = []
+        self.proc = subprocess.Popen(["ip", "netns", "exec", ns, "python3", "-c", self.PY,
+                                      str(port), str(code)], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        wait_listening(ns, port)
+
+    def hits(self):
+        return self.n if hasattr(self, "n") else 0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            out, _ = self.proc.communicate(timeout=5)
+            self.n = out.decode().count("hit")
+
+
+class Monitor:
+    """`ip -o monitor address route` in a namespace, its lines kept in order."""
+
+    def __init__(self, ns, path):
+        self.path = path
+        self.f = open(path, "w")
+        self.proc = subprocess.Popen(["ip", "netns", "exec", ns, "ip", "-o", "monitor",
+                                      "address", "route"], stdout=self.f,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        time.sleep(0.2)  # subscribed before anything changes
+
+    def stop(self):
+        """[(deleted, 'addr'|'route', line)] in the kernel's order."""
+        self.proc.terminate()
+        self.proc.wait(timeout=5)
+        self.f.close()
+        out = []
+        with open(self.path) as f:
+            for line in f:
+                line = line.strip()
+                deleted = line.startswith("Deleted ")
+                if deleted:
+                    line = line[len("Deleted "):]
+                kind = "addr" if re.match(r"^\d+: \S+\s+inet6? ", line) else "route"
+                out.append((deleted, kind, line))
+        return out
+
+
 class DhcpTier:
     def __init__(self, t, workdir):
         self.t = t
@@ -99,7 +175,7 @@ class DhcpTier:
         self.g = self.vpc.guest
         self.dm = Dnsmasq(self.vpc.vpc, self.dir)
         self.dm.write_hosts(["%s,10.99.0.41" % D1[1], "%s,set:r121,10.99.0.42" % D2[1],
-                             "%s,10.99.0.44" % D3[1]])
+                             "%s,10.99.0.44" % D3[1]] + BOTH_HOSTS)
         self.cfg = os.path.join(self.dir, "enid.conf")
         with open(self.cfg, "w") as f:
             f.write("[global]\nsource = rtnl\naddressing = dhcp\ndrivers = veth\nudev = no\n"
@@ -148,7 +224,7 @@ class DhcpTier:
             self.t.result(False, "dhcp: enid starts with addressing = dhcp", [why])
             return False
         mark = len(self.dm.text())
-        self.plug(D1)
+        t_plug = self.plug(D1)
         ok, why = self.configured(D1[0], "10.99.0.41", 15)
         st = self.status(D1[0])
         table = self.table(D1[0])
@@ -167,7 +243,9 @@ class DhcpTier:
             diag("dhcp bind: configured %.1f ms after the kernel event, %d DISCOVER + %d "
                  "REQUEST (dnsmasq's log); status: %s" % (
                      (conf_us or 0) / 1000.0, disc, req, st.get("dhcp")))
-        self.bound_at = time.monotonic()
+        # the lease counts from its REQUEST: enid's own time of the bind after the plug, not
+        # when this harness got around to it (under load, seconds later)
+        self.bound_at = t_plug + (conf_us / 1e6 if conf_us else time.monotonic() - t_plug)
         return ok
 
     def c_idle_and_renew(self):
@@ -182,6 +260,7 @@ class DhcpTier:
                       "voluntary context switches in %.1f s)" % (woke, time.monotonic() - t0),
                       ["%s -> %s" % (before, after)])
         mark = len(self.dm.text())
+        log_at = self.enid.log_size()
 
         def renewed():
             st = self.status(D1[0])
@@ -195,6 +274,11 @@ class DhcpTier:
         ok, why = wait_until(renewed, 4, step=0.05)
         self.t.result(ok, "dhcp: the lease is renewed at T1 (REQUEST, ACK) and the address "
                       "stays", why)
+        time.sleep(0.5)  # a reconfiguration, if one followed, is logged by now
+        log = self.enid.log_since(log_at)
+        self.t.result(ok and "reconfigured" not in log,
+                      "dhcp: a renewal with the same lease sends nothing to the kernel (no "
+                      "reconfiguration)", [log[-600:]])
 
     def c_option121(self):
         mark = len(self.dm.text())
@@ -233,37 +317,133 @@ class DhcpTier:
 
     def c_nak(self):
         self.dm.write_hosts(["%s,10.99.0.43" % D1[1], "%s,set:r121,10.99.0.42" % D2[1],
-                             "%s,10.99.0.44" % D3[1]])
+                             "%s,10.99.0.44" % D3[1]] + BOTH_HOSTS)
         mark = len(self.dm.text())
-        self.dm.restart()
-        ok, why = self.configured(D1[0], "10.99.0.43", T1 + 6)
+        mon = Monitor(self.g, os.path.join(self.dir, "monitor-nak.txt"))
+        try:
+            self.dm.restart()
+            ok, why = self.configured(D1[0], "10.99.0.43", T1 + 6)
+            time.sleep(0.3)  # the last events reach the monitor
+        finally:
+            events = mon.stop()
         naks = self.dm.count("NAK", D1[1], mark)
         old = [K.fmt(r) for r in K.rules(self.g) if r.src == "10.99.0.41"]
         ok = ok and naks >= 1 and not old
         self.t.result(ok, "dhcp: the server moved the address: the renewal is NAKed, INIT, "
                       "10.99.0.43 replaces 10.99.0.41 with its rules",
                       why + ["%d NAK; rules left for .41: %s" % (naks, old)])
+        self.check_make_before_break(events, D1[0], "10.99.0.41", "10.99.0.43")
+
+    def check_make_before_break(self, events, dev, old, new):
+        """ip monitor's order: the new address (and the main route naming it as src) before
+        the old address goes, and at no moment no address on dev."""
+        why, have, empty_at = [], {old}, None
+        i_new = i_del = i_route = None
+        for i, (deleted, kind, line) in enumerate(events):
+            if kind == "addr" and (" %s " % dev) in line:
+                a = line.split(" inet ", 1)[1].split("/")[0] if " inet " in line else None
+                if not a:
+                    continue
+                (have.discard if deleted else have.add)(a)
+                if not have and empty_at is None:
+                    empty_at = i
+                if a == new and not deleted and i_new is None:
+                    i_new = i
+                if a == old and deleted and i_del is None:
+                    i_del = i
+            if kind == "route" and not deleted and "src %s" % new in line and \
+                    "dev %s" % dev in line and "table" not in line.replace("table main", ""):
+                i_route = i if i_route is None else i_route
+        routes = [r for r in K.ours(K.routes(self.g)) if r.table == "main" and r.dev == dev]
+        srcs = sorted({getattr(r, "prefsrc", None) for r in routes})
+        if i_new is None or i_del is None:
+            why.append("monitor saw: new address at %s, old deleted at %s" % (i_new, i_del))
+        elif i_new > i_del:
+            why.append("the old address went (event %d) before the new came (event %d)" % (
+                i_del, i_new))
+        if empty_at is not None:
+            why.append("%s had no address after event %d" % (dev, empty_at))
+        if i_route is None or (i_del is not None and i_route > i_del):
+            why.append("main route with src %s at event %s, old address deleted at %s" % (
+                new, i_route, i_del))
+        if srcs != [new]:
+            why.append("main routes on %s now: %s" % (dev, [K.fmt(r) for r in routes]))
+        self.t.result(not why, "dhcp: the changed address is replaced make-before-break "
+                      "(ip monitor: RTM_NEWADDR %s and the main route's src before RTM_DELADDR "
+                      "%s; never without an address)" % (new, old),
+                      why + ["%s %s" % ("Deleted" if d else "", l) for d, _, l in events][:40])
+
+    def auto_config(self, url, extra=""):
+        with open(self.cfg, "w") as f:
+            f.write("[global]\nsource = rtnl\naddressing = auto\ndrivers = veth\nudev = no\n"
+                    "metadata_url = %s\nmetadata_deadline_s = %d\ndhcp_lease_max = %d\n%s" % (
+                        url, MD_DEADLINE, LEASE_MAX, extra))
+
+    def restart_auto(self, url, extra=""):
+        """enid again with addressing = auto against url; (ok, why, seconds from the start
+        to its line 'addressing auto uses ... DHCP, now', None when it never came)."""
+        self.auto_config(url, extra)
+        self.enid.stop()
+        off = self.enid.log_size()
+        t0 = time.monotonic()
+        ok, why = self.enid.start()
+        fell, _ = wait_until(lambda: ("else DHCP, now" in self.enid.log_since(off), None),
+                             3 if ok else 0, step=0.01)
+        return ok, [why] if why else [], (time.monotonic() - t0) if fell else None
+
+    def c_auto_wait_on_404(self):
+        """A service that answers 404 for the instance mac is there, only not ready
+        (eventually consistent): auto waits for it, it does not fall back to DHCP."""
+        srv = StatusServer(self.g, 8404, 404)
+        try:
+            ok, why, fb = self.restart_auto("http://127.0.0.1:8404/latest/meta-data/")
+            time.sleep(max(0, 2.5 - (fb or 0)))
+            st = self.status(D1[0])
+            srv.stop()
+            ok = ok and fb is None and st.get("addressing") != "dhcp" and srv.hits() >= 1
+            self.t.result(ok, "dhcp: addressing = auto, the metadata service answering 404 for "
+                          "the instance mac: no fallback to DHCP (wait for it)",
+                          why + ["fallback after %s s; eth1 addressing %s; %d requests served" % (
+                              fb, st.get("addressing"), srv.hits())] + self.enid.log_tail(6))
+        finally:
+            srv.stop()
+
+    def c_auto_fallback_403(self):
+        srv = StatusServer(self.g, 8403, 403)
+        try:
+            ok, why, fb = self.restart_auto("http://127.0.0.1:8403/latest/meta-data/",
+                                            "metadata_token = off\n")
+            if ok:
+                ok, why = self.configured(D1[0], "10.99.0.43", 5)
+            ok = ok and fb is not None and fb < FALLBACK_S
+            self.t.result(ok, "dhcp: addressing = auto, the metadata service disabled (403, "
+                          "metadata_token = off): DHCP within %.1f s of the start (deadline %d s)"
+                          % (FALLBACK_S, MD_DEADLINE),
+                          why + ["fallback after %s s" % fb] + self.enid.log_tail(6))
+        finally:
+            srv.stop()
 
     def c_auto_fallback(self):
         # nothing listens on the discard port of the guest's loopback: connection refused
-        with open(self.cfg, "w") as f:
-            f.write("[global]\nsource = rtnl\naddressing = auto\ndrivers = veth\nudev = no\n"
-                    "metadata_url = http://127.0.0.1:9/latest/meta-data/\n"
-                    "metadata_deadline_s = 2\ndhcp_lease_max = %d\n" % LEASE_MAX)
-        self.enid.stop()
-        ok, why = self.enid.start()
+        ok, why, fb = self.restart_auto("http://127.0.0.1:9/latest/meta-data/")
+        t_plug = self.plug(D3) if ok else time.monotonic()
         if ok:
-            self.plug(D3)
             ok, why = self.configured(D3[0], "10.99.0.44", 10)
+        plug_ms = (time.monotonic() - t_plug) * 1000
         st = self.status(D3[0])
         if ok and st.get("addressing") != "dhcp":
             ok, why = False, ["status addressing %s" % st.get("addressing")]
         # the ENIs bound before the restart come back from their remembered leases
         if ok:
             ok, why = self.configured(D1[0], "10.99.0.43", 5)
+        ok = ok and fb is not None and fb < FALLBACK_S
         self.t.result(ok, "dhcp: addressing = auto, the metadata service refusing "
-                      "connections: DHCP once it is given up (metadata_deadline_s = 2)",
-                      why + self.enid.log_tail(6))
+                      "connections: DHCP within %.1f s of the start, not after "
+                      "metadata_deadline_s (%d s)" % (FALLBACK_S, MD_DEADLINE),
+                      why + ["fallback after %s s" % fb] + self.enid.log_tail(6))
+        if fb is not None:
+            diag("dhcp auto fallback: %.0f ms from enid's start to DHCP (connection refused); "
+                 "eth3 plugged then configured in %.0f ms" % (fb * 1000, plug_ms))
 
     def c_server_gone(self):
         self.dm.stop()
@@ -289,6 +469,66 @@ class DhcpTier:
                                          st.get("state"), st.get("error"))]
                       + self.enid.log_tail(8))
 
+    def c_auto_both(self):
+        """auto, the metadata and DHCP both answering: the metadata's addresses are applied;
+        one DHCP DISCOVER checks that its offer agrees with the metadata's primary address;
+        a disagreement is logged and in enictl status (text and -j)."""
+        self.dm.start()
+        sc = {"description": "dhcp tier: auto with both answering",
+              "instance": {"mac": "02:00:00:00:0d:fe", "vpc-cidr-block": "10.99.0.0/16"},
+              "enis": {D4[1]: {"private-ipv4s": ["10.99.0.45", "10.99.0.55"],
+                               "primary-ip-address": "10.99.0.45",
+                               "vswitch-cidr-block": "10.99.0.0/24", "gateway": Vpc.GW4},
+                       D5[1]: {"private-ipv4s": ["10.99.0.46"],
+                               "primary-ip-address": "10.99.0.46",
+                               "vswitch-cidr-block": "10.99.0.0/24", "gateway": Vpc.GW4}}}
+        path = os.path.join(self.dir, "both.json")
+        with open(path, "w") as f:
+            json.dump(sc, f)
+        fake = subprocess.Popen(["ip", "netns", "exec", self.g, "python3", FAKE, "--bind",
+                                 "127.0.0.1", "--port", "8081", "--scenario", path],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL)
+        wait_listening(self.g, 8081)  # else enid, finding it refused, starts with DHCP
+        try:
+            ok, why, _ = self.restart_auto("http://127.0.0.1:8081/latest/meta-data/",
+                                           "metadata_token = off\n")
+            mark = len(self.dm.text())
+            self.plug(D4)
+            self.plug(D5)
+
+            def checked(name, verdict):
+                st = self.status(name)
+                d = str(st.get("dhcp") or "")
+                return (st.get("state") == "configured" and st.get("addressing") == "metadata"
+                        and verdict in d), ["%s: %s %s dhcp %r" % (name, st.get("state"),
+                                                                  st.get("addressing"), d)]
+            ok4, why4 = wait_until(lambda: checked(D4[0], "agrees with"), 10, step=0.05)
+            ok5, why5 = wait_until(lambda: checked(D5[0], "disagrees with"), 10, step=0.05)
+            a4 = sorted(x.local for x in K.addrs(self.g, D4[0]))
+            a5 = sorted(x.local for x in K.addrs(self.g, D5[0]))
+            text = self.enid.enictl("status", D5[0]).stdout
+            log = "".join(self.enid.log_tail(60))
+            reqs = self.dm.count("REQUEST", D4[1], mark) + self.dm.count("REQUEST", D5[1], mark)
+            disc = self.dm.count("DISCOVER", D4[1], mark)
+            sent = str(self.status(D4[0]).get("dhcp"))
+        finally:
+            fake.terminate()
+            fake.wait(timeout=5)
+        self.t.result(ok and ok4 and a4 == ["10.99.0.45", "10.99.0.55"],
+                      "dhcp: auto, metadata and DHCP agree: the metadata's addresses applied, "
+                      "status dhcp 'agrees with'", why + why4 + ["eth4 %s" % a4])
+        self.t.result(ok and ok5 and a5 == ["10.99.0.46"] and "disagree" in log and
+                      "disagrees with the metadata's 10.99.0.46" in text,
+                      "dhcp: auto, DHCP offers 10.99.0.47 where the metadata says 10.99.0.46: "
+                      "the metadata wins; logged and in enictl status (text and -j)",
+                      why5 + ["eth5 %s; status text: %s" % (a5, text.strip()[-300:])])
+        # (dnsmasq may log one DISCOVER twice: enid's own count is the one asserted)
+        self.t.result(reqs == 0 and disc >= 1 and "(1 DISCOVER)" in sent,
+                      "dhcp: the agreement check is one DISCOVER per ENI, no REQUEST (no lease "
+                      "taken, no renewal)", ["eth4: %s; dnsmasq: %d DISCOVER (eth4), %d REQUEST "
+                                             "(eth4+eth5)" % (sent, disc, reqs)])
+
 
 def run(t, workdir):
     """Runs the DHCP cases; own namespaces, always cleaned up."""
@@ -300,7 +540,8 @@ def run(t, workdir):
     try:
         if tier.c_bind():
             for step in (tier.c_idle_and_renew, tier.c_option121, tier.c_init_reboot,
-                         tier.c_nak, tier.c_auto_fallback, tier.c_server_gone):
+                         tier.c_nak, tier.c_auto_wait_on_404, tier.c_auto_fallback_403,
+                         tier.c_auto_fallback, tier.c_server_gone, tier.c_auto_both):
                 try:
                     step()
                 except Exception:

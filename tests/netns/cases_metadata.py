@@ -477,8 +477,11 @@ class MdTier:
         if not self.start("token-required", "token-off", ["metadata_token = off"]):
             return
         self.plug([("e3", "00:16:3e:00:00:03")])
+        # 403 with tokens off: the service is disabled for enid, auto falls back to DHCP at
+        # once (no DHCP server here): nothing applied, status says why
         self.waiting_nothing_applied("metadata token-required with metadata_token = off: "
-                                     "nothing applied, enid alive, status says 403",
+                                     "DHCP (none here), nothing applied, enid alive, status "
+                                     "says 403",
                                      ["e3"], r"403", hold=1.5)
         # a service without the token call: auto goes tokenless, and only then
         sc2 = dict(sc, token={"supported": False, "required": False})

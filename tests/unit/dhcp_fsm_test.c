@@ -36,7 +36,7 @@ static const struct want table[DEV__COUNT][DHCP_STATE__COUNT] = {
 	[DEV_START] =    {{S, SEND}, {S, SEND}, {S, SEND}, {S, SEND},  {S, SEND}, {S, SEND|UNBIND}, {S, SEND|UNBIND}, {S, SEND|UNBIND}},
 	[DEV_OFFER] =    {{I, 0},    {R, SEND}, {R, 0},    {IR, 0},    {C, 0},    {B, 0},         {RN, 0},        {RB, 0}},
 	[DEV_ACK] =      {{I, 0},    {S, 0},    {C, PROBE}, {B, BIND}, {C, 0},    {B, 0},         {B, BIND},      {B, BIND}},
-	[DEV_NAK] =      {{I, 0},    {S, 0},    {S, SEND}, {S, SEND},  {C, 0},    {B, 0},         {S, SEND|UNBIND}, {S, SEND|UNBIND}},
+	[DEV_NAK] =      {{I, 0},    {S, 0},    {S, SEND}, {S, SEND},  {C, 0},    {B, 0},         {S, SEND},      {S, SEND}},
 	[DEV_TIMEOUT] =  {{S, SEND}, {S, SEND}, {R, SEND}, {IR, SEND}, {B, BIND}, {B, 0},         {RN, SEND},     {RB, SEND}},
 	[DEV_CONFLICT] = {{I, 0},    {S, 0},    {R, 0},    {IR, 0},    {I, SEND}, {B, 0},         {RN, 0},        {RB, 0}},
 	[DEV_T1] =       {{I, 0},    {S, 0},    {R, 0},    {IR, 0},    {C, 0},    {RN, SEND},     {RN, 0},        {RB, 0}},
@@ -291,7 +291,9 @@ TEST(server_gone_t1_t2_expiry)
 	EXPECT_EQ(S, f.state);
 }
 
-/* A renewal answered with another address: BIND with the new lease. */
+/* A renewal answered with another address: BIND with the new lease. NAKed (the server
+ * moved the address): the old lease stays in use while a new one is sought, so the new
+ * address is bound before the old one goes (make-before-break). */
 TEST(renewal_changes_address)
 {
 	struct rnd r = {.v = 1000000};
@@ -305,6 +307,82 @@ TEST(renewal_changes_address)
 	ASSERT_EQ(BIND, dhcp_fsm_rx(&f, t + SEC, &m));
 	EXPECT_EQ(m.yiaddr.s_addr, f.lease.addr.s_addr);
 	EXPECT_EQ(t + 60 * SEC, f.t1_at); /* from the REQUEST */
+
+	in_state(&f, &r, RN, t);
+	m = reply_of(DHCP_NAK, 7, "0.0.0.0");
+	ASSERT_EQ(SEND, dhcp_fsm_rx(&f, t, &m));
+	EXPECT_EQ(S, f.state);
+	EXPECT_EQ(DHCP_DISCOVER, f.out.type);
+	EXPECT_TRUE(f.bound); /* still in use */
+	EXPECT_EQ(a4("10.88.0.21").s_addr, f.lease.addr.s_addr);
+	EXPECT_EQ(0u, f.t1_at);
+	EXPECT_EQ(0u, f.t2_at);
+	EXPECT_EQ(t + DHCP_NAK_HOLD_US, f.expire_at);
+	m = reply_of(DHCP_OFFER, f.xid, "10.88.0.43");
+	ASSERT_EQ(SEND, dhcp_fsm_rx(&f, t + SEC / 10, &m));
+	m.type = DHCP_ACK;
+	ASSERT_EQ(PROBE, dhcp_fsm_rx(&f, t + SEC / 5, &m));
+	EXPECT_TRUE(f.bound);
+	EXPECT_EQ(a4("10.88.0.21").s_addr, f.lease.addr.s_addr); /* the old, while probing */
+	ASSERT_EQ(BIND, dhcp_fsm_timer(&f, t + SEC / 5 + DHCP_PROBE_WAIT_US));
+	EXPECT_EQ(B, f.state);
+	EXPECT_EQ(m.yiaddr.s_addr, f.lease.addr.s_addr); /* replaced: no UNBIND between */
+	EXPECT_EQ(t + SEC / 10 + 120 * SEC, f.expire_at);
+
+	/* no new lease within the hold: the NAKed one goes (DISCOVER goes on) */
+	in_state(&f, &r, RB, t);
+	m = reply_of(DHCP_NAK, 7, "0.0.0.0");
+	ASSERT_EQ(SEND, dhcp_fsm_rx(&f, t, &m));
+	EXPECT_EQ(t + 4 * SEC, dhcp_fsm_next(&f)); /* DISCOVER again, the old still held */
+	ASSERT_EQ(SEND, dhcp_fsm_timer(&f, t + 4 * SEC));
+	EXPECT_TRUE(f.bound);
+	EXPECT_EQ(t + DHCP_NAK_HOLD_US, dhcp_fsm_next(&f));
+	ASSERT_EQ(UNBIND, dhcp_fsm_timer(&f, t + DHCP_NAK_HOLD_US));
+	EXPECT_FALSE(f.bound);
+	EXPECT_EQ(S, f.state);
+	EXPECT_EQ(t + 12 * SEC, f.timer_at); /* the DISCOVER's retransmissions go on */
+
+	/* a lease about to expire anyway is not held past its expiry */
+	in_state(&f, &r, RB, t);
+	f.expire_at = t + SEC;
+	ASSERT_EQ(SEND, dhcp_fsm_rx(&f, t, &m));
+	EXPECT_EQ(t + SEC, f.expire_at);
+}
+
+/* check_only (auto, the metadata answering): DISCOVER until one OFFER, then nothing more:
+ * no REQUEST, no lease, no timer; unanswered, it gives up after DHCP_CHECK_TRIES. */
+TEST(check_only_one_offer)
+{
+	struct rnd r = {.v = 1000000};
+	struct dhcp_fsm f;
+	struct dhcp_reply m;
+	uint64_t t = 100 * SEC;
+
+	dhcp_fsm_init(&f, mac, fixed_random, &r);
+	f.check_only = true;
+	ASSERT_EQ(SEND, dhcp_fsm_start(&f, t, NULL));
+	EXPECT_EQ(DHCP_DISCOVER, f.out.type);
+	m = reply_of(DHCP_OFFER, f.xid, "10.88.0.21");
+	ASSERT_EQ(DACT_CHECKED, dhcp_fsm_rx(&f, t + SEC / 10, &m));
+	EXPECT_EQ(I, f.state);
+	EXPECT_TRUE(f.checked);
+	EXPECT_FALSE(f.bound);
+	EXPECT_EQ(m.yiaddr.s_addr, f.offer.addr.s_addr);
+	EXPECT_EQ(0u, dhcp_fsm_next(&f)); /* nothing wakes it again */
+	EXPECT_EQ(1u, f.sent);
+	m.type = DHCP_ACK; /* late replies change nothing */
+	EXPECT_EQ(0u, dhcp_fsm_rx(&f, t + SEC, &m));
+
+	dhcp_fsm_init(&f, mac, fixed_random, &r);
+	f.check_only = true;
+	ASSERT_EQ(SEND, dhcp_fsm_start(&f, t, NULL));
+	ASSERT_EQ(SEND, dhcp_fsm_timer(&f, t + 4 * SEC));
+	ASSERT_EQ(DACT_CHECKED, dhcp_fsm_timer(&f, t + 12 * SEC));
+	EXPECT_EQ(I, f.state);
+	EXPECT_TRUE(f.checked);
+	EXPECT_EQ(0u, f.offer.addr.s_addr); /* no answer */
+	EXPECT_EQ(0u, dhcp_fsm_next(&f));
+	EXPECT_EQ((unsigned)DHCP_CHECK_TRIES, f.sent);
 }
 
 /* The probe saw the address in use: DECLINE it, wait 10 s, DISCOVER again. */

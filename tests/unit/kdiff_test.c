@@ -118,13 +118,169 @@ TEST(stale_only_ours)
 		if (q.v[i].op == KREQ_DELADDR)
 			EXPECT_TRUE(enid_ip_same_addr(&q.v[i].addr.ip, &stale_a.a.ip));
 	}
-	/* deletes come before any add */
+	/* deletes come after every add (make-before-break), the address first */
 	EXPECT_EQ(KREQ_SETLINK, q.v[0].op);
-	EXPECT_TRUE(kreq_is_delete(q.v[1].op));
+	EXPECT_EQ(KREQ_DELADDR, q.v[q.n - 2].op);
+	EXPECT_EQ(KREQ_DELRULE, q.v[q.n - 1].op);
 	kreqs_free(&q);
 	kstate_free(&ks);
 	owned_free(&own);
 	config_free(&cfg);
+}
+
+/*
+ * A changed address (a DHCP server or the metadata moved it, same subnet and another):
+ * the new one and everything naming it go in first; routes whose key stays are replaced
+ * in one request (the main subnet route's prefsrc moves, the default via a new gateway);
+ * then the old address, then its rules and the routes nobody replaces. The table below is
+ * the whole batch, in order.
+ */
+static void kreq_line(const struct kreq *r, char *buf, size_t len)
+{
+	char a[ENID_IP_STRLEN], b[ENID_IP_STRLEN];
+
+	switch (r->op) {
+	case KREQ_NEWADDR:
+	case KREQ_DELADDR:
+		snprintf(buf, len, "%s %s", kreq_op_name(r->op),
+			 enid_ip_format(&r->addr.ip, true, a, sizeof(a)));
+		break;
+	case KREQ_NEWRULE:
+	case KREQ_DELRULE:
+		snprintf(buf, len, "%s from %s", kreq_op_name(r->op),
+			 enid_ip_format(&r->rule.src, false, a, sizeof(a)));
+		break;
+	case KREQ_NEWROUTE:
+		snprintf(buf, len, "%s%s %u %s%s%s", kreq_op_name(r->op),
+			 r->replace ? " (replace)" : "", r->route.table,
+			 enid_ip_format(&r->route.dst, true, a, sizeof(a)),
+			 r->route.prefsrc.family ? " src " : r->route.gateway.family ? " via " : "",
+			 r->route.prefsrc.family ? enid_ip_format(&r->route.prefsrc, false, b, sizeof(b))
+			 : r->route.gateway.family
+				 ? enid_ip_format(&r->route.gateway, false, b, sizeof(b))
+				 : "");
+		break;
+	case KREQ_DELROUTE:
+		snprintf(buf, len, "%s %u %s", kreq_op_name(r->op), r->kroute.r.table,
+			 enid_ip_format(&r->kroute.r.dst, true, a, sizeof(a)));
+		break;
+	default:
+		snprintf(buf, len, "%s", kreq_op_name(r->op));
+	}
+}
+
+static void plan_one(struct enid_config *cfg, const char *addr, const char *gw, struct plan *p)
+{
+	struct link_facts f = {.ifindex = 7, .ifname = "eni1", .mac = {2, 0, 0, 0, 0, 0x0a}};
+	struct addressing a = {.n_addrs = 1};
+
+	a.addrs[0] = ip(addr);
+	a.gateway4 = ip(gw);
+	if (link_plan(cfg, &f, &a, 2, p))
+		abort();
+}
+
+/* The kernel as the plan for (addr, gw) left it, with the address in the record. */
+static void applied(struct enid_config *cfg, const char *addr, const char *gw, struct kstate *ks,
+		    struct owned *own)
+{
+	static struct plan p;
+
+	plan_one(cfg, addr, gw, &p);
+	for (unsigned int i = 0; i < p.n_rules; i++)
+		if (kstate_add_rule(ks, cfg, &(struct krule){.r = p.rules[i]}))
+			abort();
+	for (unsigned int i = 0; i < p.n_routes; i++)
+		if (kstate_add_route(ks, cfg, &(struct kroute){.r = p.routes[i]}))
+			abort();
+	if (kstate_add_addr(ks, &(struct kaddr){.ifindex = 7, .a = p.addrs[0]}) ||
+	    owned_add(own, 2, &p.addrs[0].ip))
+		abort();
+}
+
+TEST(changed_address_make_before_break)
+{
+	static const struct {
+		const char *from, *from_gw, *to, *to_gw;
+		const char *want[24];
+	} cases[] = {
+		{"10.0.0.41/24", "10.0.0.253", "10.0.0.43/24", "10.0.0.253", {
+			"set link",
+			"add rule from 10.0.0.43",
+			"add route 1002 10.0.0.0/24",
+			"add route 1002 0.0.0.0/0 via 10.0.0.253",
+			"add address 10.0.0.43/24",
+			"add route (replace) 254 10.0.0.0/24 src 10.0.0.43",
+			"delete address 10.0.0.41/24",
+			"delete rule from 10.0.0.41",
+			NULL}},
+		{"10.0.0.41/24", "10.0.0.253", "10.1.0.7/24", "10.1.0.1", {
+			"set link",
+			"add rule from 10.1.0.7",
+			"add route 1002 10.1.0.0/24",
+			"add route (replace) 1002 0.0.0.0/0 via 10.1.0.1",
+			"add address 10.1.0.7/24",
+			"add route 254 10.1.0.0/24 src 10.1.0.7",
+			"delete address 10.0.0.41/24",
+			"delete rule from 10.0.0.41",
+			"delete route 1002 10.0.0.0/24",
+			"delete route 254 10.0.0.0/24",
+			NULL}},
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct enid_config cfg;
+		static struct plan p;
+		static struct owned own;
+		struct kstate ks = {0};
+		struct kreqs q = {0};
+		size_t n_want = 0, n = 0;
+		char line[160], got[48][160];
+
+		config_defaults(&cfg);
+		applied(&cfg, cases[c].from, cases[c].from_gw, &ks, &own);
+		plan_one(&cfg, cases[c].to, cases[c].to_gw, &p);
+		kdiff_apply(&cfg, &p, &ks, &own, &q);
+		ASSERT_FALSE(q.oom);
+		while (cases[c].want[n_want])
+			n_want++;
+		/* a run of like lines counts once: the rules per address are the plan's business */
+		for (size_t i = 0; i < q.n; i++) {
+			kreq_line(&q.v[i], line, sizeof(line));
+			if (n && !strcmp(got[n - 1], line))
+				continue;
+			snprintf(got[n++], sizeof(got[0]), "%s", line);
+		}
+		EXPECT_EQ(n_want, n);
+		for (size_t i = 0; i < n; i++) {
+			EXPECT_STREQ(i < n_want ? cases[c].want[i] : "(none)", got[i]);
+		}
+		kreqs_free(&q);
+		kstate_free(&ks);
+		owned_free(&own);
+		config_free(&cfg);
+	}
+}
+
+/* A replacing route goes out with NLM_F_REPLACE instead of NLM_F_EXCL. */
+TEST(replace_flag_built)
+{
+	char buf[RTNL_MSG_MAX] __attribute__((aligned(8)));
+	struct kreq r = {.op = KREQ_NEWROUTE};
+	struct nlmsghdr *nlh;
+
+	r.route = (struct plan_route){.family = AF_INET, .table = 1002, .dst = ip("10.9.0.0/16"),
+				      .gateway = ip("10.0.0.1"), .protocol = ENID_RTPROT};
+	nlh = kreq_build(buf, sizeof(buf), 1, &r);
+	ASSERT_NE(NULL, nlh);
+	EXPECT_TRUE(nlh->nlmsg_flags & NLM_F_EXCL);
+	EXPECT_FALSE(nlh->nlmsg_flags & NLM_F_REPLACE);
+	r.replace = true;
+	nlh = kreq_build(buf, sizeof(buf), 1, &r);
+	ASSERT_NE(NULL, nlh);
+	EXPECT_FALSE(nlh->nlmsg_flags & NLM_F_EXCL);
+	EXPECT_TRUE(nlh->nlmsg_flags & NLM_F_REPLACE);
+	EXPECT_TRUE(nlh->nlmsg_flags & NLM_F_CREATE);
 }
 
 /* Cleanup: the slot's rules and table, and recorded addresses on a live link. */

@@ -294,6 +294,41 @@ TEST(token_403_without_token_means_required)
 	EXPECT_FALSE(t.no_tokenless);
 }
 
+/* When auto falls back to DHCP at once: the service unreachable or disabled, not lagging. */
+TEST(service_unreachable_or_waiting)
+{
+	static const struct {
+		enum md_token_mode mode;
+		long http;
+		bool put, unreachable;
+	} cases[] = {
+		{MD_TOKEN_AUTO, 0, false, true},      /* refused, no route, timeout */
+		{MD_TOKEN_AUTO, 0, true, true},	      /* the same for the token PUT */
+		{MD_TOKEN_OFF, 0, false, true},
+		{MD_TOKEN_OFF, 403, false, true},     /* disabled (tokens off: no way in) */
+		{MD_TOKEN_AUTO, 403, true, true},     /* the token PUT forbidden: disabled */
+		{MD_TOKEN_REQUIRED, 403, true, true},
+		{MD_TOKEN_AUTO, 403, false, false},   /* a token is tried first */
+		{MD_TOKEN_REQUIRED, 403, false, false},
+		{MD_TOKEN_AUTO, 404, false, false},   /* eventually consistent: wait */
+		{MD_TOKEN_OFF, 404, false, false},
+		{MD_TOKEN_AUTO, 404, true, false},    /* the PUT not supported: tokenless */
+		{MD_TOKEN_AUTO, 500, false, false},   /* there, in trouble: wait */
+		{MD_TOKEN_AUTO, 503, true, false},
+		{MD_TOKEN_AUTO, 401, false, false},
+		{MD_TOKEN_AUTO, 200, false, false},   /* a bad body: wait */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		EXPECT_EQ(cases[i].unreachable,
+			  md_service_unreachable(cases[i].mode, cases[i].http, cases[i].put))
+		{
+			TH_LOG("case %zu: mode %d http %ld put %d", i, cases[i].mode,
+			       cases[i].http, cases[i].put);
+		}
+	}
+}
+
 TEST(deadline)
 {
 	EXPECT_FALSE(md_deadline_passed(60 * SEC - 1, 0, 60));

@@ -170,6 +170,7 @@ FIXTURE_VARIANT_ADD(plan, one_eni_one_ip) {
 		"route table 1001 default via 10.0.0.253 dev 7 proto 222",
 		"sysctl net/ipv4/conf/eth1/arp_ignore=1",
 		"sysctl net/ipv4/conf/eth1/arp_announce=2",
+		"sysctl net/ipv4/conf/eth1/promote_secondaries=1",
 		NULL,
 	},
 };
@@ -195,6 +196,7 @@ FIXTURE_VARIANT_ADD(plan, same_subnet_as_primary) {
 		"route table 1002 default via 172.16.0.253 dev 7 proto 222",
 		"sysctl net/ipv4/conf/eth1/arp_ignore=1",
 		"sysctl net/ipv4/conf/eth1/arp_announce=2",
+		"sysctl net/ipv4/conf/eth1/promote_secondaries=1",
 		NULL,
 	},
 };
@@ -213,6 +215,7 @@ FIXTURE_VARIANT_ADD(plan, v6_only) {
 		"route -6 table 1001 default via fe80::1 dev 7 metric 1024 proto 222",
 		"sysctl net/ipv4/conf/ens6/arp_ignore=1",
 		"sysctl net/ipv4/conf/ens6/arp_announce=2",
+		"sysctl net/ipv4/conf/ens6/promote_secondaries=1",
 		NULL,
 	},
 };
@@ -250,6 +253,7 @@ FIXTURE_VARIANT_ADD(plan, dual_stack_default_route_custom_bases) {
 		"route -6 table main default via 2001:db8::1 dev 7 metric 3003 proto 222",
 		"sysctl net/ipv4/conf/eth3/arp_ignore=2",
 		"sysctl net/ipv4/conf/eth3/arp_announce=1",
+		"sysctl net/ipv4/conf/eth3/promote_secondaries=1",
 		NULL,
 	},
 };
@@ -266,6 +270,7 @@ FIXTURE_VARIANT_ADD(plan, no_gateway_and_host_address) {
 		"rule pref 10767 from 10.0.0.10/32 lookup 1255 proto 222",
 		"sysctl net/ipv4/conf/eth1/arp_ignore=1",
 		"sysctl net/ipv4/conf/eth1/arp_announce=2",
+		"sysctl net/ipv4/conf/eth1/promote_secondaries=1",
 		NULL,
 	},
 };
@@ -332,7 +337,7 @@ TEST(dual_stack_sysctls_follow_config)
 	facts_for(&f, 3, "eth3", "00:16:3e:00:00:01");
 	ASSERT_EQ(0, addressing_from_config(&cfg, f.mac, &a));
 	ASSERT_EQ(0, link_plan(&cfg, &f, &a, 1, &p));
-	ASSERT_EQ(2, p.n_sysctls);
+	ASSERT_EQ(3, p.n_sysctls);
 	EXPECT_STREQ("net/ipv4/conf/eth3/arp_ignore", p.sysctls[0].path);
 	EXPECT_STREQ("2", p.sysctls[0].value);
 	EXPECT_STREQ("net/ipv4/conf/eth3/arp_announce", p.sysctls[1].path);
