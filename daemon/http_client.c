@@ -41,7 +41,6 @@ struct http_client {
 	struct http_req *reqs; /* in start order: the queue */
 	struct watch timer_w;
 	uint64_t timer_at;
-	unsigned long connects;
 	http_done_fn *done;
 	void *ctx;
 };
@@ -300,7 +299,6 @@ static void conn_open(struct http_client *h, struct http_req *r, const struct ht
 		free(c);
 		return;
 	}
-	h->connects++;
 	c->next = h->conns;
 	h->conns = c;
 	h->nconns++;
@@ -476,11 +474,6 @@ void http_client_idle(struct http_client *h)
 		h->dead = c->next;
 		free(c);
 	}
-}
-
-unsigned long http_client_connects(const struct http_client *h)
-{
-	return h ? h->connects : 0;
 }
 
 int http_client_open(struct http_client **out, struct loop *loop, unsigned max_conns,

@@ -71,7 +71,5 @@ void http_client_cancel_owner(struct http_client *h, const void *owner);
 /* End of a loop turn: frees the connections closed during it (the turn's epoll batch
  * may still have held an event for them). */
 void http_client_idle(struct http_client *h);
-/* Connections opened so far (a benchmark and test figure). */
-unsigned long http_client_connects(const struct http_client *h);
 
 #endif /* ENID_HTTP_CLIENT_H */
