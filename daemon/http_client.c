@@ -468,6 +468,12 @@ void http_client_cancel_owner(struct http_client *h, const void *owner)
 
 void http_client_idle(struct http_client *h)
 {
+	/* nothing left to ask: no fd and no wakeup stays behind for an idle daemon */
+	if (!h->reqs && h->conns) {
+		while (h->conns)
+			conn_close(h->conns);
+		timer_rearm(h); /* disarmed */
+	}
 	while (h->dead) {
 		struct http_conn *c = h->dead;
 

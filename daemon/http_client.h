@@ -4,12 +4,14 @@
  * it is hand-written and what it does not do). Non-blocking connects to an IP literal,
  * at most max_conns connections (more requests queue, first come first served), one
  * request at a time per connection, kept alive between requests to the same server (a
- * burst of requests costs one connect per connection) and closed after HTTP_IDLE_MS
- * unused. A request that a kept-alive connection drops before any byte of its answer
- * (the server closed it meanwhile) is sent once more on a new connection. Timeouts run
- * on one timerfd; no blocking call, no thread, no name resolution. It knows URLs, one
- * optional header and bodies, nothing of the metadata service: the metadata client
- * (md_client.h) says what to ask and reads the answers in its done callback.
+ * burst of requests costs one connect per connection) and closed at the end of the loop
+ * turn that leaves no request (an idle enid holds no socket and gets no wakeup from
+ * them), or after HTTP_IDLE_MS unused while other requests run. A request that a
+ * kept-alive connection drops before any byte of its answer (the server closed it
+ * meanwhile) is sent once more on a new connection. Timeouts run on one timerfd; no
+ * blocking call, no thread, no name resolution. It knows URLs, one optional header and
+ * bodies, nothing of the metadata service: the metadata client (md_client.h) says what
+ * to ask and reads the answers in its done callback.
  */
 #ifndef ENID_HTTP_CLIENT_H
 #define ENID_HTTP_CLIENT_H
@@ -68,8 +70,8 @@ struct http_req *http_client_start(struct http_client *h, const char *url, bool 
 void http_client_cancel(struct http_client *h, struct http_req *r);
 /* Every request of owner (every request when owner is NULL). */
 void http_client_cancel_owner(struct http_client *h, const void *owner);
-/* End of a loop turn: frees the connections closed during it (the turn's epoll batch
- * may still have held an event for them). */
+/* End of a loop turn: closes every connection when no request is left, frees those
+ * closed during the turn (its epoll batch may still have held an event for them). */
 void http_client_idle(struct http_client *h);
 
 #endif /* ENID_HTTP_CLIENT_H */
