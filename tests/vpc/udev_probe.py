@@ -5,8 +5,8 @@ virtual VPC (bench/udev starts it in the vpc namespace, as demo.sh starts demo.p
 
 Boots the guest, then binds and unbinds ENI 1 --binds times with udevd at its normal log
 level (enid's own timeline: kernel event -> udev done -> configured), then as many times
-with `udevadm control --log-priority=debug`, udevd's lines going to the kernel log
-(printk_devkmsg=on, so none is rate-limited). From the kernel log's timestamps it prints,
+with udevd restarted at debug level logging to the kernel log (SYSTEMD_LOG_TARGET=kmsg,
+printk_devkmsg=on so none is rate-limited). From the kernel log's timestamps it prints,
 for the median debug bind: each uevent of the hot-plug (pci, virtio, net, queues) from
 queued to processed, and within the net device's add event the time from each rule or
 builtin line to the next, summed per rules file:line (what runs there: IMPORT builtin,
@@ -25,7 +25,8 @@ import layout  # noqa: E402
 import session  # noqa: E402
 
 # "[   12.345678] systemd-udevd[87]: eth0: /usr/lib/udev/rules.d/80-net-setup-link.rules:11 ..."
-KMSG = re.compile(r"^\[\s*(\d+\.\d+)\]\s+(?:systemd-udevd|udevd)\[(\d+)\]:\s+(.*)$")
+KMSG = re.compile(r"^\[\s*(\d+\.\d+)\]\s+(?:systemd-udevd|\(udev-worker\)|\(spawn\))\[(\d+)\]:"
+                  r"\s+(.*)$")
 RULE = re.compile(r"^(\S+?): (/\S+\.rules:\d+) (.*)$")
 DEV = re.compile(r"^(\S+?): (.*)$")
 
@@ -53,23 +54,39 @@ def devices(ev):
     return per
 
 
-def rule_spans(ev, name):
-    """Time from each line of device name's worker to the next line, per rules file:line
-    (or the message itself when no rule is named)."""
-    mine = [(t, pid, text) for t, pid, text in ev if text.startswith(name + ": ")]
-    if not mine:
-        return {}, {}
-    worker = collections.Counter(pid for _t, pid, _x in mine).most_common(1)[0][0]
-    mine = [x for x in mine if x[1] == worker]
-    spans = collections.defaultdict(float)
+def worker_events(ev):
+    """Every event a worker processed: (device, t_first, t_last, lines) in time order; the
+    manager is the pid that queues events."""
+    manager = next((pid for _t, pid, x in ev if "Device is queued" in x), None)
+    per = collections.OrderedDict()
+    for t, pid, text in ev:
+        if pid != manager:
+            per.setdefault(pid, []).append((t, text))
+    out = []
+    for lines in per.values():
+        cur = None
+        for t, text in lines:
+            m = DEV.match(text)
+            if cur is None or "Processing device" in text:
+                cur = [m.group(1) if m else "?", t, t, []]
+                out.append(cur)
+            cur[2] = t
+            cur[3].append((t, text))
+    return sorted(out, key=lambda e: e[1])
+
+
+def spans(lines):
+    """Time from each line to the next, summed per rules file:line (what it does), or per
+    message with numbers blanked when no rule is named."""
+    tot = collections.defaultdict(float)
     what = {}
-    for (t, _pid, text), (t2, _p2, _x2) in zip(mine, mine[1:]):
+    for (t, text), (t2, _x) in zip(lines, lines[1:]):
         m = RULE.match(text)
-        key = m.group(2) if m else re.sub(r"\d+", "N", text.split(": ", 1)[1])[:70]
-        spans[key] += t2 - t
+        key = m.group(2) if m else re.sub(r"\d+", "N", text.split(": ", 1)[-1])[:70]
+        tot[key] += t2 - t
         if m:
-            what.setdefault(key, m.group(3)[:90])
-    return spans, what
+            what.setdefault(key, m.group(3)[:80])
+    return tot, what
 
 
 def run_binds(vpc, eni, n, debug):
@@ -77,7 +94,7 @@ def run_binds(vpc, eni, n, debug):
     dmesg lines of udevd)."""
     res = []
     for _ in range(n):
-        vpc.guest.run("dmesg -C")
+        vpc.guest.run("dmesg -c >/dev/null")
         bt, pingers = vpc.timed_bind(eni, [eni.ips[0]])
         vpc.stop(pingers)
         time.sleep(1.0)  # the queue devices' events may come after configured
@@ -97,12 +114,14 @@ def main():
     try:
         print("# booted in %.1f s" % vpc.guest.boot())
         vpc.clock_offset()
-        _rc, out = vpc.guest.run("udevadm --version; ls /lib/udev/rules.d /etc/udev/rules.d "
-                                 "2>/dev/null | tr '\\n' ' '")
+        _rc, out = vpc.guest.run("udevadm --version; ls /lib/udev/rules.d")
         print("# guest udev: %s" % " ".join(out))
         normal = run_binds(vpc, eni, a.binds, False)
-        vpc.guest.run("echo on > /proc/sys/kernel/printk_devkmsg; "
-                      "udevadm control --log-priority=debug")
+        # a daemonized udevd logs to its stderr, /dev/null: restart it logging to kmsg
+        vpc.guest.run("echo on > /proc/sys/kernel/printk_devkmsg; udevadm control --exit; "
+                      "sleep 0.5; SYSTEMD_LOG_TARGET=kmsg SYSTEMD_LOG_LEVEL=debug "
+                      "/lib/systemd/systemd-udevd --daemon --resolve-names=never "
+                      ">/dev/null 2>&1; udevadm control --log-priority=debug")
         debug = run_binds(vpc, eni, a.binds, True)
         vpc.guest.run("udevadm control --log-priority=info")
         for tag, res in (("udevd info", normal), ("udevd debug", debug)):
@@ -125,16 +144,15 @@ def main():
         for name, (first, last, nl) in devices(ev).items():
             print("#   device %-28s lines %4d  from +%7.1f to +%7.1f ms (%.1f ms)" % (
                 name, nl, 1000 * (first - t0), 1000 * (last - t0), 1000 * (last - first)))
-        for name, (_f, _l, nl) in devices(ev).items():
-            spans, what = rule_spans(ev, name)
-            if nl < 10 or not spans:
-                continue
-            total = sum(spans.values())
-            print("# %s's add event: %.1f ms between its first and last line; the steps "
-                  "over 0.5 ms:" % (name, 1000 * total))
-            for key, s in sorted(spans.items(), key=lambda x: -x[1]):
-                if s >= 0.0005:
-                    print("#   %7.1f ms  %s  %s" % (1000 * s, key, what.get(key, "")))
+        for dev, first, last, lines in worker_events(ev):
+            act = next((re.search(r"ACTION=(\w+)", x).group(1) for _t, x in lines
+                        if "ACTION=" in x), "?")
+            print("# worker: %s %s from +%.1f ms, %.1f ms, %d lines; steps over 0.5 ms:" % (
+                dev, act, 1000 * (first - t0), 1000 * (last - first), len(lines)))
+            tot, what = spans(lines)
+            for key, sec in sorted(tot.items(), key=lambda x: -x[1]):
+                if sec >= 0.0005:
+                    print("#   %7.1f ms  %s  %s" % (1000 * sec, key, what.get(key, "")))
         with open(os.path.join(a.out, "udev-probe-dmesg.txt"), "w") as f:
             for t, pid, text in ev:
                 f.write("%.6f %d %s\n" % (t, pid, text))
