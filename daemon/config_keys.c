@@ -9,6 +9,7 @@
 #include <net/if.h>
 
 #include "config_keys.h"
+#include "http_msg.h"
 
 _Static_assert(ENID_IFNAMSIZ == IFNAMSIZ, "ENID_IFNAMSIZ");
 
@@ -250,12 +251,14 @@ static bool parse_udev(struct config_reader *p, const char *key, const char *v)
 	return false;
 }
 
-/* http://HOST[:PORT][/PATH]/latest/meta-data/ (the last '/' optional), printable ASCII. */
+/* http://HOST[:PORT][/PATH]/latest/meta-data/ (the last '/' optional), printable ASCII;
+ * HOST an IP literal (http_url_parse: enid resolves no names). */
 static bool parse_metadata_url(struct config_reader *p, const char *key, const char *v)
 {
 	static const char suffix[] = ENID_MD_URL_SUFFIX;
 	const size_t sl = sizeof(suffix) - 1;
-	char url[ENID_MD_URL_LEN];
+	char url[ENID_MD_URL_LEN], why[80];
+	struct http_url u;
 	bool ok = !strncasecmp(v, "http://", 7) && v[7] && v[7] != '/';
 	size_t n = strlen(v);
 
@@ -267,13 +270,17 @@ static bool parse_metadata_url(struct config_reader *p, const char *key, const c
 	} else {
 		ok = false;
 	}
-	if (ok) {
-		memcpy(p->cfg->metadata_url, url, n + 1);
-		return true;
+	if (!ok) {
+		config_reader_error(p, p->line, "%s: \"%s\" is not an http:// URL ending in %s",
+				    key, v, suffix);
+		return false;
 	}
-	config_reader_error(p, p->line, "%s: \"%s\" is not an http:// URL ending in %s", key, v,
-			    suffix);
-	return false;
+	if (!http_url_parse(url, &u, why, sizeof(why))) {
+		config_reader_error(p, p->line, "%s: \"%s\": %s", key, v, why);
+		return false;
+	}
+	memcpy(p->cfg->metadata_url, url, n + 1);
+	return true;
 }
 
 static bool parse_metadata_timeout_ms(struct config_reader *p, const char *key, const char *v)

@@ -17,12 +17,12 @@
 
 /* ---- requests ---- */
 
-struct md_curl_req *md_request(struct md_client *c, enum md_req_kind kind, struct md_job *j,
-			       enum md_key key, const char *path)
+struct http_req *md_request(struct md_client *c, enum md_req_kind kind, struct md_job *j,
+			    enum md_key key, const char *path)
 {
 	char url[ENID_MD_URL_LEN + MD_PATH_LEN], hdr[sizeof(MD_HDR_TOKEN) + MD_TOKEN_MAX + 4];
 	const char *header = NULL;
-	struct md_curl_req *r;
+	struct http_req *r;
 	unsigned gen = 0;
 
 	snprintf(url, sizeof(url), "%s%s", c->base, path);
@@ -34,8 +34,8 @@ struct md_curl_req *md_request(struct md_client *c, enum md_req_kind kind, struc
 		header = hdr;
 		gen = c->tok.gen;
 	}
-	r = md_curl_start(c->http, url, kind == MD_REQ_TOKEN, header,
-			  (long)c->cfg->metadata_timeout_ms, "enid/" ENID_VERSION);
+	r = http_client_start(c->http, url, kind == MD_REQ_TOKEN, header,
+			      (long)c->cfg->metadata_timeout_ms, "enid/" ENID_VERSION);
 	if (!r)
 		return NULL;
 	r->owner = j;
@@ -45,7 +45,7 @@ struct md_curl_req *md_request(struct md_client *c, enum md_req_kind kind, struc
 	return r;
 }
 
-static void on_done(void *ctx, struct md_curl_req *r, long http, const char *err)
+static void on_done(void *ctx, struct http_req *r, long http, const char *err)
 {
 	struct md_client *c = ctx;
 
@@ -83,7 +83,6 @@ static void consider(uint64_t *at, uint64_t t)
 void md_sched_rearm(struct md_client *c)
 {
 	uint64_t at = 0, deadline = (uint64_t)c->cfg->metadata_deadline_s * 1000000u;
-	struct itimerspec its = {0};
 
 	for (struct md_job *j = c->jobs; j; j = j->next) {
 		if (j->dead || !j->active)
@@ -102,22 +101,16 @@ void md_sched_rearm(struct md_client *c)
 			consider(&at, c->inst_started + deadline);
 	}
 	consider(&at, c->refresh_at);
-	if (at == c->sched_at)
-		return;
-	c->sched_at = at;
-	its.it_value.tv_sec = (time_t)(at / 1000000u);
-	its.it_value.tv_nsec = (long)(at % 1000000u) * 1000;
-	timerfd_settime(c->sched_w.fd, TFD_TIMER_ABSTIME, &its, NULL); /* 0: disarmed */
+	timerfd_arm_at(c->sched_w.fd, &c->sched_at, at);
 }
 
 static void on_sched(struct watch *w, uint32_t events)
 {
 	struct md_client *c = w->data;
-	uint64_t ticks, now = now_us();
+	uint64_t now = now_us();
 
 	(void)events;
-	if (read(w->fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-		log_debug("metadata timerfd: %m");
+	timerfd_drain(w->fd);
 	c->sched_at = 0;
 	if (md_token_retry_due(&c->tok, now))
 		md_token_put(c);
@@ -151,7 +144,7 @@ static void apply_settings(struct md_client *c)
 static void token_reset(struct md_client *c)
 {
 	if (c->tok_req) {
-		md_curl_cancel(c->http, c->tok_req);
+		http_client_cancel(c->http, c->tok_req);
 		c->tok_req = NULL;
 	}
 	md_token_reset(&c->tok, c->cfg->metadata_token);
@@ -161,7 +154,6 @@ int md_open(struct md_client **out, struct loop *loop, const struct enid_config 
 	    const struct md_ops *ops)
 {
 	struct md_client *c;
-	char why[300];
 	int fd, err;
 
 	*out = NULL;
@@ -172,10 +164,8 @@ int md_open(struct md_client **out, struct loop *loop, const struct enid_config 
 	c->ops = ops;
 	c->loop = loop;
 	c->sched_w.fd = -1;
-	err = md_curl_open(&c->http, loop, MD_MAX_CONNS, on_done, c, why, sizeof(why));
+	err = http_client_open(&c->http, loop, MD_MAX_CONNS, MD_MAX_BODY, on_done, c);
 	if (err) {
-		if (err == -ENOPKG)
-			log_err("metadata: cannot load libcurl: %s", why);
 		free(c);
 		return err;
 	}
@@ -206,7 +196,7 @@ void md_close(struct md_client *c)
 		return;
 	for (struct md_job *j = c->jobs; j; j = j->next)
 		j->dead = true;
-	md_curl_close(c->http); /* cancels every request */
+	http_client_close(c->http); /* cancels every request */
 	md_jobs_reap(c);
 	if (c->sched_w.fd >= 0) {
 		loop_del(c->loop, &c->sched_w);
@@ -232,7 +222,7 @@ void md_reconfigure(struct md_client *c)
 			 c->refresh_s ? "" : " (off)");
 	if (strcmp(old_base, c->base) || old_mode != c->mode) {
 		log_info("metadata: new service settings: token and running fetches start over");
-		md_curl_cancel_owner(c->http, NULL);
+		http_client_cancel_owner(c->http, NULL);
 		c->inst_req = NULL;
 		c->tok_req = NULL;
 		token_reset(c);
@@ -256,7 +246,7 @@ void md_reconfigure(struct md_client *c)
 		md_instance_probe(c);
 	if (c->addressing == ENID_ADDRESSING_STATIC && c->inst == MD_INSTANCE_PROBING) {
 		if (c->inst_req)
-			md_curl_cancel(c->http, c->inst_req);
+			http_client_cancel(c->http, c->inst_req);
 		c->inst_req = NULL;
 		c->inst = MD_INSTANCE_OFF; /* static needs no service */
 	}
@@ -297,6 +287,6 @@ void md_idle(struct md_client *c)
 			loop_again(c->loop);
 	if (c->inst_notify)
 		loop_again(c->loop);
-	md_curl_idle(c->http);
+	http_client_idle(c->http);
 	md_jobs_reap(c);
 }

@@ -5,7 +5,7 @@
  * requests and their answers), md_token.c (the token PUT and its answers),
  * md_instance.c (the start-up question for the instance `mac`), md_job.c (one job
  * per ENI). The rules they follow are md_policy.h's and metadata.h's (pure); the
- * transfers are md_curl.h's.
+ * transfers are http_client.h's.
  */
 #ifndef ENID_MD_CLIENT_H
 #define ENID_MD_CLIENT_H
@@ -15,7 +15,7 @@
 
 #include "loop.h"
 #include "md_fetch.h"
-#include "md_curl.h"
+#include "http_client.h"
 #include "md_policy.h"
 #include "metadata.h"
 
@@ -49,7 +49,7 @@ struct md_client {
 	const struct enid_config *cfg;
 	const struct md_ops *ops;
 	struct loop *loop;
-	struct md_curl *http;
+	struct http_client *http;
 	struct watch sched_w; /* timerfd: retries, token renewal and retry, refresh */
 	uint64_t sched_at;
 	char base[ENID_MD_URL_LEN]; /* metadata_url minus ENID_MD_URL_SUFFIX */
@@ -60,11 +60,11 @@ struct md_client {
 	unsigned refresh_s;
 	/* token */
 	struct md_token tok;
-	struct md_curl_req *tok_req; /* PUT in flight */
+	struct http_req *tok_req; /* PUT in flight */
 	/* the instance mac */
 	enum md_instance inst;
 	bool inst_notify;
-	struct md_curl_req *inst_req;
+	struct http_req *inst_req;
 	uint8_t inst_mac[6];
 	uint64_t inst_started, inst_retry_at;
 	unsigned inst_attempt, inst_auth_fails;
@@ -79,9 +79,9 @@ struct md_client {
 /* md_client.c */
 void md_sched_rearm(struct md_client *c);
 /* Starts a request of kind for path under the base URL, with the token when one is
- * valid (the TTL header for the PUT). NULL when libcurl or memory says no. */
-struct md_curl_req *md_request(struct md_client *c, enum md_req_kind kind, struct md_job *j,
-			       enum md_key key, const char *path);
+ * valid (the TTL header for the PUT). NULL when memory says no. */
+struct http_req *md_request(struct md_client *c, enum md_req_kind kind, struct md_job *j,
+			    enum md_key key, const char *path);
 /* Every job and the instance question that wait for the token try again. */
 void md_kick_waiting(struct md_client *c);
 
@@ -89,7 +89,7 @@ void md_kick_waiting(struct md_client *c);
 /* A token can go with a request now (renewed in the background when due). */
 bool md_token_ready(struct md_client *c);
 void md_token_put(struct md_client *c);
-void md_token_done(struct md_client *c, struct md_curl_req *r, long http, const char *err);
+void md_token_done(struct md_client *c, struct http_req *r, long http, const char *err);
 /* A 401 on a request that carried token generation gen. */
 void md_token_401(struct md_client *c, unsigned gen);
 /* A 403 on a tokenless request: true when a token should be tried (auto). */
@@ -97,7 +97,7 @@ bool md_token_403(struct md_client *c);
 
 /* md_instance.c */
 void md_instance_step(struct md_client *c);
-void md_instance_done(struct md_client *c, struct md_curl_req *r, long http, const char *err);
+void md_instance_done(struct md_client *c, struct http_req *r, long http, const char *err);
 /* The schedule fired at now: retry, or give up in auto after the deadline. */
 void md_instance_tick(struct md_client *c, uint64_t now);
 /* An answer (http, 0 = none; put: to the token PUT) while the instance question runs:
@@ -106,7 +106,7 @@ void md_instance_reach(struct md_client *c, long http, bool put, const char *why
 
 /* md_job.c */
 void md_job_round(struct md_client *c, struct md_job *j);
-void md_job_done(struct md_client *c, struct md_curl_req *r, long http);
+void md_job_done(struct md_client *c, struct http_req *r, long http);
 /* The schedule fired at now: retries due, deadlines passed. */
 void md_jobs_tick(struct md_client *c, uint64_t now);
 /* Frees the jobs md_job_free() let go. */

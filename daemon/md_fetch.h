@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The metadata fetcher's public face, the I/O half of metadata addressing. Its parts:
- * md_curl.c (libcurl multi inside enid's epoll loop: CURLMOPT_SOCKETFUNCTION watches,
- * CURLMOPT_TIMERFUNCTION on a timerfd; no blocking call, no thread), md_client.c
+ * http_client.c (HTTP/1.1 inside enid's epoll loop, keep-alive, timeouts on a timerfd;
+ * no blocking call, no thread; http_msg.h says why it is not libcurl), md_client.c
  * (set-up, reload, the schedule timerfd), md_token.c (the token of hardened mode),
  * md_instance.c (the start-up question for the instance `mac`), md_job.c (one job
  * per ENI that drives metadata.h's md_fetch, retrying with capped exponential
@@ -57,7 +57,7 @@ enum md_instance {
 	MD_INSTANCE_UNREACHABLE,
 };
 
-/* Creates the curl multi handle and the schedule timerfd in loop; asks for the instance
+/* Creates the HTTP client and the schedule timerfd in loop; asks for the instance
  * mac when addressing is auto or metadata. cfg stays the daemon's (a reload replaces its
  * contents, then calls md_reconfigure). 0 and *out, or -errno. */
 int md_open(struct md_client **out, struct loop *loop, const struct enid_config *cfg,

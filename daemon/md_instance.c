@@ -73,7 +73,7 @@ void md_instance_step(struct md_client *c)
 		probe_backoff(c, "cannot start the request (out of memory)");
 }
 
-void md_instance_done(struct md_client *c, struct md_curl_req *r, long http, const char *err)
+void md_instance_done(struct md_client *c, struct http_req *r, long http, const char *err)
 {
 	char why[MD_WHY_LEN], mac[18];
 

@@ -123,7 +123,7 @@ void md_job_round(struct md_client *c, struct md_job *j)
 	}
 }
 
-void md_job_done(struct md_client *c, struct md_curl_req *r, long http)
+void md_job_done(struct md_client *c, struct http_req *r, long http)
 {
 	struct md_job *j = r->owner;
 	enum md_key key = (enum md_key)r->key;
@@ -216,7 +216,7 @@ void md_job_free(struct md_client *c, struct md_job *j)
 
 	if (!c || !j || j->dead)
 		return;
-	md_curl_cancel_owner(c->http, j);
+	http_client_cancel_owner(c->http, j);
 	j->dead = true;
 	j->active = false;
 	j->retry_at = 0;

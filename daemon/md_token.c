@@ -50,7 +50,7 @@ static void token_failed(struct md_client *c, const char *why)
 
 void md_token_put(struct md_client *c)
 {
-	struct md_curl_req *r;
+	struct http_req *r;
 
 	if (!md_token_may_put(&c->tok, c->tok_req))
 		return;
@@ -63,7 +63,7 @@ void md_token_put(struct md_client *c)
 	md_token_putting(&c->tok);
 }
 
-void md_token_done(struct md_client *c, struct md_curl_req *r, long http, const char *err)
+void md_token_done(struct md_client *c, struct http_req *r, long http, const char *err)
 {
 	unsigned ttl = c->cfg->metadata_token_ttl;
 	char why[MD_WHY_LEN];

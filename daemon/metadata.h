@@ -3,7 +3,7 @@
  * Alibaba Cloud ECS metadata addressing, the pure half: which paths to ask,
  * how the answers become a struct addressing, when one MAC's answer is
  * complete or must be asked again and after how long, and the token rules.
- * No I/O: enid's libcurl multi fetcher drives it (metadata_fetch_*).
+ * No I/O: enid's HTTP client in its epoll loop drives it (metadata_fetch_*).
  *
  * Requests per ENI: 5 for an IPv4-only ENI, 7 with IPv6, in one round trip
  * (two with IPv6), when nothing lags. Per MAC, under

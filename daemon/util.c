@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/timerfd.h>
 
+#include "log.h"
 #include "util.h"
 
 uint64_t now_us(void)
@@ -18,6 +20,26 @@ uint64_t now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void timerfd_arm_at(int fd, uint64_t *armed, uint64_t at_us)
+{
+	struct itimerspec its = {0};
+
+	if (*armed == at_us)
+		return;
+	*armed = at_us;
+	its.it_value.tv_sec = (time_t)(at_us / 1000000u);
+	its.it_value.tv_nsec = (long)(at_us % 1000000u) * 1000;
+	timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+void timerfd_drain(int fd)
+{
+	uint64_t ticks;
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		log_debug("timerfd: %m");
 }
 
 static int sbuf_reserve(struct sbuf *b, size_t more)

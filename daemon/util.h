@@ -8,6 +8,11 @@
 
 /* CLOCK_MONOTONIC in microseconds. */
 uint64_t now_us(void);
+/* Arms timerfd fd to fire at at_us of now_us()'s clock (in the past: at once; 0 disarms)
+ * unless *armed already says so; *armed becomes at_us. */
+void timerfd_arm_at(int fd, uint64_t *armed, uint64_t at_us);
+/* Reads a timerfd's expiry count (so it stops being readable). */
+void timerfd_drain(int fd);
 
 struct sbuf {
 	char *s;

@@ -7,7 +7,7 @@
 set -eu
 
 build="gcc make pkg-config libc6-dev libmnl-dev libudev-dev libjson-c-dev
-libcurl4-openssl-dev libsystemd-dev dkms kmod"
+libsystemd-dev dkms kmod"
 pkg="dpkg-dev debhelper dh-dkms lintian mandoc"
 test="qemu-system-x86 busybox-static udev iproute2 iputils-ping dnsmasq-base python3
 python3-yaml python3-jsonschema cpio gzip xz-utils socat pahole ca-certificates clang

@@ -13,7 +13,8 @@ import sys
 # No sockets, no clock, no globals, no files: unit-tested directly.
 PURE = {"addr", "claim", "config", "config_keys", "config_read", "plan", "bounds", "kstate", "kdiff",
         "link", "link_fsm", "heal", "owned", "metadata", "md_policy", "rtnl_msg", "eni_msg",
-        "arp_msg", "dhcp_msg", "dhcp_fsm", "json_out", "nl_msg", "ndisc_msg", "ctl_proto", "version"}
+        "arp_msg", "dhcp_msg", "dhcp_fsm", "json_out", "nl_msg", "ndisc_msg", "ctl_proto", "version",
+        "http_msg"}
 
 
 # Headers that front several files of one part: the metadata client (md_fetch.h public,

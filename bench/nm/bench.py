@@ -212,11 +212,47 @@ def one_bind(vpc, st, keep=False):
     return row
 
 
+def guest_mem(vpc, proc):
+    """(rss, pss, uss) KiB of the guest's process proc (smaps_rollup), or None."""
+    rc, out = vpc.guest.run("cat /proc/$(pidof %s | cut -d' ' -f1)/smaps_rollup" % proc)
+    v = {}
+    for line in out if rc == 0 else []:
+        k, _, rest = line.partition(":")
+        if rest.strip().endswith("kB"):
+            v[k.strip()] = int(rest.split()[0])
+    if "Rss" not in v:
+        return None
+    return v["Rss"], v["Pss"], v.get("Private_Clean", 0) + v.get("Private_Dirty", 0)
+
+
+def mem_phase(vpc, st, phase, mems):
+    for proc in ("NetworkManager", "dbus-daemon") if st.nm else ("enid",):
+        m = guest_mem(vpc, proc)
+        mems.append((proc, phase, m))
+        say("# memory %-15s %-7s %s" % (proc, phase, "RSS %d PSS %d USS %d KiB" % m if m else "?"))
+
+
+def four_bound(vpc, st, mems):
+    """Binds ENIs 1-4, waits for their first addresses, reads the memory, unbinds them."""
+    four = layout.ENIS[:4]
+    for eni in four:
+        vpc.bind(eni)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        out = vpc.guest.out("ip -o -4 addr")
+        if all(e.ips[0] + "/" in out for e in four):
+            break
+        time.sleep(0.5)
+    time.sleep(2.0)
+    mem_phase(vpc, st, "4 ENIs", mems)
+    vpc.unbind_all()
+
+
 def fmt(v):
     return "-" if v is None else "%.0f" % (v * 1000)
 
 
-def run_stack(names, a, st):
+def run_stack(names, a, st, mems):
     out = os.path.join(a.out, st.name)
     os.makedirs(out, exist_ok=True)
     vpc = session.Vpc(names, out, a.state, a.kernel, st.initrd, a.addressing, st.cmdline)
@@ -235,6 +271,7 @@ def run_stack(names, a, st):
                 say("# %s: %s" % (st.label, "; ".join(problems)))
                 return rows
         time.sleep(1.0)
+        mem_phase(vpc, st, "idle", mems)
         for i in range(a.binds):
             if st.dhcp and i % 2 == 0:
                 forget_leases(vpc, st)
@@ -260,6 +297,7 @@ def run_stack(names, a, st):
             st.idle = w
             say("# %s: %s wakeups in %.0f s bound and idle (between renewals)%s" % (
                 st.label, "-" if w is None else w, IDLE, "; " + "; ".join(p) if p else ""))
+        four_bound(vpc, st, mems)
         trouble = vpc.guest.kernel_trouble()
         if trouble:
             say("# %s: guest kernel trouble: %s" % (st.label, trouble))
@@ -278,11 +316,11 @@ def main():
     ap.add_argument("--stacks", default="enid,nm,enid-dhcp,nm-dhcp")
     a = ap.parse_args()
     names = session.names(a.state)
-    results = []
+    results, mems = [], []
     for name in [x for x in a.stacks.split(",") if x]:
         st = Stack(name, a)
         t0 = time.monotonic()
-        rows = run_stack(names, a, st)
+        rows = run_stack(names, a, st, mems)
         say("# %s: %d binds in %.0f s" % (st.label, len(rows), time.monotonic() - t0))
         results.append((st, rows))
     say("", "bind-to-answer: ms after QMP device_add returned (host clock) until the first "
@@ -290,6 +328,9 @@ def main():
         "frame from the guest on the ENI's tap; echo replies from the ENI's primary IP per "
         "tap, each bind until 1 s after both first replies; (n!): n binds without it.", "")
     say(*table.table([(st.label, rows) for st, rows in results if not st.dhcp]))
+    say("", "memory in the guest (KiB; USS = Private_Clean + Private_Dirty, smaps_rollup):",
+        "%-15s %-7s %8s %8s %8s" % ("process", "phase", "RSS", "PSS", "USS"),
+        *("%-15s %-7s %8d %8d %8d" % ((p, ph) + m) for p, ph, m in mems if m))
     by = {st.name: rows for st, rows in results}
     if by.get("enid") and by.get("nm"):
         ok, lines = table.verdict(by["enid"], by["nm"])

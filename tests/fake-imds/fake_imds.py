@@ -68,9 +68,11 @@ Fault: {"type": "missing" | "status" | "delay" | "body", ...}
 
 Control (never faulted, never counted; JSON in and out):
   GET  /_control/log[?mac=M]     request log: [{"t","method","path","mac","key",
-                                 "status","token","bytes"}], t in s since start
+                                 "status","token","bytes","conn"}], t in s since start,
+                                 conn numbers the TCP connection it came on
   GET  /_control/stats           {"requests": n, "token_puts": n, "by_mac":
-                                 {mac|"instance": {"requests", "keys": {}, "status": {}}}}
+                                 {mac|"instance": {"requests", "keys": {}, "status": {}}},
+                                 "connections": n (TCP connections those requests used)}
   POST /_control/reset           clear the log and stats
   POST /_control/assign   {"mac", "ip"}   add a secondary IP (v6 when it has ':')
   POST /_control/unassign {"mac", "ip"}   remove one
@@ -87,6 +89,7 @@ Control (never faulted, never counted; JSON in and out):
 import argparse
 import fnmatch
 import ipaddress
+import itertools
 import json
 import os
 import re
@@ -283,6 +286,9 @@ class State:
             self.log_file.flush()
 
 
+CONN_IDS = itertools.count(1)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-imds/1"
@@ -293,6 +299,7 @@ class Handler(BaseHTTPRequestHandler):
         # headers and body go out in two writes: without this, Nagle plus the
         # client's delayed ACK adds 40 ms to every keep-alive answer
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.conn_id = next(CONN_IDS)  # which TCP connection a logged request came on
 
     def log_message(self, fmt, *args):  # the request log is ours, not stderr
         pass
@@ -381,7 +388,7 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             st.record({"t": round(time.monotonic() - st.t_start, 4), "method": self.command,
                        "path": path, "mac": mac, "key": key, "status": status,
-                       "token": tstate, "bytes": nbytes, "delay": delay})
+                       "token": tstate, "bytes": nbytes, "delay": delay, "conn": self.conn_id})
 
     def decide(self, st, mac, key, kind, tstate):
         if kind == "token":
@@ -480,7 +487,8 @@ class Handler(BaseHTTPRequestHandler):
                 b["keys"][e["key"]] = b["keys"].get(e["key"], 0) + 1
                 s = str(e["status"])
                 b["status"][s] = b["status"].get(s, 0) + 1
-            return {"requests": len(st.log), "token_puts": puts, "by_mac": by}
+            return {"requests": len(st.log), "token_puts": puts, "by_mac": by,
+                    "connections": len({e["conn"] for e in st.log})}
         if method != "POST":
             return None
         if what == "reset":

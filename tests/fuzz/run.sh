@@ -15,8 +15,10 @@
 #   5 genl_ctrl the nlctrl parser: tests/fuzz/genl_ctrl_fuzz.c + daemon/genl_ctrl.c, nl_msg.c
 #               (and nl_util.c, log.c: genl_ctrl.c also holds the socket that asks nlctrl)
 #   6 config    enid.conf: tests/fuzz/config_fuzz.c + daemon/config.c, config_ini.c,
-#               config_read.c, config_keys.c, bounds.c, addr.c
+#               config_read.c, config_keys.c, bounds.c, addr.c, http_msg.c
 #   7 dhcp      the DHCPv4 reply, IPv4/UDP and ARP readers: tests/fuzz/dhcp_fuzz.c + daemon/dhcp_msg.c
+#   8 http      the metadata client's HTTP/1.1 response parser (whole and in pieces must
+#               agree), URL parser and request builder: tests/fuzz/http_fuzz.c + daemon/http_msg.c
 # Seeds: tests/fuzz/corpus/<target>/ (real kernel dumps from tests/fuzz/capture.sh, the
 # module's own messages from a guest by tests/fuzz/capture-guest.sh, the example config). Crashes found (daemon bugs to fix) are kept under tests/fuzz/crashes/
 # <target>/ and replayed first by every run; see tests/fuzz/crashes/README.
@@ -33,7 +35,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/fuzz
 secs=${FUZZ_SECONDS:-20}
 runs=${FUZZ_RUNS:-500000}
-targets=(metadata nl_walk eni_msg rtnl_dump genl_ctrl config dhcp)
+targets=(metadata nl_walk eni_msg rtnl_dump genl_ctrl config dhcp http)
 rc=0
 
 comment() { sed -u 's/^/# /'; }
@@ -83,8 +85,8 @@ target_setup() {
 		desc="fuzz config parser"
 		srcs=("$top/tests/fuzz/config_fuzz.c" "$d/config.c" "$d/config.h" "$d/config_ini.c"
 			"$d/config_read.c" "$d/config_read.h" "$d/config_keys.c" "$d/config_keys.h"
-			"$d/bounds.c" "$d/bounds.h" "$d/addr.c" "$d/addr.h")
-		libs="libmnl" # nothing of it used; pkg-config wants a name
+			"$d/bounds.c" "$d/bounds.h" "$d/addr.c" "$d/addr.h" "$d/http_msg.c" "$d/http_msg.h")
+		libs="inih"
 		args=(-max_len=8192 -dict="$top/tests/fuzz/config.dict")
 		;;
 	dhcp)
@@ -92,6 +94,12 @@ target_setup() {
 		srcs=("$top/tests/fuzz/dhcp_fuzz.c" "$d/dhcp_msg.c" "$d/dhcp_msg.h")
 		libs="libmnl" # nothing of it used; pkg-config wants a name
 		args=(-max_len=1500)
+		;;
+	http)
+		desc="fuzz http response parser"
+		srcs=("$top/tests/fuzz/http_fuzz.c" "$d/http_msg.c" "$d/http_msg.h")
+		libs="libmnl" # nothing of it used; pkg-config wants a name
+		args=(-max_len=4096 -dict="$top/tests/fuzz/http.dict")
 		;;
 	*)
 		return 1

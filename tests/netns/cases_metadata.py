@@ -308,6 +308,13 @@ class MdTier:
                       "metadata requests: 7 per IPv6 ENI, 0 for the static one (auto picks "
                       "its [MAC] section), 2 for the instance (1 token PUT, 1 mac)",
                       ["by_mac %s" % per, "instance %s" % inst])
+        # keep-alive: requests that overlap or follow in the same loop turn share
+        # connections (enid closes them all once no request is left, so fewer than one per
+        # request, not a fixed number: 7-11 seen for these 16)
+        conns = stats.get("connections")
+        self.t.result(conns is not None and 1 <= conns < stats["requests"],
+                      "metadata keep-alive: the %d requests came on fewer TCP connections (%s)"
+                      % (stats["requests"], conns), ["connections %r" % conns])
         why = []
         for name, n in (("e2", 7), ("e4", 7)):
             l = st.get(name, {})

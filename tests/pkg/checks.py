@@ -98,7 +98,7 @@ def check_unit(top, unit_path):
     fams = set(re.findall(r"\bsocket\((AF_[A-Z0-9]+)", code))
     if re.search(r"\bnl_open\(|mnl_socket_open", code):
         fams.add("AF_NETLINK")
-    if "curl_dl" in code:  # libcurl talks to the metadata service over IPv4 and IPv6
+    if "http_url_parse" in code:  # the metadata client connects over IPv4 or IPv6 (ss_family)
         fams |= {"AF_INET", "AF_INET6"}
     allowed = set(values("RestrictAddressFamilies"))
     bad += [f"RestrictAddressFamilies lacks {f} (used in daemon/)" for f in sorted(fams - allowed)]

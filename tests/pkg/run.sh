@@ -89,7 +89,7 @@ result "removing enid flushes what it added (prerm: enid --flush on remove, afte
 result "enid.service is enabled and started on install (postinst)" \
 	sh -c "grep -q 'deb-systemd-helper enable' '$x/enid.ctl/postinst' && grep -q 'deb-systemd-invoke' '$x/enid.ctl/postinst'"
 
-# Every library enid loads is a dependency: its DT_NEEDED ones, and libcurl (dlopen).
+# Every library enid loads is a dependency: its DT_NEEDED ones, and any soname it names (dlopen).
 deps_cover() {
 	local depends libs lib path pkg bad=0
 	depends=$(dpkg-deb -f "$enid_deb" Depends | tr ',' '\n' | sed 's/^ *//; s/ .*//')
@@ -109,7 +109,7 @@ deps_cover() {
 	done
 	return $bad
 }
-result "enid depends on the package of every library it loads (libcurl4: dlopen)" deps_cover
+result "enid depends on the package of every library it loads (DT_NEEDED and dlopen()ed sonames)" deps_cover
 sed 's/^/# /' "$out/check-$n.log"
 
 # --- one version ---

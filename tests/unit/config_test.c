@@ -506,6 +506,14 @@ TEST(bad_metadata_values_all_collected)
 	check_errors(_metadata, "[global]\nmetadata_url = http://h/latest/meta-data/?x\n",
 		     (const char *const[]){ "enid.conf:2: metadata_url: \"http://h/latest/meta-data/?x\" "
 					    "is not an http:// URL ending in /latest/meta-data/", NULL });
+	/* enid resolves no names: a host name is refused where it is written */
+	check_errors(_metadata, "[global]\nmetadata_url = http://metadata.internal/latest/meta-data/\n",
+		     (const char *const[]){ "enid.conf:2: metadata_url: \"http://metadata.internal/latest/"
+					    "meta-data/\": host name \"metadata.internal\": enid resolves "
+					    "no names, use an IP address", NULL });
+	check_errors(_metadata, "[global]\nmetadata_url = http://1.2.3.4:99999/latest/meta-data/\n",
+		     (const char *const[]){ "enid.conf:2: metadata_url: \"http://1.2.3.4:99999/latest/"
+					    "meta-data/\": bad port", NULL });
 }
 
 TEST(bad_global_values_all_collected)

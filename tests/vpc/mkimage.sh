@@ -24,10 +24,6 @@ stage=$work/stage
 # shellcheck source=tests/lib/tier.sh
 . "$top/tests/lib/tier.sh"	# copy_with_libs SRC DST (into $stage)
 copy_with_libs "$enid" /usr/sbin/enid
-# enid dlopen()s libcurl for metadata addressing: it is not in enid's ldd list
-curl=$(ldconfig -p | sed -n 's|.*libcurl\.so\.4 (libc6,x86-64) => ||p' | head -n1)
-[ -n "$curl" ] || { echo "mkimage: libcurl.so.4 not found (libcurl4)" >&2; exit 1; }
-copy_with_libs "$curl" "$curl"
 copy_with_libs "$enictl" /usr/bin/enictl
 copy_with_libs /bin/udevadm /bin/udevadm
 mkdir -p "$stage/lib/systemd" "$stage/lib/udev" "$stage/etc/udev" "$stage/etc/enid" \
