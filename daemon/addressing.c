@@ -34,7 +34,7 @@ static void md_job_changed(void *ctx, struct md_job *j);
 static void md_instance_changed(void *ctx);
 static void dhcp_changed(void *ctx, int ifindex);
 
-/* The metadata fetcher (and with it libcurl) exists only while addressing is not static. */
+/* The metadata fetcher exists only while addressing may use it (auto, metadata). */
 int addressing_open(struct addr_sources *a)
 {
 	int err;

@@ -16,7 +16,7 @@
  *                        (dhcp_client_check); else DHCP as soon as the service is
  *                        known unreachable or disabled (md_service_unreachable: its
  *                        first answer, not metadata_deadline_s later; a 404 waits),
- *                        or libcurl is absent
+ *                        or the metadata fetcher cannot start
  * A metadata fetch starts as soon as the kernel event arrives, in parallel with udev.
  * The instance `mac` is the primary: never managed. Until it is known, metadata
  * links wait (so the primary cannot be configured by mistake).
@@ -60,7 +60,7 @@ struct addr_sources {
 	const struct addressing_ops *ops;
 	void *ctx;
 
-	struct md_client *md;	   /* NULL while addressing = static or libcurl is absent */
+	struct md_client *md;	   /* NULL but with addressing auto or metadata */
 	struct md_ops md_ops;	   /* what md tells: addressing's own functions */
 	struct dhcp_clients dhcp;  /* one per ENI addressed by DHCP */
 	const char *run_dir;	   /* the DHCP leases file lives there */
