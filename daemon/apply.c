@@ -26,6 +26,7 @@
 #include "log.h"
 #include "nl_util.h"
 #include "owned_file.h"
+#include "primary_route.h"
 #include "rtnl_msg.h"
 #include "util.h"
 
@@ -571,43 +572,7 @@ void apply_pass(struct links *d)
 	kstate_reset(&d->ks);
 }
 
-static int primary_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct {
-		int oif;
-		uint32_t metric;
-		bool found;
-	} *best = data;
-	struct kroute r;
-
-	if (rtnl_parse_route(nlh, &r) || r.r.table != RT_TABLE_MAIN || r.r.dst.prefixlen ||
-	    r.type != RTN_UNICAST || r.r.protocol == ENID_RTPROT || r.r.oif <= 0)
-		return MNL_CB_OK;
-	if (!best->found || r.r.metric < best->metric) {
-		best->found = true;
-		best->oif = r.r.oif;
-		best->metric = r.r.metric;
-	}
-	return MNL_CB_OK;
-}
-
 int apply_find_primary(struct links *d)
 {
-	static const int fams[] = {AF_INET, AF_INET6};
-	char req[RTNL_MSG_MAX] __attribute__((aligned(8)));
-	struct {
-		int oif;
-		uint32_t metric;
-		bool found;
-	} best;
-
-	for (unsigned int i = 0; i < 2; i++) {
-		struct nlmsghdr *q = rtnl_build_dump_routes(req, sizeof(req), ++d->dump_seq,
-							    fams[i], RT_TABLE_MAIN, 0);
-
-		memset(&best, 0, sizeof(best));
-		if (nl_transact(d->rtdump, q, primary_cb, &best, NULL, 0) == 0 && best.found)
-			return best.oif;
-	}
-	return 0;
+	return primary_route_find(d->rtdump, &d->dump_seq);
 }

@@ -36,6 +36,12 @@
  *   ipv4_prefix_max = 30             service or a [MAC] section (1..32; min <= max)
  *   ipv6_prefix_min = 48             likewise for IPv6 (1..128); a host-length
  *   ipv6_prefix_max = 128            address (/32, /128) has no subnet: exempt
+ *   manage = all                     all: every link of a listed driver but the primary;
+ *                                    listed: only MACs with a [MAC] section
+ *   ignore_names =                   fnmatch patterns on the link's final name (after
+ *                                    udev's rename), blank or comma separated: never touched
+ *   ignore_macs =                    MAC addresses, blank or comma separated: never touched
+ *                                    (claim.h decides, for the daemon and the udev rule)
  *
  *   [00:16:3e:aa:bb:cc]              one section per ENI MAC (any case)
  *   address = 10.0.0.10/24           repeatable; first = primary address
@@ -75,6 +81,8 @@
 #define ENID_DRIVER_LEN	 32  /* driver name, NUL included */
 #define ENID_MAX_SLOTS	 255 /* slots are 1..ENID_MAX_SLOTS */
 #define ENID_MAX_ERRORS	 100 /* collected errors kept (then "too many") */
+#define ENID_MAX_IGNORE	 32  /* entries in ignore_names = and in ignore_macs = */
+#define ENID_PATTERN_LEN 32  /* an ignore_names pattern, NUL included */
 
 /* Valid ranges (checked by the parser; chosen so no slot reaches a reserved
  * table 253..255 or the main rule at pref 32766, and nothing overflows). */
@@ -180,7 +188,12 @@ struct enid_config {
 	unsigned metadata_refresh_interval; /* s, 0 = off */
 	unsigned dhcp_lease_max;	    /* s, 0 = off */
 	struct enid_prefix_limits prefix;   /* subnet prefix lengths accepted */
-	struct enid_eni_config *enis;	    /* malloc'd; config_free() */
+	bool manage_listed;		    /* manage = listed */
+	char ignore_names[ENID_MAX_IGNORE][ENID_PATTERN_LEN];
+	unsigned n_ignore_names;
+	uint8_t ignore_macs[ENID_MAX_IGNORE][6];
+	unsigned n_ignore_macs;
+	struct enid_eni_config *enis; /* malloc'd; config_free() */
 	unsigned n_enis;
 };
 

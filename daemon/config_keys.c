@@ -376,6 +376,89 @@ static bool parse_ipv6_prefix_max(struct config_reader *p, const char *key, cons
 	return parse_prefix_limit(p, key, v, 3);
 }
 
+/* The next entry of a list separated by blanks or commas: its start and length, or NULL
+ * at the end. */
+static const char *list_next(const char **s, size_t *len)
+{
+	const char *start = *s + strspn(*s, " \t,");
+
+	*len = strcspn(start, " \t,");
+	*s = start + *len;
+	return *len ? start : NULL;
+}
+
+static bool parse_manage(struct config_reader *p, const char *key, const char *v)
+{
+	if (!strcasecmp(v, "all") || !strcasecmp(v, "listed")) {
+		p->cfg->manage_listed = !strcasecmp(v, "listed");
+		return true;
+	}
+	config_reader_error(p, p->line, "%s: \"%s\" is not one of all, listed", key, v);
+	return false;
+}
+
+/* fnmatch patterns on interface names: printable, no '/' (never in a name). */
+static bool parse_ignore_names(struct config_reader *p, const char *key, const char *v)
+{
+	char list[ENID_MAX_IGNORE][ENID_PATTERN_LEN];
+	const char *s = v, *e;
+	unsigned n = 0;
+	size_t len;
+
+	while ((e = list_next(&s, &len))) {
+		bool ok = len < ENID_PATTERN_LEN;
+
+		for (size_t i = 0; ok && i < len; i++)
+			ok = (unsigned char)e[i] > 0x20 && (unsigned char)e[i] < 0x7f &&
+			     e[i] != '/';
+		if (!ok) {
+			config_reader_error(p, p->line,
+					    "%s: \"%.*s\" is not an interface name pattern", key,
+					    (int)len, e);
+			return false;
+		}
+		if (n == ENID_MAX_IGNORE) {
+			config_reader_error(p, p->line, "%s: more than %d patterns", key,
+					    ENID_MAX_IGNORE);
+			return false;
+		}
+		memcpy(list[n], e, len);
+		list[n++][len] = '\0';
+	}
+	memcpy(p->cfg->ignore_names, list, sizeof(list));
+	p->cfg->n_ignore_names = n;
+	return true;
+}
+
+static bool parse_ignore_macs(struct config_reader *p, const char *key, const char *v)
+{
+	uint8_t list[ENID_MAX_IGNORE][6];
+	const char *s = v, *e;
+	unsigned n = 0;
+	size_t len;
+
+	while ((e = list_next(&s, &len))) {
+		char one[24];
+		uint8_t mac[6];
+
+		snprintf(one, sizeof(one), "%.*s", (int)(len < 23 ? len : 23), e);
+		if (len > 17 || !mac_parse(one, mac)) {
+			config_reader_error(p, p->line, "%s: \"%.*s\" is not a MAC address", key,
+					    (int)len, e);
+			return false;
+		}
+		if (n == ENID_MAX_IGNORE) {
+			config_reader_error(p, p->line, "%s: more than %d MAC addresses", key,
+					    ENID_MAX_IGNORE);
+			return false;
+		}
+		memcpy(list[n++], mac, 6);
+	}
+	memcpy(p->cfg->ignore_macs, list, sizeof(list));
+	p->cfg->n_ignore_macs = n;
+	return true;
+}
+
 /* ---- [MAC] keys ---- */
 
 static struct enid_eni_config *cur_eni(struct config_reader *p)
@@ -522,6 +605,9 @@ const struct config_key config_global_keys[] = {
 	{"ipv4_prefix_max", parse_ipv4_prefix_max, false},
 	{"ipv6_prefix_min", parse_ipv6_prefix_min, false},
 	{"ipv6_prefix_max", parse_ipv6_prefix_max, false},
+	{"manage", parse_manage, false},
+	{"ignore_names", parse_ignore_names, false},
+	{"ignore_macs", parse_ignore_macs, false},
 	{NULL, NULL, false},
 };
 

@@ -14,7 +14,7 @@
 
 #include "config.h"
 
-#define CONFIG_READ_MAX_KEYS  24
+#define CONFIG_READ_MAX_KEYS  32
 #define CONFIG_READ_MAX_FILES 64 /* the main file and its drop-ins */
 
 enum config_section { CONFIG_SEC_NONE, CONFIG_SEC_GLOBAL, CONFIG_SEC_ENI, CONFIG_SEC_SKIP };

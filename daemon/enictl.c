@@ -115,7 +115,8 @@ static const char status_usage[] =
 	"Heals.\n"
 	"States: new, wait-udev, resolving (waiting for its addressing), unconfigured\n"
 	"(nothing to configure: addressing = static and no [MAC] section), pending\n"
-	"(resolved, the plan goes out next), configuring, configured, failed, removed.\n"
+	"(resolved, the plan goes out next), configuring, configured, failed, removed,\n"
+	"not-managed (the configuration leaves it to another agent; WHY says how).\n"
 	"CONFIGURED is the time from the kernel event to configured ('-' = not yet).\n"
 	"WHY is why a link waits, failed or is unconfigured, e.g.\n"
 	"\"metadata: waiting: gateway 404 (9 requests)\".\n"
@@ -125,7 +126,10 @@ static const char status_usage[] =
 	"                 ifname, mac, driver, state, slot, table, rule_prefs, addresses,\n"
 	"                 event_us, udev_us, addressing_us, configured_us, attempts,\n"
 	"                 addressing, metadata_requests, error, heals, undone_by,\n"
-	"                 slot_note, dhcp}]}; null = not reached or none. event_us is the\n"
+	"                 slot_note, dhcp, reason}]}; null = not reached or none; reason:\n"
+	"                 why a link of a listed driver is not managed (state not-managed:\n"
+	"                 unmanaged = yes, ignore_macs, ignore_names, manage = listed).\n"
+	"                 event_us is the\n"
 	"                 kernel event's CLOCK_MONOTONIC time in microseconds, the other\n"
 	"                 *_us are microseconds after it; in names, each byte that is not\n"
 	"                 UTF-8 is shown as U+FFFD\n"
@@ -513,6 +517,12 @@ static const char *jstr(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+/* Why a link is as it is: its error, else why enid leaves it to another agent. */
+static const char *link_why(struct json_object *l)
+{
+	return jstr(l, "error") ?: jstr(l, "reason");
+}
+
 /* A number, or -1 when absent or null. */
 static long long jnum(struct json_object *o, const char *key)
 {
@@ -670,7 +680,7 @@ static void print_header(struct json_object *doc)
 static bool any_error(struct json_object *links)
 {
 	for (size_t k = 0; k < json_object_array_length(links); k++)
-		if (jstr(json_object_array_get_idx(links, k), "error"))
+		if (link_why(json_object_array_get_idx(links, k)))
 			return true;
 	return false;
 }
@@ -703,10 +713,10 @@ static void print_columns(struct json_object *doc, bool wide)
 			table_row(&t, why ? 10 : 9, jstr(l, "ifname"), ifindex, jstr(l, "mac"),
 				  jstr(l, "driver"), jstr(l, "state"),
 				  jnum(l, "slot") < 0 ? "-" : slot,
-				  jnum(l, "table") < 0 ? "-" : table, a, conf, jstr(l, "error"));
+				  jnum(l, "table") < 0 ? "-" : table, a, conf, link_why(l));
 		else
 			table_row(&t, why ? 6 : 5, jstr(l, "ifname"), jstr(l, "mac"),
-				  jstr(l, "state"), a, conf, jstr(l, "error"));
+				  jstr(l, "state"), a, conf, link_why(l));
 		free(a);
 	}
 	table_print(&t);
@@ -724,7 +734,7 @@ static void print_detail(struct json_object *l)
 	printf("         MAC: %s\n", jstr(l, "mac") ?: "-");
 	printf("      Driver: %s\n", jstr(l, "driver") ?: "-");
 	printf("       State: %s\n", jstr(l, "state") ?: "-");
-	printf("         Why: %s\n", jstr(l, "error") ?: "-");
+	printf("         Why: %s\n", link_why(l) ?: "-");
 	printf("  Addressing: %s\n", jstr(l, "addressing") ?: "-");
 	printf("   Addresses: %s\n", a ? a : "-");
 	free(a);

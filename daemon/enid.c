@@ -40,6 +40,7 @@
 #include "src_rtnl.h"
 #include "src_udev.h"
 #include "status.h"
+#include "udev_claim.h"
 #include "util.h"
 #include "version.h"
 
@@ -94,6 +95,11 @@ static const char usage_text[] =
 	"                        (the run dir's records, protocol 222 in enid's ranges),\n"
 	"                        restore arp_filter, exit 0 when nothing is left; for\n"
 	"                        package scripts, when enid is not running\n"
+	"      --udev-claim KERNEL [NAME]\n"
+	"                        for the udev rule 81-enid.rules: print ENID_MANAGED=1 and\n"
+	"                        NM_UNMANAGED=1 when enid manages link KERNEL (to be named\n"
+	"                        NAME), else ENID_MANAGED=0 and ENID_REASON=<why>; the\n"
+	"                        daemon's decision, without waiting; always exits 0\n"
 	"      --run-dir DIR     runtime directory for the control socket and slots\n"
 	"                        (default " ENID_RUN_DIR "; created 0755)\n"
 	"      --source SRC      event source: auto, genl or rtnl (default: the config's\n"
@@ -643,13 +649,29 @@ static int parse_source(const char *s)
 	return -1;
 }
 
+/* enid --udev-claim: udev's answer on stdout, errors on stderr (udev's log); exit 0. */
+static int udev_claim_main(struct enid *d, const char *kernel, const char *name)
+{
+	char *msgs = NULL;
+	int err = load_config(d->config_path, d->config_is_default, &d->cfg, &msgs);
+
+	if (err)
+		fputs(msgs ? msgs : "enid: cannot load the configuration\n", stderr);
+	free(msgs);
+	udev_claim_print(err ? NULL : &d->cfg, kernel, name, stdout);
+	if (!err)
+		config_free(&d->cfg);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_RUN_DIR, OPT_SOURCE, OPT_FLUSH };
+	enum { OPT_CHECK = 256, OPT_RUN_DIR, OPT_SOURCE, OPT_FLUSH, OPT_UDEV_CLAIM };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, OPT_CHECK},
 		{"flush", no_argument, NULL, OPT_FLUSH},
+		{"udev-claim", required_argument, NULL, OPT_UDEV_CLAIM},
 		{"run-dir", required_argument, NULL, OPT_RUN_DIR},
 		{"source", required_argument, NULL, OPT_SOURCE},
 		{"foreground", no_argument, NULL, 'f'},
@@ -662,6 +684,7 @@ int main(int argc, char **argv)
 	bool check_only = false, flush = false;
 	int verbose = 0, cli_source = -1, opt, err;
 	char *msgs = NULL;
+	const char *udev_claim = NULL;
 
 	snprintf(d.config_path, sizeof(d.config_path), "%s", ENID_CONFIG_PATH);
 	d.config_is_default = true;
@@ -677,6 +700,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_FLUSH:
 			flush = true;
+			break;
+		case OPT_UDEV_CLAIM:
+			udev_claim = optarg;
 			break;
 		case OPT_RUN_DIR:
 			snprintf(d.run_dir, sizeof(d.run_dir), "%s", optarg);
@@ -705,6 +731,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (udev_claim)
+		return udev_claim_main(&d, udev_claim, optind < argc ? argv[optind] : NULL);
 	if (optind < argc) {
 		fprintf(stderr,
 			"enid: unexpected argument '%s'\n"

@@ -19,9 +19,10 @@ struct md_job;
 struct link {
 	struct link_facts facts;
 	char bus_info[32];
-	struct link_sm sm; /* state, managed (a matching driver, not the primary, not
-			    * unmanaged = yes): changed only through link_event() */
-	unsigned int slot; /* 0 = none */
+	struct link_sm sm;   /* state, managed (a matching driver, not the primary, not
+			      * unmanaged = yes): changed only through link_event() */
+	unsigned char claim; /* enum claim_why (claim.h): why it is managed or not */
+	unsigned int slot;   /* 0 = none */
 	bool udev_ready;
 	bool pending; /* apply at the end of this loop turn */
 	bool dirty;   /* diff against a kernel dump first (not a fresh slot) */

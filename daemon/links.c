@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "claim.h"
 #include "links.h"
 #include "log.h"
 #include "util.h"
@@ -166,25 +167,50 @@ void link_failed(struct links *d, struct link *l, const char *fmt, ...)
 	link_event(d, l, LEV_FAILED);
 }
 
-static void refresh_primary(struct links *d, struct link *l)
+/* The boot rule's primary when there is no default route (claim.h): the lowest ifindex
+ * of a listed driver without a [MAC] section, among the links present. */
+static int first_listed(const struct links *d)
 {
-	bool cfg_names_one = d->cfg->primary_ifname[0] || d->cfg->has_primary_mac;
+	int first = 0;
 
-	l->facts.is_primary = !cfg_names_one && d->primary_ifindex == l->facts.ifindex;
+	for (unsigned int i = 0; i < d->lt.n; i++) {
+		const struct link *x = d->lt.v[i];
+
+		if (x->sm.state != LINK_REMOVED && (!first || x->facts.ifindex < first) &&
+		    claim_primary_candidate(d->cfg, x->facts.driver, x->facts.mac))
+			first = x->facts.ifindex;
+	}
+	return first;
 }
 
+/* claim.h's decision for l; l->claim keeps it for status, facts.is_primary the
+ * runtime's own finding of the primary (route or boot rule). */
 static bool link_is_managed(struct links *d, struct link *l)
 {
-	const struct enid_eni_config *eni;
+	struct claim_facts f = {
+		.ifindex = l->facts.ifindex,
+		.ifname = l->facts.ifname,
+		.mac = l->facts.mac,
+		.driver = l->facts.driver,
+		.route_primary = d->primary_ifindex,
+		.md_primary = false,
+	};
+	enum claim_why why;
 
-	if (!config_driver_managed(d->cfg, l->facts.driver))
-		return false;
-	refresh_primary(d, l);
-	if (l->facts.is_primary || config_names_primary(d->cfg, l->facts.ifname, l->facts.mac) ||
-	    addressing_is_primary(d->addr, l->facts.mac))
-		return false;
-	eni = config_find_mac(d->cfg, l->facts.mac);
-	return !(eni && eni->unmanaged);
+	if (config_driver_managed(d->cfg, l->facts.driver)) {
+		f.first_listed = d->primary_ifindex ? 0 : first_listed(d);
+		f.md_primary = addressing_is_primary(d->addr, l->facts.mac);
+	}
+	why = claim_decide(d->cfg, &f);
+	l->facts.is_primary = why == CLAIM_PRIMARY_ROUTE || why == CLAIM_PRIMARY_FIRST;
+	if (why != l->claim && why != CLAIM_MANAGED && why != CLAIM_DRIVER) {
+		char text[160];
+
+		log_info("%s: %s", l->facts.ifname,
+			 claim_describe(d->cfg, &f, why, text, sizeof(text)));
+	}
+	l->claim = (unsigned char)why;
+	return why == CLAIM_MANAGED;
 }
 
 /* Acts once udev has finished with the link (its final name), where udevd runs. */
@@ -199,8 +225,13 @@ static void link_gate(struct links *d, struct link *l)
 		}
 		l->udev_ready = true;
 		l->t_udev = now_us();
-		if (strcmp(name, l->facts.ifname))
+		if (strcmp(name, l->facts.ifname)) {
 			snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", name);
+			if (!link_is_managed(d, l)) { /* ignore_names: on the final name */
+				link_event(d, l, LEV_UNMANAGED);
+				return;
+			}
+		}
 	}
 	l->udev_deadline = 0;
 	link_event(d, l, LEV_UDEV_READY);
@@ -312,6 +343,10 @@ void links_seen(struct links *d, const struct link_facts *f, const char *bus_inf
 	if (strcmp(l->facts.ifname, f->ifname)) {
 		log_info("%s: renamed to %s", l->facts.ifname, f->ifname);
 		snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", f->ifname);
+		if (l->sm.managed && !link_is_managed(d, l)) { /* ignore_names */
+			link_event(d, l, LEV_UNMANAGED);
+			return;
+		}
 		/* sysctls live under the name */
 		if (l->sm.managed &&
 		    (l->sm.state == LINK_CONFIGURED || l->sm.state == LINK_CONFIGURING))
@@ -347,8 +382,14 @@ void links_udev_ready(struct links *d, int ifindex, const char *ifname)
 		return;
 	l->udev_ready = true;
 	l->t_udev = now_us();
-	if (ifname && ifname[0] && strcmp(ifname, l->facts.ifname))
+	if (ifname && ifname[0] && strcmp(ifname, l->facts.ifname)) {
 		snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", ifname);
+		if (l->sm.managed && !link_is_managed(d, l)) { /* ignore_names: the final name */
+			l->udev_deadline = 0;
+			link_event(d, l, LEV_UNMANAGED);
+			return;
+		}
+	}
 	if (l->sm.state == LINK_WAIT_UDEV) {
 		log_debug("%s: udev is done with it", l->facts.ifname);
 		l->udev_deadline = 0;

@@ -18,8 +18,7 @@
 
 #define EVENT_RCVBUF (4 * 1024 * 1024)
 
-/* The parent device's driver ("virtio_net"), or "" when it has none. */
-static void sysfs_driver(const char *ifname, char *out, size_t len)
+void src_rtnl_sysfs_driver(const char *ifname, char *out, size_t len)
 {
 	char path[PATH_MAX], target[PATH_MAX];
 	ssize_t n;
@@ -55,7 +54,7 @@ static void handle_link(struct rtnl_src *r, const struct nlmsghdr *nlh, uint64_t
 	memcpy(f.mac, k.mac, 6);
 	f.mtu = k.mtu;
 	if (!ops->known_driver(ops->ctx, k.ifindex, f.driver, sizeof(f.driver))) {
-		sysfs_driver(k.ifname, f.driver, sizeof(f.driver));
+		src_rtnl_sysfs_driver(k.ifname, f.driver, sizeof(f.driver));
 		if (!f.driver[0])
 			snprintf(f.driver, sizeof(f.driver), "%s", k.kind);
 	}

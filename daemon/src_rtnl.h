@@ -30,4 +30,8 @@ void rtnl_source_stop(struct rtnl_src *r);
 uint64_t rtnl_source_next_timer(const struct rtnl_src *r);
 void rtnl_source_timer(struct rtnl_src *r, uint64_t now);
 
+/* The parent device's driver from sysfs ("virtio_net"), or "" when it has none (then the
+ * link kind stands for it, as for veth). */
+void src_rtnl_sysfs_driver(const char *ifname, char *out, size_t len);
+
 #endif /* ENID_SRC_RTNL_H */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "claim.h"
 #include "dhcp_client.h"
 #include "json_out.h"
 #include "md_fetch.h"
@@ -60,8 +61,31 @@ bool status_unconfigured(const struct links *d, const struct link *l, const char
 	return true;
 }
 
+/* A link of a listed driver that the configuration tells enid to leave (claim.h). */
+static bool excluded(const struct link *l)
+{
+	return !l->sm.managed && l->claim != CLAIM_MANAGED && l->claim != CLAIM_DRIVER &&
+	       l->claim != CLAIM_PRIMARY_ROUTE && l->claim != CLAIM_PRIMARY_FIRST &&
+	       l->claim != CLAIM_PRIMARY_CONFIG && l->claim != CLAIM_PRIMARY_METADATA;
+}
+
+/* Why an excluded link is not managed ("not managed: name matches ignore_names ..."). */
+static const char *exclusion(const struct links *d, const struct link *l, char *buf, size_t len)
+{
+	struct claim_facts f = {
+		.ifindex = l->facts.ifindex,
+		.ifname = l->facts.ifname,
+		.mac = l->facts.mac,
+		.driver = l->facts.driver,
+	};
+
+	return claim_describe(d->cfg, &f, (enum claim_why)l->claim, buf, len);
+}
+
 static const char *state_name(const struct links *d, const struct link *l)
 {
+	if (excluded(l))
+		return "not-managed";
 	return status_unconfigured(d, l, NULL) ? "unconfigured" : link_state_name(l->sm.state);
 }
 
@@ -86,7 +110,7 @@ static const char *dhcp_text(const struct links *d, const struct link *l, char *
 
 static struct json_object *link_json(const struct links *d, const struct link *l, int *err)
 {
-	char lease[256];
+	char lease[256], why[160];
 	struct json_object *o = json_object_new_object(), *addrs;
 	char mac[18], ip[ENID_IP_STRLEN];
 
@@ -128,6 +152,8 @@ static struct json_object *link_json(const struct links *d, const struct link *l
 	json_out_add_str(o, "addressing", addr_source_name((enum addr_source)l->addr_src), err);
 	json_out_add_uint(o, "metadata_requests", l->md ? md_job_requests(l->md) : 0, err);
 	json_out_add_str_or_null(o, "error", link_error(d, l), err);
+	json_out_add_str_or_null(o, "reason",
+				 excluded(l) ? exclusion(d, l, why, sizeof(why)) : NULL, err);
 	json_out_add_uint(o, "heals", l->heal.total, err);
 	json_out_add_str_or_null(o, "undone_by", l->heal.by, err);
 	json_out_add_str_or_null(o, "slot_note", l->slot_note, err);
@@ -141,7 +167,7 @@ static struct json_object *link_json(const struct links *d, const struct link *l
 
 static void link_text(const struct links *d, const struct link *l, struct sbuf *b)
 {
-	char mac[18], ip[ENID_IP_STRLEN], lease[256];
+	char mac[18], ip[ENID_IP_STRLEN], lease[256], why[160];
 
 	sbuf_printf(b, "%s ifindex %d mac %s driver %s state %s", l->facts.ifname, l->facts.ifindex,
 		    mac_format(l->facts.mac, mac), l->facts.driver, state_name(d, l));
@@ -162,6 +188,8 @@ static void link_text(const struct links *d, const struct link *l, struct sbuf *
 		sbuf_printf(b, " requests %u", md_job_requests(l->md));
 	if (link_error(d, l)[0])
 		sbuf_printf(b, " error \"%s\"", link_error(d, l));
+	if (excluded(l))
+		sbuf_printf(b, " reason \"%s\"", exclusion(d, l, why, sizeof(why)));
 	if (l->slot_note[0])
 		sbuf_printf(b, " slot_note \"%s\"", l->slot_note);
 	if (dhcp_text(d, l, lease, sizeof(lease))[0])
@@ -216,7 +244,7 @@ void status_format(const struct links *d, const char *source, bool degraded, boo
 			return;
 		}
 		for (unsigned int i = 0; i < d->lt.n; i++)
-			if (d->lt.v[i]->sm.managed || d->lt.v[i]->slot)
+			if (d->lt.v[i]->sm.managed || d->lt.v[i]->slot || excluded(d->lt.v[i]))
 				sorted[n++] = d->lt.v[i];
 		qsort(sorted, n, sizeof(*sorted), by_ifindex);
 	}

@@ -16,6 +16,7 @@ sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from cases import Tier                          # noqa: E402
 from cases_dhcp import run as run_dhcp  # noqa: E402
+from cases_coex import run as run_coex  # noqa: E402
 from cases_cli import c_cli, c_completion, c_unconfigured  # noqa: E402
 from cases_flush import c_flush, c_users         # noqa: E402
 from cases_harden import c_ctl_clients, c_run_dir  # noqa: E402
@@ -63,7 +64,7 @@ def main():
                  lambda: c_unconfigured(t, tier),
                  lambda: c_flush(t, tier), tier.c_unplug_all, tier.c_cycles,
                  tier.c_foreign, lambda: run_own(t, workdir), lambda: run_metadata(t, workdir),
-                 lambda: run_dhcp(t, workdir)]
+                 lambda: run_dhcp(t, workdir), lambda: run_coex(t, workdir)]
         for step in steps:
             try:
                 step()

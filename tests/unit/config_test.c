@@ -273,7 +273,8 @@ TEST(example_file)
 		"rule_pref_base", "metric_base", "primary", "arp_ignore", "arp_announce",
 		"default_route", "udev", "metadata_url", "metadata_timeout_ms", "metadata_deadline_s",
 		"metadata_token", "metadata_token_ttl", "metadata_refresh_interval", "gratuitous_arp", "host_arp_filter", "ipv4_prefix_min",
-		"ipv4_prefix_max", "ipv6_prefix_min", "ipv6_prefix_max", "address", "gateway", "gateway6", "mtu", "unmanaged" };
+		"ipv4_prefix_max", "ipv6_prefix_min", "ipv6_prefix_max", "address", "gateway", "gateway6", "mtu", "unmanaged",
+		"manage", "ignore_names", "ignore_macs" };
 	struct enid_config cfg;
 	struct config_errors errs;
 	char *text, *out, *line, *save;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "claim.h"
 #include "links.h"
 #include "slots.h"
 #include "util.h"
@@ -114,11 +115,19 @@ TEST_F(links, eni_resolved_and_pending)
 	EXPECT_FALSE(link_settled(l)); /* READY waits for it */
 }
 
-/* unmanaged = yes, another driver, no section: tracked, never managed or applied. */
+/* unmanaged = yes, another driver, no section: tracked, never managed or applied; with
+ * no default route, the first link of a listed driver without a section is the primary
+ * (claim.h's boot rule), the next one an ENI. */
 TEST_F(links, left_alone)
 {
 	struct link *l;
 
+	seen(&self->lk, 2, "eth0", "00:16:3e:00:00:99", "virtio_net");
+	l = links_find(&self->lk, 2);
+	ASSERT_NE(NULL, l);
+	EXPECT_FALSE(l->sm.managed);
+	EXPECT_TRUE(l->facts.is_primary);
+	EXPECT_EQ(CLAIM_PRIMARY_FIRST, l->claim);
 	seen(&self->lk, 6, "eth2", MAC2, "virtio_net");
 	seen(&self->lk, 7, "veth0", MAC3, "veth");
 	seen(&self->lk, 8, "eth3", MAC3, "virtio_net");
@@ -131,6 +140,7 @@ TEST_F(links, left_alone)
 	EXPECT_FALSE(l->sm.managed);
 	l = links_find(&self->lk, 8); /* managed driver, but no [MAC] section */
 	ASSERT_NE(NULL, l);
+	EXPECT_TRUE(l->sm.managed);
 	EXPECT_FALSE(l->pending);
 	EXPECT_EQ(NULL, l->addr);
 	EXPECT_NE(NULL, strstr(l->why, "no [" MAC3 "] section"));
