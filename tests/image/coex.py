@@ -82,8 +82,12 @@ def kernel_view(img, eni_links, enis=TWO):
     vpc = img.vpc
     addrs = vpc.js("ip -j addr show")
     p = []
-    for (name, _), eni in zip(eni_links, enis):
-        p += stacks.eni_addresses(addrs, name, eni.ips, layout.PREFIX)
+    ips = {e.mac: e.ips for e in enis}
+    for name, mac in eni_links:
+        p += stacks.eni_addresses(addrs, name, ips[mac], layout.PREFIX)
+    if len(eni_links) != len(enis):
+        p.append("%d of the %d ENIs are in ip link: %s" % (len(eni_links), len(enis),
+                                                          eni_links))
     routes = vpc.js("ip -j -4 route show table all") + vpc.js("ip -j -6 route show table all")
     p += stacks.foreign_routes(routes, [n for n, _ in eni_links])
     p += stacks.foreign_rules(vpc.js("ip -j -4 rule show") + vpc.js("ip -j -6 rule show"))
@@ -123,10 +127,10 @@ def check_all(img, tap, variant, what):
     vpc = img.vpc
     stack = stacks.STACKS[variant]
     primary = primary_name(img)
-    eni_links = links(img)
     tap.check("%s, %s: both ENIs configured by enid (addresses, rules, its tables)" % (
         variant, what), vpc.wait_state(configured, 30.0))
     settle(img)
+    eni_links = links(img)
     p = vpc.wait_state(configured, 20.0)
     p += kernel_view(img, eni_links)
     tap.check("%s, %s: on the ENIs %s exactly enid's addresses, routes and rules, none of "
