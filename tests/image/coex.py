@@ -210,8 +210,10 @@ def unbind(img, tap, a, variant):
         p += docker_route(img)
     tap.check("%s: unbind both: nothing of enid's or %s's left for them, the primary still "
               "managed and answering" % (variant, stack.name), p)
+    names = "|".join(r"\b%s\b" % n for n, _ in gone) or "^$"
     out = img.g.run("journalctl -b --no-pager -o cat -u cloud-init-hotplugd -u 'ifup@*' "
-                    "-u NetworkManager | grep -i -E 'ens[0-9]+|hotplug' | tail -n 12")[1]
+                    "-u NetworkManager -u systemd-networkd -u networking | "
+                    "grep -E '%s' | tail -n 12" % names)[1]
     if out:
         diag("%s: what the stack logged of the ENIs:" % variant, *["  " + x for x in out])
 
