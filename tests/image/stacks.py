@@ -162,7 +162,8 @@ class CloudInit(Ifupdown):
     commands = dict(Ifupdown.commands,
                     rendered="cat /etc/network/interfaces.d/50-cloud-init",
                     hotplug="cat /etc/udev/rules.d/10-cloud-init-hook-hotplug.rules",
-                    status="cloud-init status")
+                    status="cloud-init status",
+                    hook="journalctl -b -o cat -u cloud-init-hotplugd | grep 'args='")
     # the hook itself is re-run for every variant (udevadm trigger of the ENIs)
     restart = ("systemctl restart networking",)
     hotplug = False         # its rendering says `auto` for the primary
@@ -178,6 +179,10 @@ class CloudInit(Ifupdown):
             p.append("cloud-init's 50-cloud-init does not configure the primary %s" % primary)
         p += ["cloud-init rendered config for %s (%s)" % (n, m) for n, m in links
               if re.search(r"\b%s\b" % n, text) or m.lower() in text.lower()]
+        # its hook must not run for an ENI at all, on add or on remove
+        p += ["cloud-init's hotplug hook ran for %s: %s" % (n, x) for n, _ in links
+              for x in _lines(out["hook"]) if re.search(r"/net/%s\b" % n, x)]
+        p += ["failed: %s" % x for x in _lines(out["failed"]) if "cloud-init" in x]
         return p
 
 
