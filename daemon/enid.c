@@ -819,7 +819,9 @@ int main(int argc, char **argv)
 		if (d.lk.primary_ifindex)
 			log_info("primary: ifindex %d (main default route)", d.lk.primary_ifindex);
 		else
-			log_info("primary: none (no main default route)");
+			log_info(
+				"primary: no main default route: the first link of a listed driver "
+				"without a [MAC] section counts as the primary");
 	}
 	apply_udev_gate(&d);
 	err = start_sources(&d);

@@ -228,6 +228,7 @@ static void link_gate(struct links *d, struct link *l)
 		if (strcmp(name, l->facts.ifname)) {
 			snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", name);
 			if (!link_is_managed(d, l)) { /* ignore_names: on the final name */
+				addressing_link_gone(d->addr, l);
 				link_event(d, l, LEV_UNMANAGED);
 				return;
 			}
@@ -344,6 +345,7 @@ void links_seen(struct links *d, const struct link_facts *f, const char *bus_inf
 		log_info("%s: renamed to %s", l->facts.ifname, f->ifname);
 		snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", f->ifname);
 		if (l->sm.managed && !link_is_managed(d, l)) { /* ignore_names */
+			addressing_link_gone(d->addr, l);
 			link_event(d, l, LEV_UNMANAGED);
 			return;
 		}
@@ -385,6 +387,7 @@ void links_udev_ready(struct links *d, int ifindex, const char *ifname)
 	if (ifname && ifname[0] && strcmp(ifname, l->facts.ifname)) {
 		snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", ifname);
 		if (l->sm.managed && !link_is_managed(d, l)) { /* ignore_names: the final name */
+			addressing_link_gone(d->addr, l);
 			l->udev_deadline = 0;
 			link_event(d, l, LEV_UNMANAGED);
 			return;

@@ -152,12 +152,12 @@ static struct json_object *link_json(const struct links *d, const struct link *l
 	json_out_add_str(o, "addressing", addr_source_name((enum addr_source)l->addr_src), err);
 	json_out_add_uint(o, "metadata_requests", l->md ? md_job_requests(l->md) : 0, err);
 	json_out_add_str_or_null(o, "error", link_error(d, l), err);
-	json_out_add_str_or_null(o, "reason",
-				 excluded(l) ? exclusion(d, l, why, sizeof(why)) : NULL, err);
 	json_out_add_uint(o, "heals", l->heal.total, err);
 	json_out_add_str_or_null(o, "undone_by", l->heal.by, err);
 	json_out_add_str_or_null(o, "slot_note", l->slot_note, err);
 	json_out_add_str_or_null(o, "dhcp", dhcp_text(d, l, lease, sizeof(lease)), err);
+	json_out_add_str_or_null(o, "reason",
+				 excluded(l) ? exclusion(d, l, why, sizeof(why)) : NULL, err);
 	if (*err) {
 		json_object_put(o);
 		return NULL;

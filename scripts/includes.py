@@ -11,7 +11,7 @@ import re
 import sys
 
 # No sockets, no clock, no globals, no files: unit-tested directly.
-PURE = {"addr", "config", "config_keys", "config_read", "plan", "bounds", "kstate", "kdiff",
+PURE = {"addr", "claim", "config", "config_keys", "config_read", "plan", "bounds", "kstate", "kdiff",
         "link", "link_fsm", "heal", "owned", "metadata", "md_policy", "rtnl_msg", "eni_msg",
         "arp_msg", "dhcp_msg", "dhcp_fsm", "json_out", "nl_msg", "ndisc_msg", "ctl_proto", "version"}
 

@@ -34,6 +34,7 @@ E1 = ("eth1", "02:00:00:00:0c:01", "10.99.0.21")
 E2 = ("eth91", "02:00:00:00:0c:02", "10.99.0.22")
 E3 = ("eth3", "02:00:00:00:0c:03", "10.99.0.23")
 E4 = ("eth4", "02:00:00:00:0c:04", "10.99.0.24")
+E7 = ("eth7", "02:00:00:00:0c:07", "10.99.0.27")
 C1 = ("eth5", "02:00:00:00:0c:05", "10.99.0.31")
 C2 = ("eth6", "02:00:00:00:0c:06", "10.99.0.32")
 CTR4, POD4 = "172.17.0.2", "10.244.1.5"
@@ -97,8 +98,8 @@ class CoexTier:
     def c_deferral(self):
         desc = "deferral: "
         extra = ["manage = listed", "ignore_names = eth9*", "ignore_macs = %s" % E3[1]]
-        self.write(self.cfg, conf(extra, [E1, E2, E3]))
-        for n, e in enumerate((E1, E2, E3, E4)):
+        self.write(self.cfg, conf(extra, [E1, E2, E3, E7]))
+        for n, e in enumerate((E1, E2, E3, E4, E7)):
             self.vpc.plug(e[0], e[1], 60 + n)
         ip(self.g, "link", "set", E2[0], "up")  # as another agent left them: one up
         before = {e[0]: self.link_facts(e[0]) for e in (E2, E3, E4)}
@@ -106,9 +107,21 @@ class CoexTier:
         if not ok:
             self.t.result(False, desc + "enid starts", [why] + self.enid.log_tail(20))
             return False
-        ok, lines = self.configured([E1[0]])
+        ok, lines = self.configured([E1[0], E7[0]])
         self.t.result(ok and self.addrs(E1[0]) == [E1[2]],
                       desc + "the listed ENI eth1 is configured", lines)
+        # renamed into ignore_names: enid lets go of it (the final name decides)
+        ip(self.g, "link", "set", E7[0], "down")
+        ip(self.g, "link", "set", E7[0], "name", "eth97")
+
+        def let_go():
+            st = self.status("eth97")
+            left = [r for r in K.ours(K.rules(self.g)) if E7[2] in str(r.src)]
+            return (st.get("state") == "not-managed" and not self.addrs("eth97") and not left,
+                    [str(st), "addresses %s" % self.addrs("eth97")] + [K.fmt(x) for x in left])
+        ok, lines = wait_until(let_go, 10, step=0.05)
+        self.t.result(ok, desc + "eth7 renamed to eth97 (ignore_names eth9*): enid removes "
+                      "what it added and lists it not-managed", lines)
         want = {E2[0]: "not managed: name matches ignore_names 'eth9*'",
                 E3[0]: "not managed: MAC %s is in ignore_macs" % E3[1],
                 E4[0]: "not managed: manage = listed and no [%s] section" % E4[1]}
@@ -129,7 +142,7 @@ class CoexTier:
         self.c_udevadm_test(extra)
         # a reload that newly excludes eth1: what enid added goes, as unmanaged = yes does
         self.write(self.cfg, conf(["manage = listed", "ignore_names = eth9*",
-                                   "ignore_macs = %s %s" % (E3[1], E1[1])], [E1, E2, E3]))
+                                   "ignore_macs = %s %s" % (E3[1], E1[1])], [E1, E2, E3, E7]))
         self.enid.signal(signal.SIGHUP)
 
         def gone():
@@ -142,8 +155,8 @@ class CoexTier:
         self.t.result(ok, desc + "reload adding eth1's MAC to ignore_macs removes what enid "
                       "added to it (addresses, rules, routes)", lines)
         self.enid.stop()
-        for e in (E1, E2, E3, E4):
-            self.vpc.unplug(e[0])
+        for name in (E1[0], E2[0], E3[0], E4[0], "eth97"):
+            self.vpc.unplug(name)
         return True
 
     def claim(self, cfg, kernel, name=None):
