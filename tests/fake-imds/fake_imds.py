@@ -19,6 +19,8 @@ Service (the part enid asks, daemon/metadata.h and daemon/md_fetch.h):
       vswitch-cidr-block unless given; any other key as given, 404 when absent.
   PUT /latest/api/token with X-aliyun-ecs-metadata-token-ttl-seconds: 1..21600
       -> a token (400 on a missing or bad TTL; 404 when token.supported is false).
+  /<YYYY-MM-DD>/... (a dated API version, as cloud-init's AliYun datasource asks for
+  /2016-01-01/): the same as /latest/.
   Requests with X-aliyun-ecs-metadata-token: unknown or expired token -> 401.
   Without it: 403 when token.required. 404 bodies are HTML, as proxies send.
 
@@ -106,6 +108,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOKEN_HDR = "X-aliyun-ecs-metadata-token"
 TTL_HDR = "X-aliyun-ecs-metadata-token-ttl-seconds"
 MACS_PATH = "/latest/meta-data/network/interfaces/macs/"
+DATED = re.compile(r"^/\d{4}-\d{2}-\d{2}/")
 MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 ENI_KEYS = ["network-interface-id", "mac", "primary-ip-address", "private-ipv4s", "netmask",
             "gateway", "vswitch-cidr-block", "vswitch-id", "vpc-cidr-block", "vpc-id",
@@ -363,7 +366,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def serve(self):
         st = self.st
-        path = urlsplit(self.path).path
+        path = DATED.sub("/latest/", urlsplit(self.path).path)
         mac, key, kind = self.classify(path)
         n = int(self.headers.get("Content-Length") or 0)
         if n:

@@ -3,7 +3,9 @@
 # The image tier's base: a minimal Debian 12 (bookworm) tree made by debootstrap, with
 # systemd as PID 1, udev, systemd-networkd, bookworm's kernel (linux-image-amd64, 6.1), its
 # headers, dkms, build-essential and the libraries our packages depend on, but none of our
-# packages. Cached in $ENI_CACHE/image/<key>/, the key a hash of the inputs: the suite, the
+# packages; the network stacks of the coexistence variants (NetworkManager, ifupdown with
+# dhclient, cloud-init) are installed too but disabled: each boot selects one
+# (guest/eni-variant). Cached in $ENI_CACHE/image/<key>/, the key a hash of the inputs: the suite, the
 # mirror's Release date, the package list and this script. Built once per key (flock);
 # every run copies it (mkrun.sh). Prints the cache folder, which holds root/ (the tree),
 # vmlinuz, initrd.img, kver and packages.
@@ -18,7 +20,8 @@ suite=bookworm
 # (libcurl is opened with dlopen) and the tools the checks use (ip -j, lsmod, ps).
 pkgs="systemd systemd-sysv udev dbus iproute2 kmod procps linux-image-amd64
 linux-headers-amd64 dkms build-essential libmnl0 libudev1 libcurl4 libinih1 libjson-c5
-libsystemd0 ca-certificates"
+libsystemd0 ca-certificates
+network-manager ifupdown isc-dhcp-client cloud-init"
 
 log() { echo "mkbase: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -76,6 +79,10 @@ echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" >"$root/etc/fstab"
 echo ecs-image >"$root/etc/hostname"
 in_root systemctl enable systemd-networkd.service >/dev/null 2>&1 ||
 	die "systemctl enable systemd-networkd in the chroot failed"
+# The other stacks stay off unless a boot's eni.variant= selects one (guest/eni-variant).
+in_root systemctl disable NetworkManager.service NetworkManager-wait-online.service \
+	networking.service >/dev/null 2>&1 || die "systemctl disable of the other stacks failed"
+touch "$root/etc/cloud/cloud-init.disabled"
 for t in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer \
 	fstrim.timer; do
 	ln -sf /dev/null "$root/etc/systemd/system/$t"

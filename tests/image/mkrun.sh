@@ -76,11 +76,15 @@ if ! chroot "$m" dkms status -k "$kver" | grep -q 'installed'; then
 fi
 chroot "$m" dkms status >"$tmp/dkms-status"
 umount "$m/sys" "$m/dev" "$m/proc"
-# The test agent on ttyS1 and the primary's DHCP.
+# The test agent on ttyS1, the primary's DHCP and the variants' selector.
 install -m 755 "$top/tests/vpc/guest/agent.sh" "$here/guest/agent-tty" "$m/opt/eni/"
 install -m 644 "$here/guest/eni-agent.service" "$m/etc/systemd/system/"
 ln -sf /etc/systemd/system/eni-agent.service "$m/etc/systemd/system/multi-user.target.wants/"
 sed "s/@PRIMARY_MAC@/$mac/" "$here/guest/primary.network" >"$m/etc/systemd/network/10-primary.network"
+# The coexistence variants: eni.variant= on the command line picks a network stack.
+install -D -m 755 "$here/guest/eni-variant" "$m/etc/systemd/system-generators/eni-variant"
+install -m 644 "$here/guest/eni-docker0.service" "$m/etc/systemd/system/"
+install -m 644 "$here/guest/cloud-eni-test.cfg" "$m/etc/cloud/cloud.cfg.d/90-eni-test.cfg"
 mkfs.ext4 -q -F -L root -d "$m" "$disk.tmp" 4G >/dev/null
 mv "$disk.tmp" "$disk"
 EOF

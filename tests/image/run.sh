@@ -9,7 +9,8 @@
 # and '# ' lines; logs in build/image/. Exits 0 when it ran, non-zero only when the harness
 # itself broke.
 # Environment: ENI_IMAGE_PREV (the previous version, default this version's
-# upstream with its last number lowered), ENI_CACHE (default /var/cache/eni-hotplug).
+# upstream with its last number lowered), ENI_CACHE (default /var/cache/eni-hotplug),
+# ENI_IMAGE_RUNS and ENI_IMAGE_COEX (steps.py).
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -73,22 +74,31 @@ sed -n 's/^mkrun: /# /p' "$out/mkrun.log"
 step "upgrade disk: $prev installed the same way, $cur's packages in /opt/eni/debs" \
 	"$out/mkrun-prev.log" "$here/mkrun.sh" "$base" "$out/disk-prev" "$out/deb-prev" \
 	"$out/deb-cur" || exit 0
-# Each boot writes to an overlay: the disks stay as mkrun.sh made them.
-for d in disk disk-prev; do
+# Each boot writes to an overlay: the disks stay as mkrun.sh made them. The coexistence
+# variants (steps.py, coex.py) boot overlays of this version's disk.
+mkdir -p "$out/variants"
+for d in disk disk-prev variants/nm variants/networkd variants/ifupdown variants/cloudinit \
+	variants/docker; do
+	raw=$out/disk/disk.raw
+	[ "$d" = disk-prev ] && raw=$out/disk-prev/disk.raw
 	rm -f "$out/$d.qcow2"
-	qemu-img create -q -f qcow2 -b "$out/$d/disk.raw" -F raw "$out/$d.qcow2" ||
+	qemu-img create -q -f qcow2 -b "$raw" -F raw "$out/$d.qcow2" ||
 		{ tap "not ok" "qemu-img creates the boot overlay of $d"; exit 0; }
 done
 
 state=$out/run
+# the VPC's DHCP answers every ENI's MAC, so the variants' stacks would get a lease
+export ENI_VPC_DHCP_ALL=1
 vpc_up "$state" "$out/net.log" || exit 0
 mkdir -p "$out/logs"
 PYTHONDONTWRITEBYTECODE=1 ip netns exec "$VPC_NS" python3 "$here/steps.py" \
 	--state "$state" --out "$out/logs" --kernel "$base/vmlinuz" --initrd "$base/initrd.img" \
-	--disk "$out/disk.qcow2" --upgrade-disk "$out/disk-prev.qcow2" --first $((n + 1)) \
+	--disk "$out/disk.qcow2" --upgrade-disk "$out/disk-prev.qcow2" --variants "$out/variants" \
+	--first $((n + 1)) \
 	--count-file "$out/tap.count" &
 # In the background so a signal runs the traps at once (net.sh down stops it too).
 wait $!
 rc=$?
-echo "# image tier took $(($(date +%s) - t0)) s (logs: build/image/logs/disk, logs/upgrade_disk)"
+echo "# image tier took $(($(date +%s) - t0)) s (logs: build/image/logs/RUN:" \
+	"disk, upgrade_disk, nm, ...)"
 exit $rc

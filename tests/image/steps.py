@@ -9,8 +9,11 @@ This version's image, in order: the unit at boot, two ENIs bound and unbound, `s
 restart enid` under pings, a reboot with two ENIs attached, `apt-get purge`; then the
 previous version's image: two ENIs bound, this version installed under pings. Prints TAP
 lines and '# ' lines; logs in OUT/disk and OUT/upgrade_disk.
+Then the coexistence variants (coex.py), each a boot of an overlay of this version's disk
+with another network stack. ENI_IMAGE_RUNS=disk,upgrade_disk,nm,... picks runs;
+ENI_IMAGE_COEX=off boots the variants with enid's coexistence files masked.
 Usage: steps.py --state DIR --out DIR --kernel VMLINUZ --initrd INITRD --disk QCOW2
-                --upgrade-disk QCOW2 [--first N] [--count-file FILE]
+                --upgrade-disk QCOW2 --variants DIR [--first N] [--count-file FILE]
 """
 import os
 import re
@@ -21,6 +24,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "vpc"))
 sys.path.insert(1, os.path.join(here, "..", "lib"))
 import checks  # noqa: E402
+import coex  # noqa: E402
 import guestvm  # noqa: E402
 import layout  # noqa: E402
 import scenarios as vpc_scenarios  # noqa: E402  (tests/vpc/scenarios.py: probes, outside)
@@ -314,9 +318,10 @@ def purge(img, tap, a):
               "attached, their sysctls the defaults, the global ones as at boot", p)
 
     left = [f for f in files if img.g.run("test -e '%s' -o -L '%s'" % (f, f))[0] == 0]
+    # (openid: python3-oauthlib's, which cloud-init of the coexistence variants pulls in)
     found = img.sh("find / /run -xdev \\( -name '*enid*' -o -name '*eni_notify*' -o -name "
-                   "'*eni-notify*' \\) -not -path '/opt/eni/*' -not -path '/proc/*' 2>/dev/null"
-                   " | sort -u; true")
+                   "'*eni-notify*' \\) -not -name '*openid*' -not -path '/opt/eni/*' "
+                   "-not -path '/proc/*' 2>/dev/null | sort -u; true")
     p = ["left: %s" % f for f in left] + ["found: %s" % f for f in found.splitlines()
                                           if f not in left]
     tap.check("after the purge: no file of either package left (%d listed by dpkg -L), none "
@@ -374,18 +379,23 @@ def upgrade(img, tap, a):
               "configured and answering through themselves" % img.version_cur, p)
 
 
-# (image, steps): the steps run in order on one boot of that image; a step that leaves no
-# guest to ask ends its image's run.
-RUNS = [("disk", [("at_boot", at_boot), ("bind_unbind", bind_unbind), ("restart", restart),
-                  ("reboot", reboot), ("purge", purge)]),
-        ("upgrade_disk", [("upgrade", upgrade)])]
-NO_GUEST_AFTER = ("at_boot", "reboot", "upgrade")
+# (run, disk, steps, kernel command line, more QEMU options): the steps run in order on
+# one boot of that disk; a step that leaves no guest to ask ends its run. The coexistence
+# variants (coex.py) boot overlays of this version's disk, each with another stack.
+RUNS = [("disk", "disk", [("at_boot", at_boot), ("bind_unbind", bind_unbind),
+                          ("restart", restart), ("reboot", reboot), ("purge", purge)], "", ()),
+        ("upgrade_disk", "upgrade_disk", [("upgrade", upgrade)], "", ())]
+RUNS += [(v, v, coex.steps(v), coex.cmdline(v, os.environ.get("ENI_IMAGE_COEX", "on")),
+          coex.qemu_extra(v)) for v in coex.VARIANTS]
+NO_GUEST_AFTER = ("at_boot", "reboot", "upgrade", "boot")
 
 
-def run_image(a, disk, outdir, steps, tap):
+def run_image(a, disk, outdir, steps, tap, cmdline="", extra=()):
+    t0 = time.monotonic()
     vpc = session.Vpc(session.names(a.state), outdir, a.state, a.kernel, a.initrd,
-                      "metadata", cmdline="root=/dev/vda rw", mem=1024, reboot=True,
-                      extra=("-drive", "file=%s,format=qcow2,if=virtio,cache=unsafe" % disk))
+                      "metadata", cmdline=("root=/dev/vda rw " + cmdline).strip(), mem=1024,
+                      reboot=True, extra=("-drive", "file=%s,format=qcow2,if=virtio,"
+                                          "cache=unsafe" % disk) + tuple(extra))
     vpc.flux = []
     img = Image(vpc)
     try:
@@ -398,9 +408,13 @@ def run_image(a, disk, outdir, steps, tap):
                 if name in NO_GUEST_AFTER:
                     break
             diag("step %s took %.0f s" % (name, time.monotonic() - t))
+            img.figures.append("%s: step %s %.0f s" % (os.path.basename(outdir), name,
+                                                       time.monotonic() - t))
         trouble = vpc.guest.kernel_trouble()
         tap.check("guest kernel log has no WARN/BUG/oops (%s)" % os.path.basename(outdir),
                   [trouble] if trouble else [])
+        img.figures.append("%s: %.0f s from QEMU's start to the end of its checks" % (
+            os.path.basename(outdir), time.monotonic() - t0))
         diag(*img.figures)
     finally:
         try:
@@ -415,16 +429,25 @@ def main():
     ap.add_argument("--disk", required=True, help="the qcow2 of this version's image")
     ap.add_argument("--upgrade-disk", required=True,
                     help="the qcow2 of the previous version's image")
+    ap.add_argument("--variants", required=True,
+                    help="folder of the variants' overlays (VARIANT.qcow2) of this disk")
     ap.add_argument("--first", type=int, default=1, help="number of the first TAP line")
     ap.add_argument("--count-file", help="where to write the number of the last TAP line")
     a = ap.parse_args()
+    a.boot_timeout = BOOT_TIMEOUT
+    # ENI_IMAGE_RUNS: a comma list of the runs to do (default all: disk, upgrade_disk and
+    # the variants)
+    only = [r for r in os.environ.get("ENI_IMAGE_RUNS", "").split(",") if r]
     tap = Tap()
     tap.n = a.first - 1
     try:
-        for disk, steps in RUNS:
-            outdir = os.path.join(a.out, disk)
+        for run, disk, steps, cmdline, extra in RUNS:
+            if only and run not in only:
+                continue
+            outdir = os.path.join(a.out, run)
             os.makedirs(outdir, exist_ok=True)
-            run_image(a, getattr(a, disk), outdir, steps, tap)
+            path = getattr(a, disk, None) or os.path.join(a.variants, disk + ".qcow2")
+            run_image(a, path, outdir, steps, tap, cmdline, extra)
     finally:
         tap.save_count(a.count_file)
     return 0

@@ -80,6 +80,10 @@ def shell():
     out = ["%s=%s" % (n, globals()[n]) for n in names]
     out.append("ENI_TAPS='%s'" % " ".join(e.tap for e in ENIS))
     out.append("DHCP_HOST=%s,%s" % (DHCP_ENI.mac, DHCP_ENI.ips[0]))
+    # every other ENI's first address, for a network stack's DHCP (the image tier's
+    # coexistence variants: ENI_VPC_DHCP_ALL=1)
+    out.append("DHCP_HOSTS_ALL='%s'" % " ".join("%s,%s" % (e.mac, e.ips[0]) for e in ENIS
+                                                 if e is not DHCP_ENI))
     return "\n".join(out) + "\n"
 
 

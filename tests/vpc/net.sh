@@ -106,11 +106,16 @@ up() { # dir
 	set +e
 
 	# DHCP for the primary's MAC and one ENI's (the DHCP scenario; a static range serves
-	# only dhcp-host entries).
+	# only dhcp-host entries); ENI_VPC_DHCP_ALL=1: for every ENI, as a VPC's DHCP does (the
+	# image tier: the other network stacks would get a lease).
+	more=()
+	if [ "${ENI_VPC_DHCP_ALL:-}" = 1 ]; then
+		for h in $DHCP_HOSTS_ALL; do more+=(--dhcp-host="$h"); done
+	fi
 	ip netns exec "$VPC_NS" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 \
 		--interface="$BRIDGE" --except-interface=lo --bind-interfaces --dhcp-authoritative \
 		--dhcp-range="${SUBNET%/*},static,$NETMASK,1h" \
-		--dhcp-host="$PRIMARY_MAC,$PRIMARY_IP" --dhcp-host="$DHCP_HOST" \
+		--dhcp-host="$PRIMARY_MAC,$PRIMARY_IP" --dhcp-host="$DHCP_HOST" "${more[@]}" \
 		--dhcp-option=option:router,"$GATEWAY" \
 		--dhcp-leasefile="$dir/dnsmasq.leases" --log-dhcp --log-facility="$dir/dnsmasq.log" \
 		</dev/null >>"$dir/dnsmasq.log" 2>&1 &
