@@ -320,6 +320,60 @@ static bool ip_listed(const struct enid_ip *list, unsigned n, const struct enid_
 
 #define HOST_MAX_PRIMARY 16 /* per family */
 
+/* inner lies wholly inside outer */
+static bool net_covers(const struct enid_ip *outer, const struct enid_ip *inner)
+{
+	return outer->prefixlen <= inner->prefixlen && enid_ip_in_subnet(inner, outer);
+}
+
+/* a and b are the two halves of one prefix (*parent); never merged into a /0 */
+static bool net_halves(const struct enid_ip *a, const struct enid_ip *b, struct enid_ip *parent)
+{
+	if (a->prefixlen != b->prefixlen || a->prefixlen < 2 || enid_ip_same_addr(a, b))
+		return false;
+	*parent = *a;
+	parent->prefixlen--;
+	*parent = enid_ip_network(parent);
+	return enid_ip_in_subnet(b, parent);
+}
+
+/*
+ * The fewest prefixes that hold exactly the sources of nets[0..n): covered ones go, halves
+ * of one prefix become that prefix. Each is a rule every forwarded packet walks twice (the
+ * lookup, then the reverse one of the source check). Returns the new count.
+ */
+static unsigned nets_collapse(struct enid_ip *nets, unsigned n)
+{
+	bool changed = true;
+
+	while (changed) {
+		changed = false;
+		for (unsigned i = 0; i < n && !changed; i++) {
+			for (unsigned j = 0; j < n && !changed; j++) {
+				struct enid_ip parent;
+
+				if (i == j)
+					continue;
+				if (net_halves(&nets[i], &nets[j], &parent))
+					nets[i] = parent;
+				else if (!net_covers(&nets[i], &nets[j]))
+					continue;
+				nets[j] = nets[--n];
+				changed = true;
+			}
+		}
+	}
+	return n;
+}
+
+static bool in_any(const struct enid_ip *nets, unsigned n, const struct enid_ip *ip)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (enid_ip_in_subnet(ip, &nets[i]))
+			return true;
+	return false;
+}
+
 int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsigned n_subnets,
 	      const struct enid_ip *primary, unsigned n_primary, struct host_plan *out)
 {
@@ -347,12 +401,14 @@ int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsi
 		}
 		if (!n_nets)
 			continue;
+		n_seen = from + nets_collapse(seen + from, n_seen - from);
 		unset.prefixlen = enid_ip_len(fams[f]) * 8;
 		host_rule(out, fams[f], host_pref(cfg, 0), &unset, FR_ACT_GOTO, end);
+		/* a primary address outside every ENI subnet goes to END at base+1 anyway */
 		for (unsigned i = 0; i < n_primary && n_prim < HOST_MAX_PRIMARY; i++) {
 			struct enid_ip p = primary[i];
 
-			if (p.family != fams[f])
+			if (p.family != fams[f] || !in_any(seen + from, n_seen - from, &p))
 				continue;
 			p.prefixlen = enid_ip_len(p.family) * 8;
 			host_rule(out, fams[f], host_pref(cfg, 0), &p, FR_ACT_GOTO, end);

@@ -25,15 +25,21 @@
  * In front of the slots, the dispatch (host_plan(), per family that an ENI uses), so that
  * a lookup whose source is no ENI's walks a few rules, not three per ENI address:
  *   base-1  from 0.0.0.0/32 (::/128) goto END   no source chosen yet (unbound sockets)
- *           from <P>/32 (/128) goto END         each address of the primary
- *   base+0  from <N> goto START                 each distinct ENI subnet N
+ *           from <P>/32 (/128) goto END         each primary address inside an ENI subnet
+ *   base+0  from <N> goto START                 each prefix N of the ENI subnets collapsed:
+ *                                               covered ones dropped, halves merged (never
+ *                                               into /0), so exactly their sources match
  *   base+1  goto END                            everything else (forwarded, containers)
  *   base+2  nop (START)
  *   base+3 .. base+3*255+2                      the slots' rules, as above
  *   END = base+3*256  nop
  * A source in an ENI subnet reaches the slots; the primary's traffic and everyone else's
- * pays three rules at most and goes on at END, where other software's rules and main
- * follow as before. The dispatch exists while an ENI holds addresses.
+ * pays a few rules and goes on at END, where other software's rules and main follow as
+ * before. A forwarded packet walks the base+0 rules twice (its lookup, then the reverse one
+ * of the kernel's source check, which takes the rules' path once any rule exists): hence
+ * the collapse. The dispatch exists while an ENI holds addresses.
+ * What no layout removes (bench/routeprice, "lone nop"): once a namespace has held any
+ * rule, every lookup goes through fib_rules_lookup and looks up local and main apart.
  */
 #ifndef ENID_PLAN_H
 #define ENID_PLAN_H

@@ -109,7 +109,9 @@ def dispatch_diff(rules_now, subnets, eni_addrs):
     mine = [r for r in ours(rules_now) if scheme.is_dispatch(r.pref)]
     eni_ips = {str(ipaddress.ip_interface(a).ip) for a in eni_addrs}
     for fam in (4, 6):
-        nets = sorted({str(n) for n in subnets if n.version == fam})
+        # one rule per prefix of the collapsed set (covered ones go, halves merge: plan.c)
+        nets = sorted(str(n) for n in ipaddress.collapse_addresses(
+            {n for n in subnets if n.version == fam}))
         have = [r for r in mine if r.family == fam]
         if not nets:
             lines += ["v%d dispatch rule without a v%d ENI: %s" % (fam, fam, fmt(r)) for r in have]

@@ -443,7 +443,7 @@ TEST(host_dispatch_order_and_ownership)
 {
 	static struct host_plan hp, old;
 	struct enid_config cfg;
-	struct enid_ip nets[2], prim = ip("10.99.0.2/24");
+	struct enid_ip nets[2], prim = ip("10.0.0.2/24");
 	struct kstate ks = {0};
 	struct kreqs q = {0};
 	struct krule k;

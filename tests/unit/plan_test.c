@@ -505,10 +505,10 @@ TEST(host_dispatch_per_family)
 	nets[0] = ip("10.0.0.10/24");
 	nets[1] = ip("10.0.0.11/24");
 	nets[2] = ip("2001:db8::5/64");
-	prim[0] = ip("10.99.0.2/24");
-	prim[1] = ip("fe80::1/64");
+	prim[0] = ip("10.0.0.2/24"); /* in an ENI subnet (ECS): skipped by its own rule */
+	prim[1] = ip("fe80::1/64");  /* outside every ENI subnet: base+1 sends it to END */
 	ASSERT_EQ(0, host_plan(&cfg, nets, 3, prim, 2, &hp));
-	ASSERT_EQ(12, hp.n_rules);
+	ASSERT_EQ(11, hp.n_rules);
 	for (unsigned int i = 0; i < hp.n_rules; i++) {
 		const struct plan_rule *r = &hp.rules[i];
 
@@ -527,10 +527,10 @@ TEST(host_dispatch_per_family)
 			gotos_start++;
 		}
 	}
-	EXPECT_EQ(6, v6);
+	EXPECT_EQ(5, v6);
 	EXPECT_EQ(4, nops);	   /* START and END per family */
 	EXPECT_EQ(2, gotos_start); /* 10.0.0.0/24 and 2001:db8::/64 */
-	EXPECT_EQ(6, gotos_end);   /* unset, primary, rest per family */
+	EXPECT_EQ(5, gotos_end);   /* unset, rest per family; 10.0.0.2 */
 	EXPECT_EQ(9999, host_pref(&cfg, 0));
 	EXPECT_EQ(10768, host_pref_end(&cfg));
 	/* v4 ENIs only: no v6 dispatch, although the primary has a v6 address */
@@ -540,6 +540,61 @@ TEST(host_dispatch_per_family)
 		EXPECT_EQ(AF_INET, hp.rules[i].family);
 	ASSERT_EQ(0, host_plan(&cfg, NULL, 0, prim, 2, &hp));
 	EXPECT_EQ(0, hp.n_rules);
+}
+
+/* True when some rule of hp at pref "from <N> goto START" holds src. */
+static bool dispatched(const struct host_plan *hp, const struct enid_config *cfg,
+		       const struct enid_ip *src)
+{
+	for (unsigned int i = 0; i < hp->n_rules; i++)
+		if (hp->rules[i].pref == host_pref(cfg, 1) &&
+		    enid_ip_in_subnet(src, &hp->rules[i].src))
+			return true;
+	return false;
+}
+
+/* The subnets' rules: the fewest prefixes holding exactly the ENI subnets' sources. */
+TEST(host_dispatch_collapsed)
+{
+	static struct host_plan hp;
+	struct enid_config cfg;
+	struct enid_ip nets[70], prim = ip("10.70.0.2/16");
+	unsigned int n = 0, subnet_rules = 0;
+	char s[64];
+
+	config_defaults(&cfg);
+	for (int i = 1; i <= 64; i++) { /* 10.80.1.0/24 .. 10.80.64.0/24 */
+		snprintf(s, sizeof(s), "10.80.%d.10/24", i);
+		nets[n++] = ip(s);
+	}
+	nets[n++] = ip("10.80.3.77/25"); /* inside 10.80.3.0/24: nothing more */
+	nets[n++] = ip("2001:db8:0:2::5/64");
+	nets[n++] = ip("2001:db8:0:3::5/64"); /* the other half of 2001:db8:0:2::/63 */
+	ASSERT_EQ(0, host_plan(&cfg, nets, n, &prim, 1, &hp));
+	for (unsigned int i = 0; i < hp.n_rules; i++)
+		subnet_rules += hp.rules[i].pref == host_pref(&cfg, 1);
+	/* 1/24 2/23 4/22 8/21 16/20 32/19 64/24, and 2001:db8:0:2::/63 */
+	EXPECT_EQ(8, subnet_rules);
+	/* exactly the same sources: every address of 10.80.0.0/16 and the v6 edges */
+	for (int b = 0; b < 256; b++) {
+		for (int h = 0; h < 256; h += 51) {
+			struct enid_ip a;
+			bool want = false;
+
+			snprintf(s, sizeof(s), "10.80.%d.%d/32", b, h);
+			a = ip(s);
+			for (unsigned int k = 0; k < n; k++)
+				want |= enid_ip_in_subnet(&a, &nets[k]);
+			EXPECT_EQ(want, dispatched(&hp, &cfg, &a)) TH_LOG("%s", s);
+		}
+	}
+	prim = ip("2001:db8:0:4::1/128");
+	EXPECT_FALSE(dispatched(&hp, &cfg, &prim));
+	prim = ip("2001:db8:0:3:ffff::1/128");
+	EXPECT_TRUE(dispatched(&hp, &cfg, &prim));
+	/* the primary 10.70.0.2 lies in no ENI subnet: no rule of its own */
+	for (unsigned int i = 0; i < hp.n_rules; i++)
+		EXPECT_FALSE(hp.rules[i].src.family == AF_INET && hp.rules[i].src.bytes[1] == 70);
 }
 
 /* Addressing from another source (metadata later) is checked, not trusted. */

@@ -395,42 +395,86 @@ int rt_count(unsigned int proto, int *rules, int *routes)
 	return snapshot(proto, NULL, rules, routes);
 }
 
+/* A v4 prefix in host order. */
+struct net4 {
+	uint32_t addr;
+	unsigned int plen;
+};
+
+static uint32_t mask4(unsigned int plen)
+{
+	return plen ? ~0u << (32 - plen) : 0;
+}
+
+/* The fewest prefixes holding exactly the same addresses (covered ones go, halves merge
+ * into their parent, never into /0), as the dispatch lays its subnet rules (plan.c). */
+static int collapse4(struct net4 *v, int n)
+{
+	bool changed = true;
+
+	while (changed) {
+		changed = false;
+		for (int i = 0; i < n && !changed; i++) {
+			for (int j = 0; j < n && !changed; j++) {
+				uint32_t pm = mask4(v[i].plen - 1);
+
+				if (i == j)
+					continue;
+				if (v[i].plen == v[j].plen && v[i].plen >= 2 && v[i].addr != v[j].addr &&
+				    (v[i].addr & pm) == (v[j].addr & pm)) {
+					v[i].plen--;
+					v[i].addr &= pm;
+				} else if (!(v[i].plen <= v[j].plen &&
+					     (v[j].addr & mask4(v[i].plen)) == v[i].addr)) {
+					continue;
+				}
+				v[j] = v[--n];
+				changed = true;
+			}
+		}
+	}
+	return n;
+}
+
 /*
  * The dispatch in front of the slots (scheme.ini) for these v4 ENIs: skip the unset
- * source, each subnet to START, the rest to END, and the two nops. The primary's
- * addresses ("from P/32 goto END" at the first pref) are not known here: dispatch_skip()
- * drops them from what the kernel holds.
+ * source, each prefix of the collapsed ENI subnets to START, the rest to END, and the two
+ * nops. The primary's addresses ("from P/32 goto END" at the first pref, only those in an
+ * ENI subnet) are not known here: dispatch_skip() drops them from what the kernel holds.
  */
 static int dispatch_expected(const struct eni_want *enis, int n, struct lines *out)
 {
-	struct lines nets = { 0 };
-	char net[INET_ADDRSTRLEN + 8];
-	int err = 0;
+	struct net4 nets[64];
+	char net[INET_ADDRSTRLEN];
+	int n_nets = 0, err = 0;
 
-	for (int i = 0; i < n && !err; i++) {
-		bool seen = false;
+	for (int i = 0; i < n && n_nets < 64; i++) {
+		struct in_addr a;
 
 		if (!enis[i].n_addrs)
 			continue;
-		err = subnet_of(enis[i].addrs[0], enis[i].prefixlen, net, INET_ADDRSTRLEN);
-		snprintf(net + strlen(net), 8, "/%u", enis[i].prefixlen);
-		for (int k = 0; k < nets.n && !seen; k++)
-			seen = !strcmp(nets.v[k], net);
-		if (!err && !seen)
-			err = lines_add(&nets, "%s", net);
+		if (inet_pton(AF_INET, enis[i].addrs[0], &a) != 1)
+			return -EINVAL;
+		nets[n_nets].plen = enis[i].prefixlen;
+		nets[n_nets].addr = ntohl(a.s_addr) & mask4(enis[i].prefixlen);
+		n_nets++;
 	}
-	if (!err && nets.n) {
-		err |= lines_add(out, "rule4 pref %u from 0.0.0.0/32 table 0 goto %u",
-				 ENID_DISPATCH_SKIP, ENID_DISPATCH_END);
-		for (int k = 0; k < nets.n; k++)
-			err |= lines_add(out, "rule4 pref %u from %s table 0 goto %u",
-					 ENID_DISPATCH_SUBNET, nets.v[k], ENID_DISPATCH_START);
-		err |= lines_add(out, "rule4 pref %u from all/0 table 0 goto %u",
-				 ENID_DISPATCH_REST, ENID_DISPATCH_END);
-		err |= lines_add(out, "rule4 pref %u from all/0 table 0 nop", ENID_DISPATCH_START);
-		err |= lines_add(out, "rule4 pref %u from all/0 table 0 nop", ENID_DISPATCH_END);
+	n_nets = collapse4(nets, n_nets);
+	if (!n_nets)
+		return 0;
+	err |= lines_add(out, "rule4 pref %u from 0.0.0.0/32 table 0 goto %u", ENID_DISPATCH_SKIP,
+			 ENID_DISPATCH_END);
+	for (int k = 0; k < n_nets; k++) {
+		struct in_addr a = { .s_addr = htonl(nets[k].addr) };
+
+		inet_ntop(AF_INET, &a, net, sizeof(net));
+		err |= lines_add(out, "rule4 pref %u from %s/%u table 0 goto %u",
+				 ENID_DISPATCH_SUBNET, net, nets[k].plen, ENID_DISPATCH_START);
 	}
-	lines_free(&nets);
+	err |= lines_add(out, "rule4 pref %u from all/0 table 0 goto %u", ENID_DISPATCH_REST,
+			 ENID_DISPATCH_END);
+	err |= lines_add(out, "rule4 pref %u from all/0 table 0 nop", ENID_DISPATCH_START);
+	err |= lines_add(out, "rule4 pref %u from all/0 table 0 nop", ENID_DISPATCH_END);
 	return err;
 }
 
