@@ -20,7 +20,8 @@ struct one_link {
 	int ifindex;
 	char ifname[IFNAMSIZ];
 	uint8_t mac[6];
-	char driver[ENID_DRIVER_LEN];
+	char kind[ENID_DRIVER_LEN];   /* IFLA_INFO_KIND, the driver when sysfs has none */
+	char driver[ENID_DRIVER_LEN]; /* read from sysfs on first use (link_driver) */
 };
 
 struct link_list {
@@ -53,10 +54,22 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	x->ifindex = k.ifindex;
 	snprintf(x->ifname, sizeof(x->ifname), "%s", k.ifname);
 	memcpy(x->mac, k.mac, 6);
-	src_rtnl_sysfs_driver(k.ifname, x->driver, sizeof(x->driver));
-	if (!x->driver[0])
-		snprintf(x->driver, sizeof(x->driver), "%s", k.kind);
+	snprintf(x->kind, sizeof(x->kind), "%s", k.kind);
+	x->driver[0] = '\0';
 	return MNL_CB_OK;
+}
+
+/* The link's driver as the rtnetlink source sees it: sysfs, else the link kind. Read only
+ * for the links the decision looks at (udev runs this per net event; a host may have
+ * hundreds of container veths). */
+static const char *link_driver(struct one_link *x)
+{
+	if (!x->driver[0]) {
+		src_rtnl_sysfs_driver(x->ifname, x->driver, sizeof(x->driver));
+		if (!x->driver[0])
+			snprintf(x->driver, sizeof(x->driver), "%s", x->kind);
+	}
+	return x->driver;
 }
 
 static void say(FILE *out, const char *reason)
@@ -69,15 +82,15 @@ static void say(FILE *out, const char *reason)
 }
 
 static const char *decide(const struct enid_config *cfg, struct mnl_socket *nl,
-			  const struct link_list *ll, const char *kernel, const char *name)
+			  struct link_list *ll, const char *kernel, const char *name)
 {
 	struct claim_facts f = {0};
-	const struct one_link *me = NULL;
+	struct one_link *me = NULL;
 	enum claim_why why;
 	uint32_t seq = 1;
 
 	for (size_t i = 0; i < ll->n; i++) {
-		const struct one_link *x = &ll->v[i];
+		struct one_link *x = &ll->v[i];
 
 		if (!strcmp(x->ifname, kernel))
 			me = x;
@@ -87,14 +100,14 @@ static const char *decide(const struct enid_config *cfg, struct mnl_socket *nl,
 	f.ifindex = me->ifindex;
 	f.ifname = name && name[0] ? name : kernel;
 	f.mac = me->mac;
-	f.driver = me->driver;
-	if (config_driver_managed(cfg, me->driver)) {
+	f.driver = link_driver(me);
+	if (config_driver_managed(cfg, f.driver)) {
 		f.route_primary = primary_route_find(nl, &seq);
 		for (size_t i = 0; !f.route_primary && i < ll->n; i++) {
-			const struct one_link *x = &ll->v[i];
+			struct one_link *x = &ll->v[i];
 
 			if ((!f.first_listed || x->ifindex < f.first_listed) &&
-			    claim_primary_candidate(cfg, x->driver, x->mac))
+			    claim_primary_candidate(cfg, link_driver(x), x->mac))
 				f.first_listed = x->ifindex;
 		}
 	}
