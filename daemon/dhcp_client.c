@@ -200,12 +200,12 @@ static void on_arp(struct watch *w, uint32_t events)
 
 	(void)events;
 	while ((n = recv(w->fd, buf, sizeof(buf), 0)) > 0) {
-		if (cl->fsm.state != DHCP_CHECKING ||
-		    !dhcp_arp_conflict(buf, (size_t)n, cl->fsm.mac, cl->fsm.offer.addr))
+		if (!dhcp_fsm_probing(&cl->fsm) || cl->fsm.conflict ||
+		    !dhcp_arp_conflict(buf, (size_t)n, cl->fsm.mac, cl->fsm.probed))
 			continue;
 		log_warn("%s: dhcp: %s is in use by %02x:%02x:%02x:%02x:%02x:%02x: declining it",
-			 cl->ifname, inet_ntoa(cl->fsm.offer.addr), buf[8], buf[9], buf[10],
-			 buf[11], buf[12], buf[13]);
+			 cl->ifname, inet_ntoa(cl->fsm.probed), buf[8], buf[9], buf[10], buf[11],
+			 buf[12], buf[13]);
 		carry_out(cl, now_us(), dhcp_fsm_step(&cl->fsm, now_us(), DEV_CONFLICT, NULL));
 		return;
 	}
@@ -232,11 +232,11 @@ static void sync_sockets(struct dhcp_client *cl)
 
 	if (!ip)
 		close_watch(cl, &cl->ip_w);
-	if (s != DHCP_CHECKING)
+	if (!dhcp_fsm_probing(&cl->fsm))
 		close_watch(cl, &cl->arp_w);
 	if (ip && cl->ip_w.fd < 0 && (err = open_watch(cl, &cl->ip_w, ETH_P_IP, on_ip)))
 		log_warn("%s: dhcp: packet socket: %s", cl->ifname, strerror(-err));
-	if (s == DHCP_CHECKING && cl->arp_w.fd < 0 &&
+	if (dhcp_fsm_probing(&cl->fsm) && cl->arp_w.fd < 0 &&
 	    (err = open_watch(cl, &cl->arp_w, ETH_P_ARP, on_arp)))
 		log_warn("%s: dhcp: ARP socket: %s", cl->ifname, strerror(-err));
 }
@@ -276,7 +276,7 @@ static void send_msg(struct dhcp_client *cl)
 static void send_probe(struct dhcp_client *cl)
 {
 	uint8_t buf[DHCP_ARP_LEN];
-	size_t n = dhcp_arp_probe_build(buf, sizeof(buf), cl->fsm.mac, cl->fsm.offer.addr);
+	size_t n = dhcp_arp_probe_build(buf, sizeof(buf), cl->fsm.mac, cl->fsm.probed);
 	int err = cl->arp_w.fd >= 0 ? send_to(cl, cl->arp_w.fd, ETH_P_ARP, buf, n) : -EBADF;
 
 	if (err)

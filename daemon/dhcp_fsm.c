@@ -58,9 +58,27 @@ static uint64_t half_to(uint64_t now, uint64_t until)
 
 static void set_state(struct dhcp_fsm *fsm, enum dhcp_state s)
 {
+	if (s != DHCP_REQUESTING && s != DHCP_CHECKING) {
+		fsm->probed.s_addr = 0;
+		fsm->conflict = false;
+	}
 	fsm->state = s;
 	fsm->tries = 0;
 	fsm->timer_at = 0;
+}
+
+/* An ARP probe for the offer's address: its quiet time runs from now. */
+static unsigned probe(struct dhcp_fsm *fsm, uint64_t now)
+{
+	fsm->probed = fsm->offer.addr;
+	fsm->probe_until = now + DHCP_PROBE_WAIT_US;
+	fsm->conflict = false;
+	return DACT_PROBE;
+}
+
+bool dhcp_fsm_probing(const struct dhcp_fsm *fsm)
+{
+	return fsm->probed.s_addr && (fsm->state == DHCP_REQUESTING || fsm->state == DHCP_CHECKING);
 }
 
 static uint32_t new_xid(struct dhcp_fsm *fsm)
@@ -213,7 +231,7 @@ unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 		if (fsm->check_only)
 			return check_done(fsm);
 		set_state(fsm, DHCP_REQUESTING);
-		return transmit(fsm, now, DHCP_REQUEST);
+		return transmit(fsm, now, DHCP_REQUEST) | probe(fsm, now);
 	case DEV_ACK:
 		switch (s) {
 		case DHCP_REQUESTING:
@@ -221,8 +239,19 @@ unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 				return 0; /* another server's */
 			take_ack(fsm, m);
 			set_state(fsm, DHCP_CHECKING);
-			fsm->timer_at = now + DHCP_PROBE_WAIT_US;
-			return DACT_PROBE;
+			if (fsm->probed.s_addr != fsm->offer.addr.s_addr) {
+				act = probe(fsm, now); /* not the address probed */
+				fsm->timer_at = fsm->probe_until;
+				return act;
+			}
+			if (fsm->conflict) {
+				set_state(fsm, DHCP_INIT);
+				return transmit(fsm, now, DHCP_DECLINE);
+			}
+			if (now >= fsm->probe_until)
+				return take_lease(fsm);
+			fsm->timer_at = fsm->probe_until;
+			return 0;
 		case DHCP_INIT_REBOOT:
 		case DHCP_RENEWING:
 		case DHCP_REBINDING:
@@ -270,6 +299,8 @@ unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 			return 0;
 		}
 	case DEV_CONFLICT:
+		if (s == DHCP_REQUESTING && fsm->probed.s_addr)
+			fsm->conflict = true; /* declined once the ACK makes it ours to decline */
 		if (s != DHCP_CHECKING)
 			return 0;
 		set_state(fsm, DHCP_INIT);

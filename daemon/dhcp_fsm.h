@@ -4,10 +4,16 @@
  * the message to send out; time is given (microseconds, monotonic) and the random
  * source is injected, so every path is table-tested. dhcp_client.c carries it out.
  *
- *   INIT ──start──> SELECTING (DISCOVER) ──offer──> REQUESTING (REQUEST)
+ *   INIT ──start──> SELECTING (DISCOVER) ──offer──> REQUESTING (REQUEST and ARP probe)
  *   INIT ──start with a remembered lease──> INIT_REBOOT (REQUEST, no server id)
- *   REQUESTING ──ack──> CHECKING (ARP probe, RFC 5227) ──quiet──> BOUND
+ *   REQUESTING ──ack──> CHECKING (the rest of the probe's quiet time) ──quiet──> BOUND
+ *       (straight to BOUND when the quiet time is over at the ACK)
  *   CHECKING ──conflict──> DECLINE, INIT (10 s) ──> SELECTING
+ *   REQUESTING ──conflict──> (remembered) ──ack──> DECLINE, INIT
+ * The RFC 5227 probe for the offered address goes out with the REQUEST, so its quiet time
+ * runs during the REQUEST's round trip, not after it; the address is still only used once
+ * both the ACK has come and the quiet time has passed (an ACK for another address than
+ * the one probed is probed anew).
  *   INIT_REBOOT ──ack──> BOUND (the server confirmed the address it gave this MAC)
  *   BOUND ──T1──> RENEWING (unicast REQUEST) ──T2──> REBINDING (broadcast REQUEST)
  *   RENEWING / REBINDING ──ack──> BOUND;  ──expiry──> SELECTING, lease dropped
@@ -97,6 +103,9 @@ struct dhcp_fsm {
 	uint64_t timer_at;		  /* DEV_TIMEOUT; 0 = none */
 	uint64_t t1_at, t2_at, expire_at; /* while a lease is held; 0 = none */
 	struct dhcp_lease offer;	  /* being requested / probed */
+	struct in_addr probed;		  /* the address the probe is for (0: none) */
+	uint64_t probe_until;		  /* its quiet time ends */
+	bool conflict;			  /* the probe was answered: decline at the ACK */
 	struct dhcp_lease lease;	  /* held (BOUND, RENEWING, REBINDING) */
 	bool bound;
 	uint32_t lease_max_s;	 /* a longer lease counts as this long; 0 = none */
@@ -118,6 +127,8 @@ unsigned dhcp_fsm_timer(struct dhcp_fsm *fsm, uint64_t now);
 /* One event (with m for OFFER/ACK/NAK); the others call it. Returns enum dhcp_act bits. */
 unsigned dhcp_fsm_step(struct dhcp_fsm *fsm, uint64_t now, enum dhcp_ev ev,
 		       const struct dhcp_reply *m);
+/* An ARP probe is out for fsm->probed: conflicts are to be watched for. */
+bool dhcp_fsm_probing(const struct dhcp_fsm *fsm);
 /* The earliest armed timer, 0 = none. */
 uint64_t dhcp_fsm_next(const struct dhcp_fsm *fsm);
 /* The lease from an ACK (T1/T2 defaults: 1/2 and 7/8 of the lease, kept in order). */

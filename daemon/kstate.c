@@ -208,7 +208,7 @@ bool rule_same(const struct plan_rule *a, const struct plan_rule *b)
 		return false;
 	return a->family == b->family && a->pref == b->pref && a->table == b->table &&
 	       a->suppress_prefixlength == b->suppress_prefixlength && a->protocol == b->protocol &&
-	       ip_eq_or_any(&a->src, &b->src);
+	       a->iif_lo == b->iif_lo && ip_eq_or_any(&a->src, &b->src);
 }
 
 bool route_same(const struct plan_route *a, const struct plan_route *b)

@@ -414,8 +414,10 @@ int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsi
 			host_rule(out, fams[f], host_pref(cfg, 0), &p, FR_ACT_GOTO, end);
 			n_prim++;
 		}
-		for (unsigned i = from; i < n_seen; i++)
+		for (unsigned i = from; i < n_seen; i++) {
 			host_rule(out, fams[f], host_pref(cfg, 1), &seen[i], FR_ACT_GOTO, start);
+			out->rules[out->n_rules - 1].iif_lo = true;
+		}
 		host_rule(out, fams[f], host_pref(cfg, 2), NULL, FR_ACT_GOTO, end);
 		host_rule(out, fams[f], start, NULL, FR_ACT_NOP, 0);
 		host_rule(out, fams[f], end, NULL, FR_ACT_NOP, 0);

@@ -26,9 +26,11 @@
  * a lookup whose source is no ENI's walks a few rules, not three per ENI address:
  *   base-1  from 0.0.0.0/32 (::/128) goto END   no source chosen yet (unbound sockets)
  *           from <P>/32 (/128) goto END         each primary address inside an ENI subnet
- *   base+0  from <N> goto START                 each prefix N of the ENI subnets collapsed:
+ *   base+0  from <N> iif lo goto START          each prefix N of the ENI subnets collapsed:
  *                                               covered ones dropped, halves merged (never
- *                                               into /0), so exactly their sources match
+ *                                               into /0), so exactly their sources match;
+ *                                               iif lo: only the host's own lookups (output,
+ *                                               and the source check of received packets)
  *   base+1  goto END                            everything else (forwarded, containers)
  *   base+2  nop (START)
  *   base+3 .. base+3*255+2                      the slots' rules, as above
@@ -37,7 +39,10 @@
  * pays a few rules and goes on at END, where other software's rules and main follow as
  * before. A forwarded packet walks the base+0 rules twice (its lookup, then the reverse one
  * of the kernel's source check, which takes the rules' path once any rule exists): hence
- * the collapse. The dispatch exists while an ENI holds addresses.
+ * the collapse. It never enters the slots, even from a source inside an ENI subnet (a
+ * container on a bridge sharing the vSwitch's prefix): its lookup has the incoming device
+ * as iif, and the slots' rules only match the ENIs' own addresses, which a forwarded
+ * packet never carries as source. The dispatch exists while an ENI holds addresses.
  * What no layout removes (bench/routeprice, "lone nop"): once a namespace has held any
  * rule, every lookup goes through fib_rules_lookup and looks up local and main apart.
  */
@@ -115,6 +120,7 @@ struct plan_rule {
 	uint8_t protocol;	   /* ENID_RTPROT */
 	uint8_t action;		   /* FR_ACT_TO_TBL (0 means the same), FR_ACT_GOTO, FR_ACT_NOP */
 	uint32_t goto_pref;	   /* FR_ACT_GOTO: the target */
+	bool iif_lo;		   /* iif lo: only locally generated lookups */
 };
 
 #define HOST_MAX_RULES (2 * (2 + 16) + 2 * ENID_MAX_SLOTS + 6)

@@ -154,6 +154,8 @@ struct nlmsghdr *rtnl_build_rule(void *buf, size_t len, uint32_t seq, uint16_t t
 		return NULL;
 	if (r->src.family && r->src.prefixlen && !put_ip(nlh, len, FRA_SRC, &r->src))
 		return NULL;
+	if (r->iif_lo && !mnl_attr_put_strz_check(nlh, len, FRA_IIFNAME, "lo"))
+		return NULL;
 	if (r->suppress_prefixlength >= 0 &&
 	    !mnl_attr_put_u32_check(nlh, len, FRA_SUPPRESS_PREFIXLEN,
 				    (uint32_t)r->suppress_prefixlength))
@@ -487,8 +489,15 @@ int rtnl_parse_rule(const struct nlmsghdr *nlh, struct krule *out)
 				return -EINVAL;
 			out->r.protocol = mnl_attr_get_u8(a);
 			break;
-		case FRA_DST:
 		case FRA_IIFNAME:
+			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+				return -EINVAL;
+			if (strcmp(mnl_attr_get_str(a), "lo") == 0)
+				out->r.iif_lo = true;
+			else
+				out->other_selectors = true;
+			break;
+		case FRA_DST:
 		case FRA_OIFNAME:
 		case FRA_FWMARK:
 		case FRA_FWMASK:

@@ -54,7 +54,7 @@ METRIC_BASE = _BASE["metric_base"]
 MAX_SLOTS = _BASE["max_slots"]
 # the dispatch in front of the slots (plan.h)
 DISPATCH_SKIP = RULE_PREF_BASE - 1      # from unset / primary addresses: goto END
-DISPATCH_SUBNET = RULE_PREF_BASE        # from each ENI subnet: goto START
+DISPATCH_SUBNET = RULE_PREF_BASE        # from each ENI subnet, iif lo: goto START
 DISPATCH_REST = RULE_PREF_BASE + 1      # everything else: goto END
 DISPATCH_START = RULE_PREF_BASE + 2     # nop
 DISPATCH_END = RULE_PREF_BASE + RULES_PER_SLOT * (MAX_SLOTS + 1)   # nop

@@ -123,7 +123,8 @@ def dispatch_diff(rules_now, subnets, eni_addrs):
         for n in nets:
             net = ipaddress.ip_network(n)
             want.append(Rule(fam, scheme.DISPATCH_SUBNET, str(net.network_address),
-                             net.prefixlen, "None", None, OURS, (goto(scheme.DISPATCH_START),)))
+                             net.prefixlen, "None", None, OURS,
+                             (goto(scheme.DISPATCH_START), ("iif", "lo"))))
         want.append(Rule(fam, scheme.DISPATCH_REST, "all", 0, "None", None, OURS,
                          (goto(scheme.DISPATCH_END),)))
         for pref in (scheme.DISPATCH_START, scheme.DISPATCH_END):

@@ -34,7 +34,7 @@ struct want {
 static const struct want table[DEV__COUNT][DHCP_STATE__COUNT] = {
 	/*                 INIT       SELECTING  REQUESTING INIT_REBOOT CHECKING  BOUND          RENEWING       REBINDING */
 	[DEV_START] =    {{S, SEND}, {S, SEND}, {S, SEND}, {S, SEND},  {S, SEND}, {S, SEND|UNBIND}, {S, SEND|UNBIND}, {S, SEND|UNBIND}},
-	[DEV_OFFER] =    {{I, 0},    {R, SEND}, {R, 0},    {IR, 0},    {C, 0},    {B, 0},         {RN, 0},        {RB, 0}},
+	[DEV_OFFER] =    {{I, 0},    {R, SEND|PROBE}, {R, 0},    {IR, 0},    {C, 0},    {B, 0},         {RN, 0},        {RB, 0}},
 	[DEV_ACK] =      {{I, 0},    {S, 0},    {C, PROBE}, {B, BIND}, {C, 0},    {B, 0},         {B, BIND},      {B, BIND}},
 	[DEV_NAK] =      {{I, 0},    {S, 0},    {S, SEND}, {S, SEND},  {C, 0},    {B, 0},         {S, SEND},      {S, SEND}},
 	[DEV_TIMEOUT] =  {{S, SEND}, {S, SEND}, {R, SEND}, {IR, SEND}, {B, BIND}, {B, 0},         {RN, SEND},     {RB, SEND}},
@@ -147,8 +147,8 @@ TEST(foreign_replies_ignored)
 	EXPECT_EQ(R, f.state);
 }
 
-/* DISCOVER -> OFFER -> REQUEST -> ACK -> probe quiet -> BOUND, with the messages' fields and
- * the lease's times counted from the REQUEST. */
+/* DISCOVER -> OFFER -> REQUEST and probe -> ACK -> the rest of the probe's quiet -> BOUND,
+ * with the messages' fields and the lease's times counted from the REQUEST. */
 TEST(bind_path)
 {
 	struct rnd r = {.v = 1000000}; /* jitter 0 */
@@ -164,17 +164,22 @@ TEST(bind_path)
 	EXPECT_EQ(0, memcmp(f.out.mac, mac, 6));
 	EXPECT_EQ(t + 4 * SEC, f.timer_at);
 	m = reply_of(DHCP_OFFER, f.xid, "10.88.0.21");
-	ASSERT_EQ(SEND, dhcp_fsm_rx(&f, t + SEC, &m));
+	ASSERT_EQ(SEND | PROBE, dhcp_fsm_rx(&f, t + SEC, &m));
 	EXPECT_EQ(DHCP_REQUEST, f.out.type);
 	EXPECT_EQ(m.yiaddr.s_addr, f.out.requested.s_addr);
 	EXPECT_EQ(m.server_id.s_addr, f.out.server_id.s_addr);
 	EXPECT_EQ(1, f.out.secs);
+	EXPECT_TRUE(dhcp_fsm_probing(&f));
+	EXPECT_EQ(m.yiaddr.s_addr, f.probed.s_addr);
 	m.type = DHCP_ACK;
-	ASSERT_EQ(PROBE, dhcp_fsm_rx(&f, t + 2 * SEC, &m));
+	/* the ACK 50 ms after the probe: 150 ms of its quiet time left, nothing sent again */
+	ASSERT_EQ(0u, dhcp_fsm_rx(&f, t + SEC + 50000, &m));
 	EXPECT_EQ(C, f.state);
-	EXPECT_EQ(t + 2 * SEC + DHCP_PROBE_WAIT_US, dhcp_fsm_next(&f));
-	EXPECT_EQ(0u, dhcp_fsm_timer(&f, t + 2 * SEC + DHCP_PROBE_WAIT_US - 1));
-	ASSERT_EQ(BIND, dhcp_fsm_timer(&f, t + 2 * SEC + DHCP_PROBE_WAIT_US));
+	EXPECT_TRUE(dhcp_fsm_probing(&f));
+	EXPECT_EQ(t + SEC + DHCP_PROBE_WAIT_US, dhcp_fsm_next(&f));
+	EXPECT_EQ(0u, dhcp_fsm_timer(&f, t + SEC + DHCP_PROBE_WAIT_US - 1));
+	ASSERT_EQ(BIND, dhcp_fsm_timer(&f, t + SEC + DHCP_PROBE_WAIT_US));
+	EXPECT_FALSE(dhcp_fsm_probing(&f));
 	EXPECT_EQ(B, f.state);
 	EXPECT_EQ(m.yiaddr.s_addr, f.lease.addr.s_addr);
 	EXPECT_EQ(t + SEC + 60 * SEC, f.t1_at);
@@ -319,12 +324,12 @@ TEST(renewal_changes_address)
 	EXPECT_EQ(0u, f.t2_at);
 	EXPECT_EQ(t + DHCP_NAK_HOLD_US, f.expire_at);
 	m = reply_of(DHCP_OFFER, f.xid, "10.88.0.43");
-	ASSERT_EQ(SEND, dhcp_fsm_rx(&f, t + SEC / 10, &m));
+	ASSERT_EQ(SEND | PROBE, dhcp_fsm_rx(&f, t + SEC / 10, &m));
 	m.type = DHCP_ACK;
-	ASSERT_EQ(PROBE, dhcp_fsm_rx(&f, t + SEC / 5, &m));
+	ASSERT_EQ(0u, dhcp_fsm_rx(&f, t + SEC / 5, &m));
 	EXPECT_TRUE(f.bound);
 	EXPECT_EQ(a4("10.88.0.21").s_addr, f.lease.addr.s_addr); /* the old, while probing */
-	ASSERT_EQ(BIND, dhcp_fsm_timer(&f, t + SEC / 5 + DHCP_PROBE_WAIT_US));
+	ASSERT_EQ(BIND, dhcp_fsm_timer(&f, t + SEC / 10 + DHCP_PROBE_WAIT_US));
 	EXPECT_EQ(B, f.state);
 	EXPECT_EQ(m.yiaddr.s_addr, f.lease.addr.s_addr); /* replaced: no UNBIND between */
 	EXPECT_EQ(t + SEC / 10 + 120 * SEC, f.expire_at);
@@ -402,6 +407,74 @@ TEST(conflict_declines)
 	ASSERT_EQ(SEND, dhcp_fsm_timer(&f, t + DHCP_DECLINE_WAIT_US));
 	EXPECT_EQ(S, f.state);
 	EXPECT_EQ(DHCP_DISCOVER, f.out.type);
+}
+
+/* An fsm started at t that took an OFFER of 10.88.0.21 at t (REQUEST and probe sent). */
+static struct dhcp_reply offered(struct dhcp_fsm *f, struct rnd *r, uint64_t t)
+{
+	struct dhcp_reply m;
+
+	dhcp_fsm_init(f, mac, fixed_random, r);
+	dhcp_fsm_start(f, t, NULL);
+	m = reply_of(DHCP_OFFER, f->xid, "10.88.0.21");
+	if (dhcp_fsm_rx(f, t, &m) != (SEND | PROBE))
+		m.type = DHCP_NAK; /* the caller's checks then fail */
+	return m;
+}
+
+/* The probe goes out with the REQUEST: an ACK after its quiet time binds at once; a
+ * conflict seen before the ACK declines at the ACK; an ACK for another address than the
+ * one offered (and probed) is probed anew. */
+TEST(probe_with_the_request)
+{
+	struct rnd r = {.v = 1000000};
+	struct dhcp_fsm f;
+	struct dhcp_reply m;
+	uint64_t t = 10 * SEC;
+
+	/* every case starts with an OFFER taken at t: REQUEST and probe out */
+	m = offered(&f, &r, t);
+	EXPECT_EQ(DHCP_REQUEST, f.out.type);
+	EXPECT_EQ(m.yiaddr.s_addr, f.probed.s_addr);
+
+	/* quiet over by the ACK: BOUND straight away */
+	m.type = DHCP_ACK;
+	ASSERT_EQ(BIND, dhcp_fsm_rx(&f, t + DHCP_PROBE_WAIT_US, &m));
+	EXPECT_EQ(B, f.state);
+	EXPECT_EQ(m.yiaddr.s_addr, f.lease.addr.s_addr);
+
+	/* answered before the ACK: nothing at once, DECLINE at the ACK */
+	m = offered(&f, &r, t);
+	ASSERT_EQ(0u, dhcp_fsm_step(&f, t + 1000, DEV_CONFLICT, NULL));
+	EXPECT_EQ(R, f.state);
+	EXPECT_TRUE(f.conflict);
+	m.type = DHCP_ACK;
+	ASSERT_EQ(SEND, dhcp_fsm_rx(&f, t + 2000, &m));
+	EXPECT_EQ(DHCP_DECLINE, f.out.type);
+	EXPECT_EQ(m.yiaddr.s_addr, f.out.requested.s_addr);
+	EXPECT_EQ(I, f.state);
+	EXPECT_FALSE(f.bound);
+	EXPECT_FALSE(dhcp_fsm_probing(&f));
+	EXPECT_EQ(t + 2000 + DHCP_DECLINE_WAIT_US, dhcp_fsm_next(&f));
+
+	/* a conflict and then a NAK: back to DISCOVER, the conflict forgotten */
+	m = offered(&f, &r, t);
+	dhcp_fsm_step(&f, t + 1000, DEV_CONFLICT, NULL);
+	m.type = DHCP_NAK;
+	ASSERT_EQ(SEND, dhcp_fsm_rx(&f, t + 2000, &m));
+	EXPECT_EQ(S, f.state);
+	EXPECT_FALSE(f.conflict);
+	EXPECT_FALSE(dhcp_fsm_probing(&f));
+
+	/* the ACK names another address: probed anew, its own full quiet time */
+	m = offered(&f, &r, t);
+	m = reply_of(DHCP_ACK, f.xid, "10.88.0.22");
+	ASSERT_EQ(PROBE, dhcp_fsm_rx(&f, t + DHCP_PROBE_WAIT_US, &m));
+	EXPECT_EQ(C, f.state);
+	EXPECT_EQ(m.yiaddr.s_addr, f.probed.s_addr);
+	EXPECT_EQ(t + 2 * DHCP_PROBE_WAIT_US, dhcp_fsm_next(&f));
+	ASSERT_EQ(BIND, dhcp_fsm_timer(&f, t + 2 * DHCP_PROBE_WAIT_US));
+	EXPECT_EQ(m.yiaddr.s_addr, f.lease.addr.s_addr);
 }
 
 /* T1/T2 defaults and order; an infinite lease arms nothing. */

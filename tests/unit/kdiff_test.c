@@ -505,4 +505,39 @@ TEST(host_dispatch_order_and_ownership)
 	kstate_free(&ks);
 }
 
+/* An earlier enid's "from <subnet> goto START" without iif lo is replaced: new, then old out. */
+TEST(host_dispatch_iif_lo_upgrade)
+{
+	static struct host_plan hp;
+	struct enid_config cfg;
+	struct enid_ip net = ip("10.0.0.10/24"), prim = ip("10.0.0.2/24");
+	struct kstate ks = {0};
+	struct kreqs q = {0};
+	struct krule k;
+	unsigned int subnet = 0;
+
+	config_defaults(&cfg);
+	ASSERT_EQ(0, host_plan(&cfg, &net, 1, &prim, 1, &hp));
+	for (unsigned int i = 0; i < hp.n_rules; i++) {
+		memset(&k, 0, sizeof(k));
+		k.r = hp.rules[i];
+		if (k.r.pref == host_pref(&cfg, 1)) {
+			ASSERT_TRUE(k.r.iif_lo);
+			k.r.iif_lo = false;
+			subnet = i;
+		}
+		ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &k));
+	}
+	kdiff_host(&cfg, &hp, &ks, &q);
+	ASSERT_EQ(2, (int)q.n);
+	EXPECT_EQ(KREQ_NEWRULE, q.v[0].op);
+	EXPECT_TRUE(q.v[0].rule.iif_lo);
+	EXPECT_EQ(hp.rules[subnet].pref, q.v[0].rule.pref);
+	EXPECT_EQ(KREQ_DELRULE, q.v[1].op);
+	EXPECT_FALSE(q.v[1].rule.iif_lo);
+	EXPECT_EQ(24, q.v[1].rule.src.prefixlen);
+	kreqs_free(&q);
+	kstate_free(&ks);
+}
+
 TEST_HARNESS_MAIN

@@ -526,6 +526,8 @@ TEST(host_dispatch_per_family)
 			EXPECT_EQ(host_pref(&cfg, 1), r->pref);
 			gotos_start++;
 		}
+		/* only the host's own lookups enter the slots: forwarded packets never do */
+		EXPECT_EQ(r->goto_pref == host_pref(&cfg, 3), r->iif_lo);
 	}
 	EXPECT_EQ(5, v6);
 	EXPECT_EQ(4, nops);	   /* START and END per family */

@@ -310,8 +310,25 @@ TEST(newrule_suppress_and_tables)
 	EXPECT_EQ(AF_INET6, frh->family);
 	EXPECT_EQ(128, frh->src_len);
 	EXPECT_EQ(NULL, find_attr(nlh, sizeof(*frh), FRA_SUPPRESS_PREFIXLEN));
+	EXPECT_EQ(NULL, find_attr(nlh, sizeof(*frh), FRA_IIFNAME));
 	ASSERT_EQ(0, rtnl_parse_rule(nlh, &k));
 	EXPECT_EQ(-1, k.r.suppress_prefixlength);
+	EXPECT_FALSE(k.r.iif_lo);
+
+	/* the dispatch's "from <subnet> iif lo goto START" */
+	r = rule("10.0.0.0", 10000, 0, -1);
+	r.src.prefixlen = 24;
+	r.action = FR_ACT_GOTO;
+	r.goto_pref = 10002;
+	r.iif_lo = true;
+	nlh = rtnl_build_rule(buf, sizeof(buf), 14, RTM_NEWRULE, &r);
+	ASSERT_NE(NULL, nlh);
+	ASSERT_NE(NULL, find_attr(nlh, sizeof(struct fib_rule_hdr), FRA_IIFNAME));
+	EXPECT_STREQ("lo", mnl_attr_get_str(find_attr(nlh, sizeof(struct fib_rule_hdr),
+						       FRA_IIFNAME)));
+	ASSERT_EQ(0, rtnl_parse_rule(nlh, &k));
+	EXPECT_TRUE(k.r.iif_lo);
+	EXPECT_FALSE(k.other_selectors);
 
 	r = rule("10.0.0.10", 10004, RT_TABLE_MAIN, 0);
 	nlh = rtnl_build_rule(buf, sizeof(buf), 13, RTM_DELRULE, &r);
@@ -562,6 +579,23 @@ TEST(parse_rule_other_selectors_and_from_all)
 
 	mnl_attr_put_u32(nlh, FRA_FWMARK, 0x10);
 	ASSERT_EQ(0, rtnl_parse_rule(nlh, &k));
+	EXPECT_TRUE(k.other_selectors);
+
+	/* iif lo is a shape enid adds (the dispatch); any other iif is not */
+	nlh = reply(buf, RTM_NEWRULE, sizeof(*frh), (void **)&frh);
+	frh->family = AF_INET;
+	frh->action = FR_ACT_GOTO;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, 10000);
+	mnl_attr_put_u32(nlh, FRA_GOTO, 10002);
+	mnl_attr_put_strz(nlh, FRA_IIFNAME, "lo");
+	ASSERT_EQ(0, rtnl_parse_rule(nlh, &k));
+	EXPECT_TRUE(k.r.iif_lo);
+	EXPECT_FALSE(k.other_selectors);
+	nlh = reply(buf, RTM_NEWRULE, sizeof(*frh), (void **)&frh);
+	frh->family = AF_INET;
+	mnl_attr_put_strz(nlh, FRA_IIFNAME, "eth0");
+	ASSERT_EQ(0, rtnl_parse_rule(nlh, &k));
+	EXPECT_FALSE(k.r.iif_lo);
 	EXPECT_TRUE(k.other_selectors);
 
 	/* ipmr / ip6mr rules share the dump: skipped */

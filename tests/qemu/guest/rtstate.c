@@ -225,7 +225,7 @@ static int rule_line(const struct nlmsghdr *nlh, struct dump_ctx *c)
 	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[64] = { NULL };
 	unsigned int table, proto;
-	char src[INET6_ADDRSTRLEN], sup[24] = "", act[24] = "";
+	char src[INET6_ADDRSTRLEN], sup[24] = "", act[24] = "", iif[24] = "";
 	int fam = frh->family;
 
 	mnl_attr_parse(nlh, sizeof(*frh), attr_cb, tb);
@@ -242,6 +242,8 @@ static int rule_line(const struct nlmsghdr *nlh, struct dump_ctx *c)
 		ntop(fam, tb[FRA_SRC], src, sizeof(src));
 	else
 		snprintf(src, sizeof(src), "all");
+	if (tb[FRA_IIFNAME])
+		snprintf(iif, sizeof(iif), " iif %.16s", mnl_attr_get_str(tb[FRA_IIFNAME]));
 	if (tb[FRA_SUPPRESS_PREFIXLEN] &&
 	    mnl_attr_get_u32(tb[FRA_SUPPRESS_PREFIXLEN]) != UINT32_MAX)
 		snprintf(sup, sizeof(sup), " suppress %u",
@@ -251,10 +253,10 @@ static int rule_line(const struct nlmsghdr *nlh, struct dump_ctx *c)
 			 tb[FRA_GOTO] ? mnl_attr_get_u32(tb[FRA_GOTO]) : 0);
 	else if (frh->action == FR_ACT_NOP)
 		snprintf(act, sizeof(act), " nop");
-	return lines_add(c->out, "rule%c pref %u from %s/%u table %u%s%s",
+	return lines_add(c->out, "rule%c pref %u from %s/%u%s table %u%s%s",
 			 fam == AF_INET ? '4' : '6',
 			 tb[FRA_PRIORITY] ? mnl_attr_get_u32(tb[FRA_PRIORITY]) : 0,
-			 src, frh->src_len, table, sup, act);
+			 src, frh->src_len, iif, table, sup, act);
 }
 
 static const char *scope_name(unsigned int s)
@@ -438,7 +440,7 @@ static int collapse4(struct net4 *v, int n)
 
 /*
  * The dispatch in front of the slots (scheme.ini) for these v4 ENIs: skip the unset
- * source, each prefix of the collapsed ENI subnets to START, the rest to END, and the two
+ * source, each prefix of the collapsed ENI subnets (the host's own lookups: iif lo) to START, the rest to END, and the two
  * nops. The primary's addresses ("from P/32 goto END" at the first pref, only those in an
  * ENI subnet) are not known here: dispatch_skip() drops them from what the kernel holds.
  */
@@ -468,7 +470,7 @@ static int dispatch_expected(const struct eni_want *enis, int n, struct lines *o
 		struct in_addr a = { .s_addr = htonl(nets[k].addr) };
 
 		inet_ntop(AF_INET, &a, net, sizeof(net));
-		err |= lines_add(out, "rule4 pref %u from %s/%u table 0 goto %u",
+		err |= lines_add(out, "rule4 pref %u from %s/%u iif lo table 0 goto %u",
 				 ENID_DISPATCH_SUBNET, net, nets[k].plen, ENID_DISPATCH_START);
 	}
 	err |= lines_add(out, "rule4 pref %u from all/0 table 0 goto %u", ENID_DISPATCH_REST,
