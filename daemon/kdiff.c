@@ -166,8 +166,8 @@ static void stale(const struct enid_config *cfg, const struct kstate *ks, unsign
 	for (size_t i = 0; i < ks->n_routes; i++) {
 		const struct kroute *r = &ks->routes[i];
 
-		if (kroute_of_link(cfg, r, slot, ifindex) && !(p && plan_has_route(p, &r->r)) &&
-		    !(p && plan_has_route_key(p, &r->r)))
+		/* planned as it is, or replaced by a planned one with its key: kept */
+		if (kroute_of_link(cfg, r, slot, ifindex) && !(p && plan_has_route_key(p, &r->r)))
 			push_delroute(out, r);
 	}
 }
