@@ -10,8 +10,9 @@
  *                                    else DHCP when it is unreachable or disabled)
  *   drivers = virtio_net             comma list of managed drivers
  *   table_base = 1000                table of slot s = table_base + s
- *   rule_pref_base = 10000           rule prefs of slot s = base + 3*s + {0,1,2}; the
- *                                    dispatch at base-1..base+2 and base+768 (plan.h)
+ *   rule_pref_base = 10000           slot s: its addresses' rules at base+2+s, its chain
+ *                                    at base+259+4(s-1)..+3; the dispatch at base-1..
+ *                                    base+2, base+258 and base+1279 (plan.h)
  *   metric_base = 2000               main-table metric of slot s = base + s
  *   primary =                        ifname or MAC of the primary (empty = auto)
  *   arp_ignore = 1                   net.ipv4.conf.<eni>.arp_ignore
@@ -89,7 +90,7 @@
 #define ENID_TABLE_BASE_MIN  255U
 #define ENID_TABLE_BASE_MAX  0xFFFFFF00U
 #define ENID_PREF_BASE_MIN   2U /* the dispatch starts at base-1; pref 0 is the local rule */
-#define ENID_PREF_BASE_MAX   (32765U - 3U * (ENID_MAX_SLOTS + 1U)) /* 31997: END fits */
+#define ENID_PREF_BASE_MAX   (32765U - 5U * ENID_MAX_SLOTS - 4U) /* 31486: END fits */
 #define ENID_METRIC_BASE_MAX 0xFFFFFF00U
 
 /* Defaults. */

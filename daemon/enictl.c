@@ -742,19 +742,22 @@ static void print_detail(struct json_object *l)
 		printf("        Slot: -\n");
 		printf("       Rules: -\n");
 	} else {
-		long long lo = -1, hi = -1, table = jnum(l, "table");
+		long long at = -1, lo = -1, hi = -1, table = jnum(l, "table");
 
 		if (json_object_object_get_ex(l, "rule_prefs", &prefs) &&
-		    json_object_array_length(prefs) == 2) {
-			lo = json_object_get_int64(json_object_array_get_idx(prefs, 0));
-			hi = json_object_get_int64(json_object_array_get_idx(prefs, 1));
+		    json_object_array_length(prefs) == 3) {
+			at = json_object_get_int64(json_object_array_get_idx(prefs, 0));
+			lo = json_object_get_int64(json_object_array_get_idx(prefs, 1));
+			hi = json_object_get_int64(json_object_array_get_idx(prefs, 2));
 		}
-		printf("        Slot: %lld (table %lld, rule prefs %lld-%lld)\n", slot, table, lo,
-		       hi);
-		printf("       Rules: from each address: %lld lookup %lld suppress_prefixlength "
-		       "0,\n"
-		       "              %lld lookup main suppress_prefixlength 0, %lld lookup %lld\n",
-		       lo, table, lo + 1, lo + 2, table);
+		printf("        Slot: %lld (table %lld, rule prefs %lld and %lld-%lld)\n", slot,
+		       table, at, lo, hi);
+		printf("       Rules: %lld from each address goto %lld; the chain: %lld lookup "
+		       "%lld "
+		       "suppress_prefixlength 0,\n"
+		       "              %lld lookup main suppress_prefixlength 0, %lld lookup %lld, "
+		       "%lld goto END\n",
+		       at, lo, lo, table, lo + 1, lo + 2, table, hi);
 	}
 	printf("    Timeline: event at %lld.%06lld s (CLOCK_MONOTONIC); udev %s; addressing %s; "
 	       "configured %s\n",

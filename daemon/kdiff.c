@@ -64,20 +64,48 @@ static void push_addr(struct kreqs *q, enum kreq_op op, int ifindex, const struc
 	}
 }
 
-/* The order the dispatch's rules are added in: END, START, base-1, base+0, base+1. */
+/* The order the dispatch's rules are added in: END, the barrier, START, base-1, base+0,
+ * base+1 (the catch-all last); deleted in the reverse order. */
+#define HOST_RANKS 6
 static int host_rank(const struct enid_config *cfg, uint32_t pref)
 {
 	if (pref == host_pref_end(cfg))
 		return 0;
-	if (pref == host_pref(cfg, 3))
+	if (pref == host_pref_barrier(cfg))
 		return 1;
-	return 2 + (int)(pref - host_pref(cfg, 0));
+	if (pref == host_pref(cfg, 3))
+		return 2;
+	return 3 + (int)(pref - host_pref(cfg, 0));
+}
+
+/* Of ours at a dispatch pref, and not wanted as it is; *retarget: a wanted one differs
+ * from it only in the goto's target. */
+static bool host_unwanted(const struct enid_config *cfg, const struct host_plan *hp,
+			  const struct krule *kr, bool *retarget)
+{
+	bool wanted = false;
+
+	*retarget = false;
+	if (kr->r.protocol != ENID_RTPROT || !host_pref_is(cfg, kr->r.pref))
+		return false;
+	for (unsigned int i = 0; i < hp->n_rules && !wanted; i++) {
+		wanted = !kr->other_selectors && rule_same(&kr->r, &hp->rules[i]);
+		*retarget |= !kr->other_selectors && rule_key_same(&kr->r, &hp->rules[i]);
+	}
+	return !wanted;
 }
 
 void kdiff_host(const struct enid_config *cfg, const struct host_plan *hp, const struct kstate *ks,
 		struct kreqs *out)
 {
-	for (int rank = 0; rank <= 4; rank++) {
+	bool retarget;
+
+	/* a rule whose goto moves (END moved: an earlier layout, another rule_pref_base) goes
+	 * first: the kernel would refuse the new one as a duplicate, or delete it instead */
+	for (size_t k = 0; k < ks->n_rules; k++)
+		if (host_unwanted(cfg, hp, &ks->rules[k], &retarget) && retarget)
+			push_rule(out, KREQ_DELRULE, &ks->rules[k].r);
+	for (int rank = 0; rank < HOST_RANKS; rank++) {
 		for (unsigned int i = 0; i < hp->n_rules; i++) {
 			const struct plan_rule *r = &hp->rules[i];
 			bool have = false;
@@ -91,17 +119,12 @@ void kdiff_host(const struct enid_config *cfg, const struct host_plan *hp, const
 				push_rule(out, KREQ_NEWRULE, r);
 		}
 	}
-	for (int rank = 4; rank >= 0; rank--) {
+	for (int rank = HOST_RANKS - 1; rank >= 0; rank--) {
 		for (size_t k = 0; k < ks->n_rules; k++) {
 			const struct krule *kr = &ks->rules[k];
-			bool wanted = false;
 
-			if (kr->r.protocol != ENID_RTPROT || !host_pref_is(cfg, kr->r.pref) ||
-			    host_rank(cfg, kr->r.pref) != rank)
-				continue;
-			for (unsigned int i = 0; i < hp->n_rules && !wanted; i++)
-				wanted = !kr->other_selectors && rule_same(&kr->r, &hp->rules[i]);
-			if (!wanted)
+			if (host_rank(cfg, kr->r.pref) == rank &&
+			    host_unwanted(cfg, hp, kr, &retarget) && !retarget)
 				push_rule(out, KREQ_DELRULE, &kr->r);
 		}
 	}

@@ -69,14 +69,13 @@ int kstate_add_addr(struct kstate *ks, const struct kaddr *a)
 bool kstate_slot_foreign(const struct kstate *ks, const struct enid_config *cfg, unsigned int slot,
 			 char *why, size_t len)
 {
-	uint32_t lo, hi, table = table_for_slot(cfg, slot);
+	uint32_t table = table_for_slot(cfg, slot);
 	char ip[ENID_IP_STRLEN];
 
-	pref_range_for_slot(cfg, slot, &lo, &hi);
 	for (size_t i = 0; i < ks->n_rules; i++) {
 		const struct krule *r = &ks->rules[i];
 
-		if (r->r.protocol == ENID_RTPROT || r->r.pref < lo || r->r.pref > hi)
+		if (r->r.protocol == ENID_RTPROT || slot_for_pref(cfg, r->r.pref) != slot)
 			continue;
 		snprintf(why, len, "rule pref %u (protocol %u) is not ours", r->r.pref,
 			 r->r.protocol);
@@ -201,14 +200,18 @@ static uint8_t rule_action(const struct plan_rule *r)
 	return r->action ? r->action : FR_ACT_TO_TBL;
 }
 
+bool rule_key_same(const struct plan_rule *a, const struct plan_rule *b)
+{
+	return rule_action(a) == rule_action(b) && a->family == b->family && a->pref == b->pref &&
+	       a->table == b->table && a->suppress_prefixlength == b->suppress_prefixlength &&
+	       a->protocol == b->protocol && a->iif_lo == b->iif_lo &&
+	       ip_eq_or_any(&a->src, &b->src);
+}
+
 bool rule_same(const struct plan_rule *a, const struct plan_rule *b)
 {
-	if (rule_action(a) != rule_action(b) ||
-	    (rule_action(a) == FR_ACT_GOTO && a->goto_pref != b->goto_pref))
-		return false;
-	return a->family == b->family && a->pref == b->pref && a->table == b->table &&
-	       a->suppress_prefixlength == b->suppress_prefixlength && a->protocol == b->protocol &&
-	       a->iif_lo == b->iif_lo && ip_eq_or_any(&a->src, &b->src);
+	return rule_key_same(a, b) &&
+	       (rule_action(a) != FR_ACT_GOTO || a->goto_pref == b->goto_pref);
 }
 
 bool route_same(const struct plan_route *a, const struct plan_route *b)
@@ -230,10 +233,7 @@ bool addr_same(const struct plan_addr *a, const struct plan_addr *b)
 
 bool krule_of_slot(const struct enid_config *cfg, const struct krule *r, unsigned int slot)
 {
-	uint32_t lo, hi;
-
-	pref_range_for_slot(cfg, slot, &lo, &hi);
-	return r->r.protocol == ENID_RTPROT && r->r.pref >= lo && r->r.pref <= hi;
+	return r->r.protocol == ENID_RTPROT && slot_for_pref(cfg, r->r.pref) == slot;
 }
 
 bool kroute_of_link(const struct enid_config *cfg, const struct kroute *r, unsigned int slot,

@@ -65,8 +65,12 @@ enum kroute_class kroute_classify(const struct enid_config *cfg, const struct kr
 /* The slot whose pref range holds this protocol-ENID_RTPROT rule, else 0 (not ours). */
 unsigned int krule_slot(const struct enid_config *cfg, const struct krule *r);
 
-/* Same rule / route / address (what the kernel compares to call it a duplicate). */
+/* Same rule / route / address. */
 bool rule_same(const struct plan_rule *a, const struct plan_rule *b);
+/* Same but for a goto's target: the kernel calls them duplicates (its rule_exists() and
+ * rule_find() never look at the target), so one cannot be added while the other is there,
+ * and a delete of one may take the other. */
+bool rule_key_same(const struct plan_rule *a, const struct plan_rule *b);
 bool route_same(const struct plan_route *a, const struct plan_route *b);
 bool addr_same(const struct plan_addr *a, const struct plan_addr *b);
 

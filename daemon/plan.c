@@ -17,10 +17,14 @@ uint32_t table_for_slot(const struct enid_config *cfg, unsigned slot)
 	return cfg->table_base + slot;
 }
 
-void pref_range_for_slot(const struct enid_config *cfg, unsigned slot, uint32_t *lo, uint32_t *hi)
+uint32_t addr_pref_for_slot(const struct enid_config *cfg, unsigned slot)
 {
-	*lo = cfg->rule_pref_base + 3 * slot;
-	*hi = *lo + 2;
+	return cfg->rule_pref_base + 2 + slot;
+}
+
+uint32_t chain_pref_for_slot(const struct enid_config *cfg, unsigned slot)
+{
+	return host_pref_barrier(cfg) + 1 + PLAN_CHAIN_LEN * (slot - 1);
 }
 
 uint32_t metric_for_slot(const struct enid_config *cfg, unsigned slot)
@@ -44,9 +48,13 @@ unsigned slot_for_metric(const struct enid_config *cfg, uint32_t metric)
 
 unsigned slot_for_pref(const struct enid_config *cfg, uint32_t pref)
 {
-	if (pref < cfg->rule_pref_base + 3 || pref - cfg->rule_pref_base > 3 * ENID_MAX_SLOTS + 2)
-		return 0;
-	return (pref - cfg->rule_pref_base) / 3;
+	uint32_t addr1 = addr_pref_for_slot(cfg, 1), chain1 = chain_pref_for_slot(cfg, 1);
+
+	if (pref >= addr1 && pref < addr1 + ENID_MAX_SLOTS)
+		return pref - addr1 + 1;
+	if (pref >= chain1 && pref < host_pref_end(cfg))
+		return (pref - chain1) / PLAN_CHAIN_LEN + 1;
+	return 0;
 }
 
 int addressing_from_config(const struct enid_config *cfg, const uint8_t mac[6],
@@ -118,19 +126,40 @@ static bool subnet_planned(const struct addressing *a, unsigned i)
 	return false;
 }
 
-static void add_rule(struct plan *out, const struct enid_ip *src, uint32_t pref, uint32_t table,
-		     int suppress)
+static struct plan_rule *add_rule(struct plan *out, int family, uint32_t pref, uint8_t action,
+				  uint32_t table, int suppress)
 {
 	struct plan_rule *r = &out->rules[out->n_rules++];
 
-	r->action = FR_ACT_TO_TBL;
-	r->family = src->family;
+	memset(r, 0, sizeof(*r));
+	r->action = action;
+	r->family = family;
 	r->pref = pref;
-	r->src = *src;
-	r->src.prefixlen = enid_ip_len(src->family) * 8;
 	r->table = table;
 	r->suppress_prefixlength = suppress;
 	r->protocol = ENID_RTPROT;
+	return r;
+}
+
+/* "from A goto <the slot's chain>" for address A. */
+static void add_addr_rule(struct plan *out, const struct enid_ip *addr)
+{
+	struct plan_rule *r = add_rule(out, addr->family, out->pref_addr, FR_ACT_GOTO, 0, -1);
+
+	r->src = *addr;
+	r->src.prefixlen = enid_ip_len(addr->family) * 8;
+	r->goto_pref = out->pref_chain;
+}
+
+/* The slot's chain for one family, reached only from its addresses' rules. */
+static void add_chain(struct plan *out, int family)
+{
+	uint32_t c = out->pref_chain;
+
+	add_rule(out, family, c, FR_ACT_TO_TBL, out->table, 0);
+	add_rule(out, family, c + 1, FR_ACT_TO_TBL, RT_TABLE_MAIN, 0);
+	add_rule(out, family, c + 2, FR_ACT_TO_TBL, out->table, -1);
+	add_rule(out, family, c + 3, FR_ACT_GOTO, 0, -1)->goto_pref = out->pref_end;
 }
 
 static struct plan_route *add_route(struct plan *out, int family, uint32_t table, uint32_t metric)
@@ -241,7 +270,9 @@ int link_plan(const struct enid_config *cfg, const struct link_facts *facts,
 			      enid_ip_format(&a->gateway4, false, ip, sizeof(ip)));
 
 	out->table = table_for_slot(cfg, slot);
-	pref_range_for_slot(cfg, slot, &out->pref_lo, &out->pref_hi);
+	out->pref_addr = addr_pref_for_slot(cfg, slot);
+	out->pref_chain = chain_pref_for_slot(cfg, slot);
+	out->pref_end = host_pref_end(cfg);
 	metric = metric_for_slot(cfg, slot);
 	out->mtu = a->mtu;
 	out->up = true;
@@ -256,14 +287,16 @@ int link_plan(const struct enid_config *cfg, const struct link_facts *facts,
 		if (addr->family == AF_INET6 && a->nodad)
 			pa->flags |= IFA_F_NODAD;
 
-		add_rule(out, addr, out->pref_lo, out->table, 0);
-		add_rule(out, addr, out->pref_lo + 1, RT_TABLE_MAIN, 0);
-		add_rule(out, addr, out->pref_lo + 2, out->table, -1);
+		add_addr_rule(out, addr);
 
 		/* A host-length prefix has no subnet to route. */
 		if (addr->prefixlen < enid_ip_len(addr->family) * 8 && !subnet_planned(a, i))
 			add_subnet_routes(out, addr, metric);
 	}
+	if (has_family(a, AF_INET))
+		add_chain(out, AF_INET);
+	if (has_family(a, AF_INET6))
+		add_chain(out, AF_INET6);
 	if (a->gateway4.family && has_family(a, AF_INET))
 		add_default_routes(out, &a->gateway4, main_default, metric);
 	if (a->gateway6.family && has_family(a, AF_INET6))
@@ -283,15 +316,20 @@ uint32_t host_pref(const struct enid_config *cfg, unsigned k)
 	return cfg->rule_pref_base - 1 + k;
 }
 
+uint32_t host_pref_barrier(const struct enid_config *cfg)
+{
+	return addr_pref_for_slot(cfg, ENID_MAX_SLOTS) + 1;
+}
+
 uint32_t host_pref_end(const struct enid_config *cfg)
 {
-	return cfg->rule_pref_base + 3 * (ENID_MAX_SLOTS + 1);
+	return host_pref_barrier(cfg) + 1 + PLAN_CHAIN_LEN * ENID_MAX_SLOTS;
 }
 
 bool host_pref_is(const struct enid_config *cfg, uint32_t pref)
 {
 	return (pref >= host_pref(cfg, 0) && pref <= host_pref(cfg, 3)) ||
-	       pref == host_pref_end(cfg);
+	       pref == host_pref_barrier(cfg) || pref == host_pref_end(cfg);
 }
 
 static void host_rule(struct host_plan *out, int family, uint32_t pref, const struct enid_ip *src,
@@ -374,6 +412,22 @@ static bool in_any(const struct enid_ip *nets, unsigned n, const struct enid_ip 
 	return false;
 }
 
+/* Too many subnets for the dispatch: every lookup walks the address rules, but never
+ * falls into the chains (they have no selector): the barrier and END alone, both
+ * families. */
+static int host_plan_walk_all(const struct enid_config *cfg, struct host_plan *out)
+{
+	static const int fams[2] = {AF_INET, AF_INET6};
+
+	out->n_rules = 0;
+	for (int f = 0; f < 2; f++) {
+		host_rule(out, fams[f], host_pref_barrier(cfg), NULL, FR_ACT_GOTO,
+			  host_pref_end(cfg));
+		host_rule(out, fams[f], host_pref_end(cfg), NULL, FR_ACT_NOP, 0);
+	}
+	return -ENOSPC;
+}
+
 int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsigned n_subnets,
 	      const struct enid_ip *primary, unsigned n_primary, struct host_plan *out)
 {
@@ -392,10 +446,8 @@ int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsi
 
 			if (net.family != fams[f] || ip_listed(seen + from, n_seen - from, &net))
 				continue;
-			if (n_seen == sizeof(seen) / sizeof(seen[0])) {
-				out->n_rules = 0;
-				return -ENOSPC;
-			}
+			if (n_seen == sizeof(seen) / sizeof(seen[0]))
+				return host_plan_walk_all(cfg, out);
 			seen[n_seen++] = net;
 			n_nets++;
 		}
@@ -420,6 +472,7 @@ int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsi
 		}
 		host_rule(out, fams[f], host_pref(cfg, 2), NULL, FR_ACT_GOTO, end);
 		host_rule(out, fams[f], start, NULL, FR_ACT_NOP, 0);
+		host_rule(out, fams[f], host_pref_barrier(cfg), NULL, FR_ACT_GOTO, end);
 		host_rule(out, fams[f], end, NULL, FR_ACT_NOP, 0);
 	}
 	return 0;

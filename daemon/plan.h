@@ -4,12 +4,18 @@
  * state for one ENI. Pure: no I/O, no globals; the applier diffs it against
  * what the kernel has.
  *
- * Routing scheme (slot s >= 1):
+ * Routing scheme (slot s = 1..255, base = rule_pref_base):
  *   table T = table_base + s
- *   for each address A (v4 and v6), pref = rule_pref_base + 3*s + k:
- *     k=0  from A lookup T    suppress_prefixlength 0   (ENI subnet routes)
- *     k=1  from A lookup main suppress_prefixlength 0   (guard: specific main routes win)
- *     k=2  from A lookup T                              (the ENI's default route)
+ *   for each address A (v4 and v6), at pref base+2+s:  from A goto C
+ *   the slot's chain, per family it has addresses of, at C = base+259 + 4*(s-1):
+ *     C+0  lookup T    suppress_prefixlength 0   (ENI subnet routes)
+ *     C+1  lookup main suppress_prefixlength 0   (guard: specific main routes win)
+ *     C+2  lookup T                              (the ENI's default route)
+ *     C+3  goto END                              (no match: on as if no rule was here)
+ *   The chain has no selector: only the address rules' gotos lead into it (the dispatch's
+ *   barrier at base+258 keeps every other lookup out). One rule per address plus four per
+ *   ENI and family, where three per address would do the same: fewer rules for the kernel
+ *   to scan on every insert (fib_newrule) and for an ENI's own lookups to walk.
  *   table T: <subnet> dev ENI scope link; default via <gw> dev ENI;
  *            the addressing's extra routes (DHCP option 121): <dst> [via <gw>] dev ENI
  *   main:    <subnet> dev ENI scope link src <P> metric metric_base + s (after the addresses)
@@ -23,7 +29,7 @@
  * Every route and rule carries protocol ENID_RTPROT.
  *
  * In front of the slots, the dispatch (host_plan(), per family that an ENI uses), so that
- * a lookup whose source is no ENI's walks a few rules, not three per ENI address:
+ * a lookup whose source is no ENI's walks a few rules, not one per ENI address:
  *   base-1  from 0.0.0.0/32 (::/128) goto END   no source chosen yet (unbound sockets)
  *           from <P>/32 (/128) goto END         each primary address inside an ENI subnet
  *   base+0  from <N> iif lo goto START          each prefix N of the ENI subnets collapsed:
@@ -33,8 +39,11 @@
  *                                               and the source check of received packets)
  *   base+1  goto END                            everything else (forwarded, containers)
  *   base+2  nop (START)
- *   base+3 .. base+3*255+2                      the slots' rules, as above
- *   END = base+3*256  nop
+ *   base+3 .. base+257                          the slots' address rules, as above
+ *   base+258  goto END                          the barrier: a source in an ENI subnet that
+ *                                               is no ENI address goes on at END
+ *   base+259 .. base+1278                       the slots' chains, as above
+ *   END = base+1279  nop
  * A source in an ENI subnet reaches the slots; the primary's traffic and everyone else's
  * pays a few rules and goes on at END, where other software's rules and main follow as
  * before. A forwarded packet walks the base+0 rules twice (its lookup, then the reverse one
@@ -58,7 +67,8 @@
 #define ENID_RTPROT 222 /* rtm_protocol / FRA_PROTOCOL of all we add */
 
 #define PLAN_MAX_ADDRS	 ENID_MAX_ADDRS
-#define PLAN_MAX_RULES	 (3 * ENID_MAX_ADDRS)
+#define PLAN_CHAIN_LEN	 4 /* rules of a slot's chain, per family */
+#define PLAN_MAX_RULES	 (ENID_MAX_ADDRS + 2 * PLAN_CHAIN_LEN)
 #define PLAN_MAX_ROUTES	 (2 * ENID_MAX_ADDRS + 4 + ENID_MAX_ROUTES) /* + option 121's */
 #define PLAN_MAX_SYSCTLS 4
 #define PLAN_WHY_LEN	 128
@@ -123,7 +133,7 @@ struct plan_rule {
 	bool iif_lo;		   /* iif lo: only locally generated lookups */
 };
 
-#define HOST_MAX_RULES (2 * (2 + 16) + 2 * ENID_MAX_SLOTS + 6)
+#define HOST_MAX_RULES (2 * (2 + 16) + 2 * ENID_MAX_SLOTS + 8)
 
 /* The dispatch in front of the slots (see the scheme above). */
 struct host_plan {
@@ -141,9 +151,11 @@ struct plan {
 	char ifname[ENID_IFNAMSIZ];
 	unsigned slot;
 	uint32_t table;
-	uint32_t pref_lo, pref_hi; /* all rule prefs of the slot: [lo, hi] */
-	unsigned mtu;		   /* 0 = keep */
-	bool up;		   /* set the link up */
+	uint32_t pref_addr;  /* its addresses' rules */
+	uint32_t pref_chain; /* its chain: pref_chain .. + PLAN_CHAIN_LEN - 1 */
+	uint32_t pref_end;   /* END, where the chain goes on when nothing matched */
+	unsigned mtu;	     /* 0 = keep */
+	bool up;	     /* set the link up */
 	struct plan_addr addrs[PLAN_MAX_ADDRS];
 	unsigned n_addrs;
 	struct plan_route routes[PLAN_MAX_ROUTES];
@@ -174,20 +186,23 @@ int link_plan(const struct enid_config *cfg, const struct link_facts *facts,
  * The dispatch for the ENI subnets (network addresses with their prefix lengths, any
  * order, duplicates allowed) and the primary's addresses (at most 16 per family are
  * used): rules only for the families the subnets have; none when there is no subnet.
- * -ENOSPC when there are more distinct subnets than fit (then *out is empty: every
- * lookup walks the slots, as without a dispatch).
+ * -ENOSPC when there are more distinct subnets than fit (then *out holds only the barrier
+ * and END of both families: every lookup walks the address rules, none the chains).
  */
 int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsigned n_subnets,
 	      const struct enid_ip *primary, unsigned n_primary, struct host_plan *out);
-/* The dispatch's prefs: host_pref(cfg, 0) = base-1 .. 3 = base+2 (START), and END. */
+/* The dispatch's prefs: host_pref(cfg, 0) = base-1 .. 3 = base+2 (START), the barrier
+ * after the address rules, and END. */
 uint32_t host_pref(const struct enid_config *cfg, unsigned k);
+uint32_t host_pref_barrier(const struct enid_config *cfg);
 uint32_t host_pref_end(const struct enid_config *cfg);
 /* A pref of the dispatch (ours when the rule has protocol ENID_RTPROT). */
 bool host_pref_is(const struct enid_config *cfg, uint32_t pref);
 
 /* Slot arithmetic; slot must be 1..ENID_MAX_SLOTS. */
 uint32_t table_for_slot(const struct enid_config *cfg, unsigned slot);
-void pref_range_for_slot(const struct enid_config *cfg, unsigned slot, uint32_t *lo, uint32_t *hi);
+uint32_t addr_pref_for_slot(const struct enid_config *cfg, unsigned slot);
+uint32_t chain_pref_for_slot(const struct enid_config *cfg, unsigned slot);
 uint32_t metric_for_slot(const struct enid_config *cfg, unsigned slot);
 /* Slot owning a table / rule pref, or 0 when it is none of ours (for orphan cleanup). */
 unsigned slot_for_table(const struct enid_config *cfg, uint32_t table);

@@ -125,12 +125,18 @@ static struct json_object *link_json(const struct links *d, const struct link *l
 	json_out_add_str(o, "state", state_name(d, l), err);
 	if (l->slot) {
 		struct json_object *prefs = json_object_new_array();
-		uint32_t first = d->cfg->rule_pref_base + 3 * l->slot;
+		uint32_t chain = chain_pref_for_slot(d->cfg, l->slot);
 
 		json_out_add_uint(o, "slot", l->slot, err);
 		json_out_add_uint(o, "table", table_for_slot(d->cfg, l->slot), err);
-		json_out_append(prefs, prefs ? json_object_new_int64(first) : NULL, err);
-		json_out_append(prefs, prefs ? json_object_new_int64(first + 2) : NULL, err);
+		json_out_append(prefs,
+				prefs ? json_object_new_int64(addr_pref_for_slot(d->cfg, l->slot))
+				      : NULL,
+				err);
+		json_out_append(prefs, prefs ? json_object_new_int64(chain) : NULL, err);
+		json_out_append(prefs,
+				prefs ? json_object_new_int64(chain + PLAN_CHAIN_LEN - 1) : NULL,
+				err);
 		json_out_add(o, "rule_prefs", prefs, err);
 	} else {
 		json_out_add_null(o, "slot", err);

@@ -16,19 +16,26 @@ def _load(path=FIXTURE):
         cp.read_file(f)
     s = cp["scheme"]
     base = {k: int(s[k]) for k in ("protocol", "table_base", "rule_pref_base",
-                                   "rules_per_slot", "metric_base", "max_slots")}
-    rules, subnet, default = [], [], []
+                                   "chain_len", "metric_base", "max_slots")}
+    chain, subnet, default = [], [], []
     for name in cp.sections():
         sec = cp[name]
         kind, _, arg = name.partition(" ")
         if kind == "scheme":
             continue
+        if kind == "chain":
+            action = sec.get("action")
+            if action == "end":
+                chain.append((int(arg), "end", None, None))
+                continue
+            if action != "lookup":
+                raise ValueError("%s: [%s] action = %r (lookup or end)" % (path, name, action))
         table = sec.get("table")
         if table not in ("T", "main"):
             raise ValueError("%s: [%s] table = %r (T or main)" % (path, name, table))
-        if kind == "rule":
+        if kind == "chain":
             sup = sec.get("suppress_prefixlength", "none")
-            rules.append((int(arg), table, None if sup == "none" else int(sup)))
+            chain.append((int(arg), "lookup", table, None if sup == "none" else int(sup)))
         elif kind == "subnet":
             src, metric = sec.get("src", "none"), sec.get("metric", "none")
             if src not in ("P", "none") or metric not in ("base", "none"):
@@ -38,18 +45,18 @@ def _load(path=FIXTURE):
             default.append(table)
         else:
             raise ValueError("%s: unknown section [%s]" % (path, name))
-    rules.sort()
-    if [k for k, _, _ in rules] != list(range(base["rules_per_slot"])):
-        raise ValueError("%s: [rule k] sections must be k = 0..%d" %
-                         (path, base["rules_per_slot"] - 1))
-    return base, rules, subnet, default
+    chain.sort()
+    if [c[0] for c in chain] != list(range(base["chain_len"])):
+        raise ValueError("%s: [chain k] sections must be k = 0..%d" %
+                         (path, base["chain_len"] - 1))
+    return base, chain, subnet, default
 
 
-_BASE, RULES, SUBNET_ROUTES, DEFAULT_ROUTES = _load()
+_BASE, CHAIN, SUBNET_ROUTES, DEFAULT_ROUTES = _load()
 PROTOCOL = _BASE["protocol"]
 TABLE_BASE = _BASE["table_base"]
 RULE_PREF_BASE = _BASE["rule_pref_base"]
-RULES_PER_SLOT = _BASE["rules_per_slot"]
+CHAIN_LEN = _BASE["chain_len"]
 METRIC_BASE = _BASE["metric_base"]
 MAX_SLOTS = _BASE["max_slots"]
 # the dispatch in front of the slots (plan.h)
@@ -57,8 +64,10 @@ DISPATCH_SKIP = RULE_PREF_BASE - 1      # from unset / primary addresses: goto E
 DISPATCH_SUBNET = RULE_PREF_BASE        # from each ENI subnet, iif lo: goto START
 DISPATCH_REST = RULE_PREF_BASE + 1      # everything else: goto END
 DISPATCH_START = RULE_PREF_BASE + 2     # nop
-DISPATCH_END = RULE_PREF_BASE + RULES_PER_SLOT * (MAX_SLOTS + 1)   # nop
-DISPATCH_PREFS = (DISPATCH_SKIP, DISPATCH_SUBNET, DISPATCH_REST, DISPATCH_START, DISPATCH_END)
+DISPATCH_BARRIER = RULE_PREF_BASE + 3 + MAX_SLOTS   # after the address rules: goto END
+DISPATCH_END = DISPATCH_BARRIER + 1 + CHAIN_LEN * MAX_SLOTS   # nop
+DISPATCH_PREFS = (DISPATCH_SKIP, DISPATCH_SUBNET, DISPATCH_REST, DISPATCH_START,
+                  DISPATCH_BARRIER, DISPATCH_END)
 
 
 def is_dispatch(pref):
@@ -80,11 +89,22 @@ def _table_name(t, slot):
     return str(table(slot)) if t == "T" else "main"
 
 
-def rules(slot):
-    """[(pref, table as `ip` names it, suppress_prefixlength or None)]: the rules from each
-    address of an ENI in this slot, in pref order."""
-    first = RULE_PREF_BASE + RULES_PER_SLOT * slot
-    return [(first + k, _table_name(t, slot), sup) for k, t, sup in RULES]
+def addr_pref(slot):
+    """The pref of the slot's "from A goto <chain>" rules, one per address."""
+    return RULE_PREF_BASE + 2 + slot
+
+
+def chain_pref(slot):
+    """The first pref of the slot's chain."""
+    return DISPATCH_BARRIER + 1 + CHAIN_LEN * (slot - 1)
+
+
+def chain(slot):
+    """[(pref, table as `ip` names it or None, suppress_prefixlength or None, goto or None)]:
+    the slot's chain (one per family it has addresses of), in pref order."""
+    first = chain_pref(slot)
+    return [(first + k, None if act == "end" else _table_name(t, slot), sup,
+             DISPATCH_END if act == "end" else None) for k, act, t, sup in CHAIN]
 
 
 def subnet_routes(slot):

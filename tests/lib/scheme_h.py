@@ -21,24 +21,26 @@ def header():
            "#define ENID_PROTO %d" % scheme.PROTOCOL,
            "#define ENID_TABLE_BASE %d" % scheme.TABLE_BASE,
            "#define ENID_PREF_BASE %d" % scheme.RULE_PREF_BASE,
-           "#define ENID_PREFS_PER_SLOT %d" % scheme.RULES_PER_SLOT,
+           "#define ENID_CHAIN_LEN %d" % scheme.CHAIN_LEN,
            "#define ENID_METRIC_BASE %d" % scheme.METRIC_BASE,
            "/* the dispatch in front of the slots (scheme.ini) */",
            "#define ENID_DISPATCH_SKIP %d" % scheme.DISPATCH_SKIP,
            "#define ENID_DISPATCH_SUBNET %d" % scheme.DISPATCH_SUBNET,
            "#define ENID_DISPATCH_REST %d" % scheme.DISPATCH_REST,
            "#define ENID_DISPATCH_START %d" % scheme.DISPATCH_START,
+           "#define ENID_DISPATCH_BARRIER %d" % scheme.DISPATCH_BARRIER,
            "#define ENID_DISPATCH_END %d" % scheme.DISPATCH_END, "",
            "enum scheme_table { SCHEME_TABLE_T, SCHEME_TABLE_MAIN };",
-           "/* per address: pref ENID_PREF_BASE + ENID_PREFS_PER_SLOT * slot + k */",
-           "struct scheme_rule { unsigned int k; enum scheme_table table; int suppress; };",
+           "/* per address: pref ENID_PREF_BASE + 2 + slot, goto the slot's chain at",
+           " * ENID_DISPATCH_BARRIER + 1 + ENID_CHAIN_LEN * (slot - 1); its rules at + k */",
+           "struct scheme_rule { unsigned int k; int end; enum scheme_table table; int suppress; };",
            "/* per distinct subnet: dev ENI scope link [src P] [metric ENID_METRIC_BASE + slot] */",
            "struct scheme_subnet { enum scheme_table table; int src_p; int metric; };",
            "",
-           "/* suppress -1: no suppress_prefixlength */",
-           "static const struct scheme_rule scheme_rules[] = {"]
-    out += ["\t{ %d, %s, %d }," % (k, t[tb], -1 if sup is None else sup)
-            for k, tb, sup in scheme.RULES]
+           "/* end: goto END (ENID_DISPATCH_END); else a lookup; suppress -1: none */",
+           "static const struct scheme_rule scheme_chain[] = {"]
+    out += ["\t{ %d, %d, %s, %d }," % (k, act == "end", t[tb or "T"], -1 if sup is None else sup)
+            for k, act, tb, sup in scheme.CHAIN]
     out += ["};", "static const struct scheme_subnet scheme_subnet_routes[] = {"]
     out += ["\t{ %s, %d, %d }," % (t[tb], src, m) for tb, src, m in scheme.SUBNET_ROUTES]
     out += ["};", "/* default via <gateway> dev ENI */",

@@ -204,8 +204,9 @@ class Tier:
                       K.diff(planned_addrs(A), addrs, "addr"))
         rules = K.rules(self.g)
         rl = K.diff(exp_rules, K.ours_slots(rules), "rule") + dispatch_lines(rules, [(A, 1)])
-        self.t.result(not rl, desc + "rules exact (slot 1: prefs 10003-10005, table 1001, "
-                      "suppress_prefixlength 0, proto 222; the dispatch in front)", rl)
+        self.t.result(not rl, desc + "rules exact (slot 1: from each address goto 10259 at "
+                      "10003, the chain 10259-10262 with table 1001, suppress_prefixlength 0, "
+                      "proto 222; the dispatch in front)", rl)
         rt = K.diff(exp_routes, K.ours(K.routes(self.g)), "route")
         rt += [l for l in self.ours_diff() if l.startswith("route not ours")]
         self.t.result(not rt, desc + "table 1001 and main routes exact (metric 2001, proto 222, "
@@ -418,17 +419,17 @@ class Tier:
         self.plug(F)
         g = self.g
         for argv in (["addr", "del", "10.98.0.11/24", "dev", "eth2"],           # lost address
-                     ["rule", "del", "pref", "10008", "from", "10.98.0.10", "lookup", "1002"],
+                     ["rule", "del", "pref", "10004", "from", "10.98.0.10"],  # eth2's (slot 2)
                      # stale, inside eth2's slot range:
-                     ["rule", "add", "pref", "10006", "from", "10.98.0.99", "lookup", "1002",
+                     ["rule", "add", "pref", "10004", "from", "10.98.0.99", "goto", "10263",
                       "proto", "222"],
-                     # planted orphans of no link:
-                     ["rule", "add", "pref", "10030", "from", "10.99.0.77", "lookup", "1009",
+                     # planted orphans of no link (slot 9):
+                     ["rule", "add", "pref", "10011", "from", "10.99.0.77", "goto", "10291",
                       "proto", "222"],
                      ["route", "add", "10.77.1.0/24", "dev", "prim0", "table", "1009", "proto",
                       "222"]):
             ip(g, *argv, check=False)
-        planted = [r for r in K.ours(K.rules(g)) if r.pref in (10006, 10030) and
+        planted = [r for r in K.ours(K.rules(g)) if r.pref in (10004, 10011) and
                    r.src in ("10.98.0.99", "10.99.0.77")]
         tampered = len(planted) == 2 and len(K.addrs(g, "eth2")) == 2 and any(
             r.table == "1009" for r in K.ours(K.routes(g)))

@@ -200,12 +200,12 @@ class DhcpTier:
         return time.monotonic()
 
     def configured(self, name, addr, timeout):
-        """Waits until name is configured with addr/24 and its three rules; (ok, why)."""
+        """Waits until name is configured with addr/24 and its rule; (ok, why)."""
         def probe():
             st = self.status(name)
             a = [(x.local, x.prefixlen) for x in K.addrs(self.g, name)]
             rules = [r for r in K.ours(K.rules(self.g)) if r.src == addr]
-            ok = st.get("state") == "configured" and a == [(addr, 24)] and len(rules) == 3
+            ok = st.get("state") == "configured" and a == [(addr, 24)] and len(rules) == 1
             return ok, ["%s: state %s addrs %s rules %d dhcp %s error %s" % (
                 name, st.get("state"), a, len(rules), st.get("dhcp"), st.get("error"))]
         return wait_until(probe, timeout, step=0.02)

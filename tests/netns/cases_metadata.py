@@ -280,10 +280,11 @@ class MdTier:
         v6r = [r for r in K.ours(K.routes(self.g)) if r.family == 6]
         want = {("e2", "2001:db8:1:1::fffd"), ("e4", "fe80::1")}
         got = {(r.dev, r.gateway) for r in v6r if r.dst == "default"}
-        self.t.result(len(v6) == 3 * 3 and got == want and
+        self.t.result(len(v6) == 3 + 2 * 4 and got == want and
                       all(r.table != "main" for r in v6r if r.dst == "default"),
-                      "metadata IPv6: 3 rules per IPv6 address (incl. the main guard), default "
-                      "via ipv6-gateway in each ENI's table only",
+                      "metadata IPv6: a rule per IPv6 address and a v6 chain (incl. the main "
+                      "guard) per ENI with IPv6, default via ipv6-gateway in each ENI's table "
+                      "only",
                       ["v6 rules %d, v6 defaults %s" % (len(v6), sorted(got))])
         st = self.status()
         why = []

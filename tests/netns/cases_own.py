@@ -25,9 +25,10 @@ import traceback
 from datetime import datetime
 
 import kstate as K
+import scheme
 from cases_metadata import IMDS_IP, Imds, load_scenario, md_eni
 from enid_proc import Enid, wait_until
-from expect import Eni, config_text, planned_addrs, planned_all, table_of
+from expect import Eni, config_text, dispatch_lines, planned_addrs, planned_all, table_of
 from nsenv import Namespaces, Vpc, ip
 from tap import diag
 
@@ -52,12 +53,12 @@ PLANTED = [
      True, "foreign rule (proto boot) at slot 1's pref 10003"),
     (["route", "add", "10.66.0.0/24", "dev", "prim0", "table", "1002"],
      True, "foreign route (proto boot) in slot 2's table 1002"),
-    (["rule", "add", "pref", "10027", "from", "10.99.0.77", "lookup", "1009", "proto", "222"],
-     False, "protocol-222 rule at slot 9's pref 10027 (no link holds slot 9)"),
+    (["rule", "add", "pref", "10011", "from", "10.99.0.77", "goto", "10291", "proto", "222"],
+     False, "protocol-222 rule at slot 9's address pref 10011 (no link holds slot 9)"),
     (["route", "add", "10.77.1.0/24", "dev", "prim0", "table", "1009", "proto", "222"],
      False, "protocol-222 route in slot 9's table 1009"),
-    (["-6", "rule", "add", "pref", "10028", "from", "2001:db8:77::7", "lookup", "1009",
-      "proto", "222"], False, "protocol-222 IPv6 rule at slot 9's pref 10028"),
+    (["-6", "rule", "add", "pref", "10292", "from", "2001:db8:77::7", "lookup", "1009",
+      "proto", "222"], False, "protocol-222 IPv6 rule at a pref of slot 9's chain (10292)"),
 ]
 
 
@@ -170,8 +171,9 @@ class OwnTier:
         the protocol-222 state inside enid's ranges (the planted rest is someone else's)."""
         ns = ns or self.g
         rules, routes = planned_all([(e, slot)])
-        lines = K.diff(rules, [r for r in K.ours(K.rules(ns)) if 10003 <= r.pref <= 10767],
-                       "rule")
+        lines = K.diff(rules, [r for r in K.ours(K.rules(ns))
+                               if scheme.addr_pref(1) <= r.pref < scheme.DISPATCH_END and
+                               not scheme.is_dispatch(r.pref)], "rule")
         lines += K.diff(routes, [r for r in K.ours(K.routes(ns))
                                  if (r.table != "main" and 1000 < int(r.table) <= 1255) or
                                  (r.table == "main" and 2000 < r.metric <= 2255 and
@@ -254,6 +256,43 @@ class OwnTier:
                                                                     [K.fmt(r) for r in foreign])]
                       + self.enid.log_tail(15))
 
+    def c_old_layout(self):
+        """An earlier enid's rules (three per address at base+3s+k, its dispatch without iif
+        lo or barrier, END at base+768) are replaced at start: exactly this layout is left."""
+        desc = ("upgrade: an earlier enid's rules (three per address at 10000+3s+k, a dispatch "
+                "ending at 10768) are replaced at start: exactly this layout, nothing of the "
+                "old left")
+        slot = (self.status(A.ifname) or {}).get("slot")
+        if not slot:
+            self.t.result(False, desc, ["eth1 has no slot"])
+            return
+        self.enid.kill9()
+        for r in K.ours(K.rules(self.g)):
+            sel = [] if r.src == "all" else ["from", "%s/%d" % (r.src, r.srclen)]
+            ip(self.g, "-%d" % r.family, "rule", "del", "pref", str(r.pref), *sel, check=False)
+        table, old_end = str(table_of(slot)), 10768
+        planted = [["pref", str(old_end), "nop"], ["pref", "10002", "nop"],
+                   ["pref", "9999", "from", "0.0.0.0", "goto", str(old_end)],
+                   ["pref", "10000", "from", "10.99.0.0/24", "goto", "10002"],
+                   ["pref", "10001", "goto", str(old_end)]]
+        for a in A.addrs:
+            src = a.split("/")[0]
+            for k, (t, sup) in enumerate(((table, True), ("main", True), (table, False))):
+                planted.append(["pref", str(10000 + 3 * slot + k), "from", src, "lookup", t] +
+                               (["suppress_prefixlength", "0"] if sup else []))
+        for argv in planted:
+            ip(self.g, "rule", "add", *argv, "proto", "222")
+        before = len(K.ours(K.rules(self.g)))
+        ok, why = self.enid.start()
+        if not ok:
+            self.t.result(False, desc, [why] + self.enid.log_tail(20))
+            return
+        done, lines = self.converge(A)
+        lines += dispatch_lines(K.rules(self.g), [(A, slot)])
+        self.t.result(done and not lines and before == len(planted), desc,
+                      lines + ["%d old rules planted (%d meant)" % (before, len(planted))]
+                      + self.enid.log_tail(10))
+
     def c_heal(self):
         st = self.status(A.ifname) or {}
         slot = st.get("slot")
@@ -262,13 +301,18 @@ class OwnTier:
                           ["slot %s" % slot] + self.exact(A, slot or 0))
             return
         table = str(table_of(slot))
-        pref = 10000 + 3 * slot
+        pref = scheme.addr_pref(slot)
         # first, while no heal has been counted yet (the rate cap's window is 10 s)
         self.c_heal_ping(slot, pref)
         mon = Monitor(self.g, os.path.join(self.dir, "monitor.log"))
         steps = [("rule pref %d from 10.99.0.10" % pref,
                   ["rule", "del", "pref", str(pref), "from", "10.99.0.10"],
-                  r"^(Deleted )?%d:\s+from 10\.99\.0\.10 lookup %s" % (pref, table)),
+                  r"^(Deleted )?%d:\s+from 10\.99\.0\.10 goto %d" % (pref,
+                                                                  scheme.chain_pref(slot))),
+                 ("the chain's guard rule (pref %d)" % (scheme.chain_pref(slot) + 1),
+                  ["rule", "del", "pref", str(scheme.chain_pref(slot) + 1)],
+                  r"^(Deleted )?%d:\s+from all lookup main suppress_prefixlength 0" % (
+                      scheme.chain_pref(slot) + 1)),
                  ("the subnet route in table %s" % table,
                   ["route", "del", "10.99.0.0/24", "dev", A.ifname, "table", table],
                   r"^(Deleted )?10\.99\.0\.0/24 dev %s table %s" % (A.ifname, table)),
@@ -300,10 +344,16 @@ class OwnTier:
     def rx_packets(self, dev):
         return int(K.links(self.vpc.vpc)[dev]["stats64"]["rx"]["packets"])
 
+    @staticmethod
+    def all_rules_del(slot, pref, ips):
+        """ip -batch lines deleting all six of the slot's rules: one per address, the chain."""
+        return "".join("rule del pref %d from %s\n" % (pref, ip) for ip in ips) + "".join(
+            "rule del pref %d\n" % p for p, _, _, _ in scheme.chain(slot))
+
     def c_heal_ping(self, slot, pref):
         """The vSwitch pings both of eth1's addresses every 20 ms while another process deletes
-        all six rules: replies leave through eth1, at most one interval through the primary
-        (counted on the primary's switch port, vprim)."""
+        all six rules (one per address, the chain's four): replies leave through eth1, at
+        most one interval through the primary (counted on the primary's switch port, vprim)."""
         ips = [a.split("/")[0] for a in A.addrs]
         pingers = [subprocess.Popen(["ip", "netns", "exec", self.vpc.vpc, "ping", "-n", "-q",
                                      "-i", "0.02", "-w", "3", ip], stdout=subprocess.DEVNULL,
@@ -311,8 +361,7 @@ class OwnTier:
         try:
             time.sleep(0.5)
             before = self.rx_packets("vprim")
-            batch = "".join("rule del pref %d from %s\n" % (pref + k, ip)
-                            for ip in ips for k in range(3))
+            batch = self.all_rules_del(slot, pref, ips)
             subprocess.run(["ip", "-n", self.g, "-batch", "-"], input=batch, text=True,
                            capture_output=True)
             time.sleep(0.5)
@@ -332,8 +381,7 @@ class OwnTier:
         """All six rules deleted in one burst (networkd flushing): one heal, not six. enid
         is stopped while ip deletes them, so the six notifications wait for it together."""
         before = (self.status(A.ifname) or {}).get("heals") or 0
-        batch = "".join("rule del pref %d from %s\n" % (pref + k, a.split("/")[0])
-                        for a in A.addrs for k in range(3))
+        batch = self.all_rules_del(slot, pref, [a.split("/")[0] for a in A.addrs])
         self.enid.signal(signal.SIGSTOP)
         try:
             subprocess.run(["ip", "-n", self.g, "-batch", "-"], input=batch, text=True,
@@ -430,7 +478,7 @@ def run(t, workdir):
         return
     try:
         if tier.c_foreign_state():
-            for step in (tier.c_eexist, tier.c_heal, tier.c_ready):
+            for step in (tier.c_eexist, tier.c_old_layout, tier.c_heal, tier.c_ready):
                 try:
                     step()
                 except Exception:

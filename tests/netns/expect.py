@@ -60,13 +60,20 @@ def planned_addrs(e):
 
 
 def planned_rules(e, slot):
-    out = []
+    """One "from A goto <chain>" per address, the slot's chain per family."""
+    out, fams = [], []
     for a in e.addrs:
         i = ipaddress.ip_interface(a)
         fam = _fam(i)
         full = 32 if fam == 4 else 128
-        out += [Rule(fam, pref, str(i.ip), full, table, sup, OURS, ())
-                for pref, table, sup in scheme.rules(slot)]
+        out.append(Rule(fam, scheme.addr_pref(slot), str(i.ip), full, "None", None, OURS,
+                        (("goto", str(scheme.chain_pref(slot))),)))
+        if fam not in fams:
+            fams.append(fam)
+    for fam in fams:
+        out += [Rule(fam, pref, "all", 0, str(table), sup, OURS,
+                     (("goto", str(goto)),) if goto else ())
+                for pref, table, sup, goto in scheme.chain(slot)]
     return out
 
 

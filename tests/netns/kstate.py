@@ -125,8 +125,9 @@ def dispatch_diff(rules_now, subnets, eni_addrs):
             want.append(Rule(fam, scheme.DISPATCH_SUBNET, str(net.network_address),
                              net.prefixlen, "None", None, OURS,
                              (goto(scheme.DISPATCH_START), ("iif", "lo"))))
-        want.append(Rule(fam, scheme.DISPATCH_REST, "all", 0, "None", None, OURS,
-                         (goto(scheme.DISPATCH_END),)))
+        for pref in (scheme.DISPATCH_REST, scheme.DISPATCH_BARRIER):
+            want.append(Rule(fam, pref, "all", 0, "None", None, OURS,
+                             (goto(scheme.DISPATCH_END),)))
         for pref in (scheme.DISPATCH_START, scheme.DISPATCH_END):
             want.append(Rule(fam, pref, "all", 0, "None", None, OURS, (("nop", "None"),)))
         prim = [r for r in have if r.pref == scheme.DISPATCH_SKIP and r.src != unset]

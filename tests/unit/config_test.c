@@ -121,7 +121,7 @@ TEST(global_every_key)
 		"addressing = static\n"
 		"drivers = virtio_net, ena ,gve,veth\n"
 		"table_base = 255\n"
-		"rule_pref_base = 31997\n"
+		"rule_pref_base = 31486\n"
 		"metric_base = 0\n"
 		"primary = eth0\n"
 		"arp_ignore = 8\n"
@@ -144,7 +144,7 @@ TEST(global_every_key)
 	EXPECT_TRUE(config_driver_managed(&cfg, "gve"));
 	EXPECT_FALSE(config_driver_managed(&cfg, "e1000"));
 	EXPECT_EQ(255, cfg.table_base);
-	EXPECT_EQ(31997, cfg.rule_pref_base);
+	EXPECT_EQ(31486, cfg.rule_pref_base);
 	EXPECT_EQ(0, cfg.metric_base);
 	EXPECT_STREQ("eth0", cfg.primary_ifname);
 	EXPECT_FALSE(cfg.has_primary_mac);
@@ -524,7 +524,7 @@ TEST(bad_global_values_all_collected)
 		"addressing = bootp\n"
 		"drivers = virtio_net,,ena\n"
 		"table_base = 254\n"
-		"rule_pref_base = 31999\n"
+		"rule_pref_base = 31487\n"
 		"metric_base = 4294967041\n"
 		"primary = eth0:1\n"
 		"arp_ignore = 4\n"
@@ -538,7 +538,7 @@ TEST(bad_global_values_all_collected)
 		"enid.conf:3: addressing: \"bootp\" is not one of auto, static, metadata, dhcp",
 		"enid.conf:4: drivers: \"virtio_net,,ena\" has an empty entry",
 		"enid.conf:5: table_base: \"254\" is not in 255..4294967040",
-		"enid.conf:6: rule_pref_base: \"31999\" is not in 2..31997",
+		"enid.conf:6: rule_pref_base: \"31487\" is not in 2..31486",
 		"enid.conf:7: metric_base: \"4294967041\" is not in 0..4294967040",
 		"enid.conf:8: primary: \"eth0:1\" is not an interface name or a MAC address",
 		"enid.conf:9: arp_ignore: \"4\" is not one of 0, 1, 2, 3, 8",
@@ -564,7 +564,7 @@ TEST(bad_numbers)
 		"arp_announce = +1\n";
 	static const char *const want[] = {
 		"enid.conf:2: table_base: \"0\" is not in 255..4294967040",
-		"enid.conf:3: rule_pref_base: \"0\" is not in 2..31997",
+		"enid.conf:3: rule_pref_base: \"0\" is not in 2..31486",
 		"enid.conf:4: metric_base: \"0x10\" is not in 0..4294967040",
 		"enid.conf:5: arp_ignore: \"99999999999\" is not one of 0, 1, 2, 3, 8",
 		"enid.conf:6: arp_announce: \"+1\" is not in 0..2",

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fib_rules.h>
 #include <sys/socket.h>
 #include <linux/rtnetlink.h>
 
@@ -88,8 +89,10 @@ TEST(stale_only_ours)
 	static struct owned own;
 	struct kstate ks = {0};
 	struct kreqs q = {0};
-	struct krule r = {.r = {.family = AF_INET, .pref = 10006, .table = 1002,
-				.suppress_prefixlength = 0, .protocol = ENID_RTPROT}};
+	/* slot 2's address rule: "from A goto its chain" */
+	struct krule r = {.r = {.family = AF_INET, .pref = 10004, .action = FR_ACT_GOTO,
+				.goto_pref = 10263, .suppress_prefixlength = -1,
+				.protocol = ENID_RTPROT}};
 	struct kroute rt = {.r = {.family = AF_INET, .table = RT_TABLE_MAIN, .oif = 7,
 				  .metric = 100, .protocol = ENID_RTPROT}};
 	struct kaddr stale_a = {.ifindex = 7, .a = {.ip = ip("10.0.0.99/24")}};
@@ -148,7 +151,8 @@ static void kreq_line(const struct kreq *r, char *buf, size_t len)
 	case KREQ_NEWRULE:
 	case KREQ_DELRULE:
 		snprintf(buf, len, "%s from %s", kreq_op_name(r->op),
-			 enid_ip_format(&r->rule.src, false, a, sizeof(a)));
+			 r->rule.src.family ? enid_ip_format(&r->rule.src, false, a, sizeof(a))
+					    : "all");
 		break;
 	case KREQ_NEWROUTE:
 		snprintf(buf, len, "%s%s %u %s%s%s", kreq_op_name(r->op),
@@ -207,6 +211,7 @@ TEST(changed_address_make_before_break)
 		{"10.0.0.41/24", "10.0.0.253", "10.0.0.43/24", "10.0.0.253", {
 			"set link",
 			"add rule from 10.0.0.43",
+			"add rule from all", /* the chain */
 			"add route 1002 10.0.0.0/24",
 			"add route 1002 0.0.0.0/0 via 10.0.0.253",
 			"add address 10.0.0.43/24",
@@ -217,6 +222,7 @@ TEST(changed_address_make_before_break)
 		{"10.0.0.41/24", "10.0.0.253", "10.1.0.7/24", "10.1.0.1", {
 			"set link",
 			"add rule from 10.1.0.7",
+			"add rule from all",
 			"add route 1002 10.1.0.0/24",
 			"add route (replace) 1002 0.0.0.0/0 via 10.1.0.1",
 			"add address 10.1.0.7/24",
@@ -453,13 +459,16 @@ TEST(host_dispatch_order_and_ownership)
 	nets[0] = ip("10.0.0.10/24");
 	nets[1] = ip("10.0.0.11/24"); /* the same subnet: one dispatch rule */
 	ASSERT_EQ(0, host_plan(&cfg, nets, 2, &prim, 1, &hp));
-	ASSERT_EQ(6, hp.n_rules); /* unset, primary, subnet, rest, START, END: v4 only */
+	/* unset, primary, subnet, rest, START, barrier, END: v4 only */
+	ASSERT_EQ(7, hp.n_rules);
 	kdiff_host(&cfg, &hp, &ks, &q);
-	ASSERT_EQ(6, (int)q.n);
+	ASSERT_EQ(7, (int)q.n);
 	for (size_t i = 0; i < q.n; i++) {
 		uint32_t pref = q.v[i].rule.pref;
-		int rank = pref == host_pref_end(&cfg) ? 0 : pref == host_pref(&cfg, 3) ? 1 :
-			   2 + (int)(pref - host_pref(&cfg, 0));
+		int rank = pref == host_pref_end(&cfg)	    ? 0
+			   : pref == host_pref_barrier(&cfg) ? 1
+			   : pref == host_pref(&cfg, 3)	    ? 2
+							    : 3 + (int)(pref - host_pref(&cfg, 0));
 
 		EXPECT_EQ(KREQ_NEWRULE, q.v[i].op);
 		EXPECT_LE(last_rank, rank);
@@ -495,7 +504,7 @@ TEST(host_dispatch_order_and_ownership)
 	EXPECT_EQ(0, old.n_rules);
 	kreqs_reset(&q);
 	kdiff_host(&cfg, &old, &ks, &q);
-	ASSERT_EQ(7, (int)q.n);
+	ASSERT_EQ(8, (int)q.n);
 	EXPECT_EQ(host_pref(&cfg, 2), q.v[0].rule.pref);
 	for (size_t i = 0; i < q.n; i++) {
 		EXPECT_EQ(KREQ_DELRULE, q.v[i].op);
@@ -505,37 +514,82 @@ TEST(host_dispatch_order_and_ownership)
 	kstate_free(&ks);
 }
 
+/* The one-subnet dispatch (10.0.0.10/24, primary 10.0.0.2) planned into *hp and put in ks
+ * as the kernel would hold it, each rule passed through edit first (an earlier shape). */
+static void host_held(struct enid_config *cfg, struct host_plan *hp, struct kstate *ks,
+		      void (*edit)(const struct enid_config *, struct plan_rule *))
+{
+	struct enid_ip net = ip("10.0.0.10/24"), prim = ip("10.0.0.2/24");
+
+	config_defaults(cfg);
+	if (host_plan(cfg, &net, 1, &prim, 1, hp))
+		abort();
+	for (unsigned int i = 0; i < hp->n_rules; i++) {
+		struct krule k = {.r = hp->rules[i]};
+
+		edit(cfg, &k.r);
+		if (kstate_add_rule(ks, cfg, &k))
+			abort();
+	}
+}
+
+static void drop_iif_lo(const struct enid_config *cfg, struct plan_rule *r)
+{
+	(void)cfg;
+	r->iif_lo = false;
+}
+
 /* An earlier enid's "from <subnet> goto START" without iif lo is replaced: new, then old out. */
 TEST(host_dispatch_iif_lo_upgrade)
 {
 	static struct host_plan hp;
 	struct enid_config cfg;
-	struct enid_ip net = ip("10.0.0.10/24"), prim = ip("10.0.0.2/24");
 	struct kstate ks = {0};
 	struct kreqs q = {0};
-	struct krule k;
-	unsigned int subnet = 0;
 
-	config_defaults(&cfg);
-	ASSERT_EQ(0, host_plan(&cfg, &net, 1, &prim, 1, &hp));
-	for (unsigned int i = 0; i < hp.n_rules; i++) {
-		memset(&k, 0, sizeof(k));
-		k.r = hp.rules[i];
-		if (k.r.pref == host_pref(&cfg, 1)) {
-			ASSERT_TRUE(k.r.iif_lo);
-			k.r.iif_lo = false;
-			subnet = i;
-		}
-		ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &k));
-	}
+	host_held(&cfg, &hp, &ks, drop_iif_lo);
 	kdiff_host(&cfg, &hp, &ks, &q);
 	ASSERT_EQ(2, (int)q.n);
 	EXPECT_EQ(KREQ_NEWRULE, q.v[0].op);
 	EXPECT_TRUE(q.v[0].rule.iif_lo);
-	EXPECT_EQ(hp.rules[subnet].pref, q.v[0].rule.pref);
+	EXPECT_EQ(host_pref(&cfg, 1), q.v[0].rule.pref);
 	EXPECT_EQ(KREQ_DELRULE, q.v[1].op);
 	EXPECT_FALSE(q.v[1].rule.iif_lo);
 	EXPECT_EQ(24, q.v[1].rule.src.prefixlen);
+	kreqs_free(&q);
+	kstate_free(&ks);
+}
+
+static void old_end(const struct enid_config *cfg, struct plan_rule *r)
+{
+	if (r->action == FR_ACT_GOTO && r->goto_pref == host_pref_end(cfg))
+		r->goto_pref = 10768; /* the three-per-address layout's END */
+}
+
+/* A dispatch rule whose goto target moved (an earlier layout's END): the kernel calls the
+ * old and the new duplicates, so the old goes first, then the new is added. */
+TEST(host_dispatch_retarget_deletes_first)
+{
+	static struct host_plan hp;
+	struct enid_config cfg;
+	struct kstate ks = {0};
+	struct kreqs q = {0};
+	size_t first_new = 0, moved = 0;
+
+	host_held(&cfg, &hp, &ks, old_end);
+	kdiff_host(&cfg, &hp, &ks, &q);
+	while (first_new < q.n && q.v[first_new].op == KREQ_DELRULE) {
+		EXPECT_EQ(10768, q.v[first_new].rule.goto_pref);
+		first_new++;
+	}
+	/* unset, primary, rest, barrier: each deleted, then added with the new END */
+	EXPECT_EQ(4, first_new);
+	for (size_t i = first_new; i < q.n; i++) {
+		EXPECT_EQ(KREQ_NEWRULE, q.v[i].op);
+		EXPECT_EQ(host_pref_end(&cfg), q.v[i].rule.goto_pref);
+		moved++;
+	}
+	EXPECT_EQ(4, moved);
 	kreqs_free(&q);
 	kstate_free(&ks);
 }

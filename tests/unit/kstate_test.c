@@ -47,6 +47,10 @@ TEST(plan_items_are_found_and_changes_are_not)
 		EXPECT_TRUE(plan_has_addr(&p, &p.addrs[i]));
 
 	r = p.rules[0];
+	r.goto_pref++; /* an address rule into another chain */
+	EXPECT_FALSE(plan_has_rule(&p, &r));
+	r = p.rules[p.n_rules - 4]; /* the chain's lookup of T without defaults */
+	ASSERT_EQ(0, r.suppress_prefixlength);
 	r.suppress_prefixlength = -1;
 	EXPECT_FALSE(plan_has_rule(&p, &r));
 	r = p.rules[0];
@@ -111,9 +115,15 @@ TEST(ownership_by_slot)
 	uint32_t lo, hi;
 
 	config_defaults(&cfg);
-	pref_range_for_slot(&cfg, 2, &lo, &hi);
-	EXPECT_EQ(10006, lo);
-	EXPECT_EQ(10008, hi);
+	/* slot 2: its address rules at 10004, its chain at 10263..10266 */
+	EXPECT_EQ(10004, addr_pref_for_slot(&cfg, 2));
+	lo = chain_pref_for_slot(&cfg, 2);
+	hi = lo + PLAN_CHAIN_LEN - 1;
+	EXPECT_EQ(10263, lo);
+	for (uint32_t pref = 10002; pref <= 10006; pref++) {
+		r.r.pref = pref;
+		EXPECT_EQ(pref == 10004, krule_of_slot(&cfg, &r, 2));
+	}
 	for (uint32_t pref = lo - 1; pref <= hi + 1; pref++) {
 		r.r.pref = pref;
 		EXPECT_EQ(pref >= lo && pref <= hi, krule_of_slot(&cfg, &r, 2));
@@ -186,9 +196,15 @@ TEST(orphan_classes)
 	EXPECT_EQ(0, krule_slot(&cfg, &r));
 	r.r.pref = 10003;
 	EXPECT_EQ(1, krule_slot(&cfg, &r));
-	r.r.pref = 10000 + 3 * 255 + 2;
+	r.r.pref = 10257; /* slot 255's address rules */
 	EXPECT_EQ(255, krule_slot(&cfg, &r));
-	r.r.pref = 10000 + 3 * 256;
+	r.r.pref = 10258; /* the dispatch's barrier */
+	EXPECT_EQ(0, krule_slot(&cfg, &r));
+	r.r.pref = 10262; /* slot 1's chain */
+	EXPECT_EQ(1, krule_slot(&cfg, &r));
+	r.r.pref = 11278;
+	EXPECT_EQ(255, krule_slot(&cfg, &r));
+	r.r.pref = 11279; /* END */
 	EXPECT_EQ(0, krule_slot(&cfg, &r));
 	r.r.pref = 10003;
 	r.r.protocol = RTPROT_BOOT;
@@ -221,7 +237,7 @@ TEST(slot_foreign)
 {
 	struct enid_config cfg;
 	struct kstate ks = {0};
-	struct krule r = {.r = {.family = AF_INET, .pref = 10007, .protocol = ENID_RTPROT}};
+	struct krule r = {.r = {.family = AF_INET, .pref = 10264, .protocol = ENID_RTPROT}};
 	struct kroute rt = {.r = {.family = AF_INET, .table = 1003, .protocol = ENID_RTPROT}};
 	char why[160];
 
@@ -230,10 +246,10 @@ TEST(slot_foreign)
 	ASSERT_EQ(0, kstate_add_route(&ks, &cfg, &rt));
 	for (unsigned int s = 1; s <= 4; s++) /* our own entries are no obstacle */
 		EXPECT_FALSE(kstate_slot_foreign(&ks, &cfg, s, why, sizeof(why)));
-	r.r.protocol = RTPROT_BOOT; /* at slot 2's pref 10007 */
+	r.r.protocol = RTPROT_BOOT; /* at a pref of slot 2's chain */
 	ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &r));
 	EXPECT_TRUE(kstate_slot_foreign(&ks, &cfg, 2, why, sizeof(why)));
-	EXPECT_NE(NULL, strstr(why, "10007"));
+	EXPECT_NE(NULL, strstr(why, "10264"));
 	EXPECT_FALSE(kstate_slot_foreign(&ks, &cfg, 3, why, sizeof(why)));
 	rt.r.protocol = RTPROT_KERNEL; /* in slot 3's table */
 	rt.r.dst = ip("192.0.2.0/24");

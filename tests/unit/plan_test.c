@@ -30,11 +30,11 @@ static const char *table_name(uint32_t table, char *buf)
 /* The plan as lines; returns how many. */
 static unsigned render(const struct plan *p, char lines[][LINE_LEN])
 {
-	char a[ENID_IP_STRLEN], b[ENID_IP_STRLEN], t[16];
+	char a[ENID_IP_STRLEN], b[ENID_IP_STRLEN], t[32];
 	unsigned n = 0;
 
-	snprintf(lines[n++], LINE_LEN, "link %d %s slot %u table %u prefs %u-%u mtu %u%s",
-		 p->ifindex, p->ifname, p->slot, p->table, p->pref_lo, p->pref_hi, p->mtu,
+	snprintf(lines[n++], LINE_LEN, "link %d %s slot %u table %u prefs %u %u mtu %u%s",
+		 p->ifindex, p->ifname, p->slot, p->table, p->pref_addr, p->pref_chain, p->mtu,
 		 p->up ? " up" : "");
 	for (unsigned i = 0; i < p->n_addrs; i++)
 		snprintf(lines[n++], LINE_LEN, "addr %s%s%s",
@@ -44,9 +44,13 @@ static unsigned render(const struct plan *p, char lines[][LINE_LEN])
 	for (unsigned i = 0; i < p->n_rules; i++) {
 		const struct plan_rule *r = &p->rules[i];
 
-		snprintf(lines[n++], LINE_LEN, "rule%s pref %u from %s lookup %s%s proto %u",
+		if (r->action == FR_ACT_GOTO)
+			snprintf(t, sizeof(t), "goto %u", r->goto_pref);
+		else
+			snprintf(t, sizeof(t), "lookup %.16s", table_name(r->table, b));
+		snprintf(lines[n++], LINE_LEN, "rule%s pref %u from %s %s%s proto %u",
 			 r->family == AF_INET6 ? " -6" : "", r->pref,
-			 enid_ip_format(&r->src, true, a, sizeof(a)), table_name(r->table, t),
+			 r->src.family ? enid_ip_format(&r->src, true, a, sizeof(a)) : "all", t,
 			 r->suppress_prefixlength == 0 ? " suppress_prefixlength 0" : "",
 			 r->protocol);
 	}
@@ -160,11 +164,13 @@ FIXTURE_VARIANT_ADD(plan, one_eni_one_ip) {
 	.conf = ENI1 "address = 10.0.0.10/24\ngateway = 10.0.0.253\n",
 	.ifname = "eth1", .mac = "00:16:3e:00:00:01", .slot = 1,
 	.want = {
-		"link 7 eth1 slot 1 table 1001 prefs 10003-10005 mtu 0 up",
+		"link 7 eth1 slot 1 table 1001 prefs 10003 10259 mtu 0 up",
 		"addr 10.0.0.10/24 noprefixroute",
-		"rule pref 10003 from 10.0.0.10/32 lookup 1001 suppress_prefixlength 0 proto 222",
-		"rule pref 10004 from 10.0.0.10/32 lookup main suppress_prefixlength 0 proto 222",
-		"rule pref 10005 from 10.0.0.10/32 lookup 1001 proto 222",
+		"rule pref 10003 from 10.0.0.10/32 goto 10259 proto 222",
+		"rule pref 10259 from all lookup 1001 suppress_prefixlength 0 proto 222",
+		"rule pref 10260 from all lookup main suppress_prefixlength 0 proto 222",
+		"rule pref 10261 from all lookup 1001 proto 222",
+		"rule pref 10262 from all goto 11279 proto 222",
 		"route table 1001 10.0.0.0/24 dev 7 scope link proto 222",
 		"route table main 10.0.0.0/24 dev 7 scope link src 10.0.0.10 metric 2001 proto 222",
 		"route table 1001 default via 10.0.0.253 dev 7 proto 222",
@@ -182,15 +188,15 @@ FIXTURE_VARIANT_ADD(plan, same_subnet_as_primary) {
 		ENI1 "address = 172.16.0.20/24\naddress = 172.16.0.21/24\ngateway = 172.16.0.253\n",
 	.ifname = "eth1", .mac = "00:16:3e:00:00:01", .slot = 2,
 	.want = {
-		"link 7 eth1 slot 2 table 1002 prefs 10006-10008 mtu 0 up",
+		"link 7 eth1 slot 2 table 1002 prefs 10004 10263 mtu 0 up",
 		"addr 172.16.0.20/24 noprefixroute",
 		"addr 172.16.0.21/24 noprefixroute",
-		"rule pref 10006 from 172.16.0.20/32 lookup 1002 suppress_prefixlength 0 proto 222",
-		"rule pref 10007 from 172.16.0.20/32 lookup main suppress_prefixlength 0 proto 222",
-		"rule pref 10008 from 172.16.0.20/32 lookup 1002 proto 222",
-		"rule pref 10006 from 172.16.0.21/32 lookup 1002 suppress_prefixlength 0 proto 222",
-		"rule pref 10007 from 172.16.0.21/32 lookup main suppress_prefixlength 0 proto 222",
-		"rule pref 10008 from 172.16.0.21/32 lookup 1002 proto 222",
+		"rule pref 10004 from 172.16.0.20/32 goto 10263 proto 222",
+		"rule pref 10004 from 172.16.0.21/32 goto 10263 proto 222",
+		"rule pref 10263 from all lookup 1002 suppress_prefixlength 0 proto 222",
+		"rule pref 10264 from all lookup main suppress_prefixlength 0 proto 222",
+		"rule pref 10265 from all lookup 1002 proto 222",
+		"rule pref 10266 from all goto 11279 proto 222",
 		"route table 1002 172.16.0.0/24 dev 7 scope link proto 222",
 		"route table main 172.16.0.0/24 dev 7 scope link src 172.16.0.20 metric 2002 proto 222",
 		"route table 1002 default via 172.16.0.253 dev 7 proto 222",
@@ -205,11 +211,13 @@ FIXTURE_VARIANT_ADD(plan, v6_only) {
 	.conf = ENI1 "address = 2001:db8:0:1::10/64\ngateway6 = fe80::1\nmtu = 9000\n",
 	.ifname = "ens6", .mac = "00:16:3e:00:00:01", .slot = 1,
 	.want = {
-		"link 7 ens6 slot 1 table 1001 prefs 10003-10005 mtu 9000 up",
+		"link 7 ens6 slot 1 table 1001 prefs 10003 10259 mtu 9000 up",
 		"addr 2001:db8:0:1::10/64 noprefixroute nodad",
-		"rule -6 pref 10003 from 2001:db8:0:1::10/128 lookup 1001 suppress_prefixlength 0 proto 222",
-		"rule -6 pref 10004 from 2001:db8:0:1::10/128 lookup main suppress_prefixlength 0 proto 222",
-		"rule -6 pref 10005 from 2001:db8:0:1::10/128 lookup 1001 proto 222",
+		"rule -6 pref 10003 from 2001:db8:0:1::10/128 goto 10259 proto 222",
+		"rule -6 pref 10259 from all lookup 1001 suppress_prefixlength 0 proto 222",
+		"rule -6 pref 10260 from all lookup main suppress_prefixlength 0 proto 222",
+		"rule -6 pref 10261 from all lookup 1001 proto 222",
+		"rule -6 pref 10262 from all goto 11279 proto 222",
 		"route -6 table 1001 2001:db8:0:1::/64 dev 7 metric 1024 proto 222",
 		"route -6 table main 2001:db8:0:1::/64 dev 7 metric 2001 proto 222",
 		"route -6 table 1001 default via fe80::1 dev 7 metric 1024 proto 222",
@@ -228,19 +236,21 @@ FIXTURE_VARIANT_ADD(plan, dual_stack_default_route_custom_bases) {
 		"gateway = 10.0.0.1\ngateway6 = 2001:db8::1\ndefault_route = yes\n",
 	.ifname = "eth3", .mac = "00:16:3E:00:00:01", .slot = 3,
 	.want = {
-		"link 7 eth3 slot 3 table 5003 prefs 20009-20011 mtu 0 up",
+		"link 7 eth3 slot 3 table 5003 prefs 20005 20267 mtu 0 up",
 		"addr 10.0.0.10/24 noprefixroute",
 		"addr 2001:db8::10/64 noprefixroute nodad",
 		"addr 10.9.0.10/16 noprefixroute",
-		"rule pref 20009 from 10.0.0.10/32 lookup 5003 suppress_prefixlength 0 proto 222",
-		"rule pref 20010 from 10.0.0.10/32 lookup main suppress_prefixlength 0 proto 222",
-		"rule pref 20011 from 10.0.0.10/32 lookup 5003 proto 222",
-		"rule -6 pref 20009 from 2001:db8::10/128 lookup 5003 suppress_prefixlength 0 proto 222",
-		"rule -6 pref 20010 from 2001:db8::10/128 lookup main suppress_prefixlength 0 proto 222",
-		"rule -6 pref 20011 from 2001:db8::10/128 lookup 5003 proto 222",
-		"rule pref 20009 from 10.9.0.10/32 lookup 5003 suppress_prefixlength 0 proto 222",
-		"rule pref 20010 from 10.9.0.10/32 lookup main suppress_prefixlength 0 proto 222",
-		"rule pref 20011 from 10.9.0.10/32 lookup 5003 proto 222",
+		"rule pref 20005 from 10.0.0.10/32 goto 20267 proto 222",
+		"rule -6 pref 20005 from 2001:db8::10/128 goto 20267 proto 222",
+		"rule pref 20005 from 10.9.0.10/32 goto 20267 proto 222",
+		"rule pref 20267 from all lookup 5003 suppress_prefixlength 0 proto 222",
+		"rule pref 20268 from all lookup main suppress_prefixlength 0 proto 222",
+		"rule pref 20269 from all lookup 5003 proto 222",
+		"rule pref 20270 from all goto 21279 proto 222",
+		"rule -6 pref 20267 from all lookup 5003 suppress_prefixlength 0 proto 222",
+		"rule -6 pref 20268 from all lookup main suppress_prefixlength 0 proto 222",
+		"rule -6 pref 20269 from all lookup 5003 proto 222",
+		"rule -6 pref 20270 from all goto 21279 proto 222",
 		"route table 5003 10.0.0.0/24 dev 7 scope link proto 222",
 		"route table main 10.0.0.0/24 dev 7 scope link src 10.0.0.10 metric 3003 proto 222",
 		"route -6 table 5003 2001:db8::/64 dev 7 metric 1024 proto 222",
@@ -263,11 +273,13 @@ FIXTURE_VARIANT_ADD(plan, no_gateway_and_host_address) {
 	.conf = ENI1 "address = 10.0.0.10/32\n",
 	.ifname = "eth1", .mac = "00:16:3e:00:00:01", .slot = 255,
 	.want = {
-		"link 7 eth1 slot 255 table 1255 prefs 10765-10767 mtu 0 up",
+		"link 7 eth1 slot 255 table 1255 prefs 10257 11275 mtu 0 up",
 		"addr 10.0.0.10/32 noprefixroute",
-		"rule pref 10765 from 10.0.0.10/32 lookup 1255 suppress_prefixlength 0 proto 222",
-		"rule pref 10766 from 10.0.0.10/32 lookup main suppress_prefixlength 0 proto 222",
-		"rule pref 10767 from 10.0.0.10/32 lookup 1255 proto 222",
+		"rule pref 10257 from 10.0.0.10/32 goto 11275 proto 222",
+		"rule pref 11275 from all lookup 1255 suppress_prefixlength 0 proto 222",
+		"rule pref 11276 from all lookup main suppress_prefixlength 0 proto 222",
+		"rule pref 11277 from all lookup 1255 proto 222",
+		"rule pref 11278 from all goto 11279 proto 222",
 		"sysctl net/ipv4/conf/eth1/arp_ignore=1",
 		"sysctl net/ipv4/conf/eth1/arp_announce=2",
 		"sysctl net/ipv4/conf/eth1/promote_secondaries=1",
@@ -364,7 +376,7 @@ TEST(one_eni_ten_ips)
 	ASSERT_EQ(0, link_plan(&cfg, &f, &a, 4, &p));
 
 	ASSERT_EQ(10, p.n_addrs);
-	ASSERT_EQ(30, p.n_rules);
+	ASSERT_EQ(10 + PLAN_CHAIN_LEN, p.n_rules); /* one per address, the v4 chain */
 	/* one subnet: its route in T and in main, plus T's default route */
 	ASSERT_EQ(3, p.n_routes);
 	for (unsigned i = 0; i < 10; i++) {
@@ -374,17 +386,25 @@ TEST(one_eni_ten_ips)
 		EXPECT_STREQ(want, enid_ip_format(&p.addrs[i].ip, false, ip, sizeof(ip)));
 		EXPECT_EQ(24, p.addrs[i].ip.prefixlen);
 		EXPECT_EQ(IFA_F_NOPREFIXROUTE, p.addrs[i].flags);
-		for (unsigned k = 0; k < 3; k++) {
-			const struct plan_rule *r = &p.rules[3 * i + k];
-
-			EXPECT_STREQ(want, enid_ip_format(&r->src, false, ip, sizeof(ip)));
-			EXPECT_EQ(32, r->src.prefixlen);
-			EXPECT_EQ(10000 + 3 * 4 + k, r->pref);
-			EXPECT_EQ(k == 1 ? RT_TABLE_MAIN : 1004, r->table);
-			EXPECT_EQ(k == 2 ? -1 : 0, r->suppress_prefixlength);
-			EXPECT_EQ(ENID_RTPROT, r->protocol);
-		}
+		EXPECT_STREQ(want, enid_ip_format(&p.rules[i].src, false, ip, sizeof(ip)));
+		EXPECT_EQ(32, p.rules[i].src.prefixlen);
+		EXPECT_EQ(10000 + 2 + 4, p.rules[i].pref);
+		EXPECT_EQ(FR_ACT_GOTO, p.rules[i].action);
+		EXPECT_EQ(10259 + 4 * 3, p.rules[i].goto_pref);
+		EXPECT_EQ(ENID_RTPROT, p.rules[i].protocol);
 	}
+	/* the chain: no selector; T without defaults, main without defaults, T, END */
+	for (unsigned k = 0; k < PLAN_CHAIN_LEN; k++) {
+		const struct plan_rule *r = &p.rules[10 + k];
+
+		EXPECT_EQ(0, r->src.family);
+		EXPECT_EQ(10259 + 4 * 3 + k, r->pref);
+		EXPECT_EQ(k == 3 ? FR_ACT_GOTO : FR_ACT_TO_TBL, r->action);
+		EXPECT_EQ(k == 3 ? 0 : k == 1 ? RT_TABLE_MAIN : 1004, r->table);
+		EXPECT_EQ(k < 2 ? 0 : -1, r->suppress_prefixlength);
+		EXPECT_EQ(ENID_RTPROT, r->protocol);
+	}
+	EXPECT_EQ(host_pref_end(&cfg), p.rules[13].goto_pref);
 	for (unsigned i = 0; i < p.n_routes; i++) {
 		/* src of the subnet routes is the primary (first) address */
 		if (p.routes[i].prefsrc.family)
@@ -421,15 +441,17 @@ TEST(eight_enis)
 		ASSERT_EQ(0, link_plan(&cfg, &f, &a, i + 1, &p[i]));
 		EXPECT_EQ(i + 1, p[i].slot);
 		EXPECT_EQ(1001 + i, p[i].table);
-		EXPECT_EQ(10003 + 3 * i, p[i].pref_lo);
-		EXPECT_EQ(10005 + 3 * i, p[i].pref_hi);
-		EXPECT_EQ(6, p[i].n_rules);
+		EXPECT_EQ(10003 + i, p[i].pref_addr);
+		EXPECT_EQ(10259 + 4 * i, p[i].pref_chain);
+		EXPECT_EQ(2 + PLAN_CHAIN_LEN, p[i].n_rules);
 		EXPECT_EQ(3, p[i].n_routes);
 	}
 	for (unsigned i = 0; i < 8; i++) {
 		for (unsigned r = 0; r < p[i].n_rules; r++) {
-			EXPECT_GE(p[i].rules[r].pref, p[i].pref_lo);
-			EXPECT_LE(p[i].rules[r].pref, p[i].pref_hi);
+			uint32_t pref = p[i].rules[r].pref;
+
+			EXPECT_TRUE(pref == p[i].pref_addr ||
+				    (pref >= p[i].pref_chain && pref < p[i].pref_chain + PLAN_CHAIN_LEN));
 			EXPECT_EQ(i + 1, slot_for_pref(&cfg, p[i].rules[r].pref));
 			EXPECT_LT(p[i].rules[r].pref, 32766);
 		}
@@ -447,7 +469,9 @@ TEST(eight_enis)
 		}
 		for (unsigned j = 0; j < i; j++) {
 			EXPECT_NE(p[i].table, p[j].table);
-			EXPECT_TRUE(p[i].pref_lo > p[j].pref_hi || p[i].pref_hi < p[j].pref_lo);
+			EXPECT_NE(p[i].pref_addr, p[j].pref_addr);
+			EXPECT_TRUE(p[i].pref_chain >= p[j].pref_chain + PLAN_CHAIN_LEN ||
+				    p[j].pref_chain >= p[i].pref_chain + PLAN_CHAIN_LEN);
 			EXPECT_NE(metric_for_slot(&cfg, i + 1), metric_for_slot(&cfg, j + 1));
 		}
 	}
@@ -457,17 +481,16 @@ TEST(eight_enis)
 TEST(slot_arithmetic)
 {
 	struct enid_config cfg;
-	uint32_t lo, hi;
 
 	config_defaults(&cfg);
 	EXPECT_EQ(1001, table_for_slot(&cfg, 1));
 	EXPECT_EQ(2001, metric_for_slot(&cfg, 1));
-	pref_range_for_slot(&cfg, 1, &lo, &hi);
-	EXPECT_EQ(10003, lo);
-	EXPECT_EQ(10005, hi);
-	pref_range_for_slot(&cfg, ENID_MAX_SLOTS, &lo, &hi);
-	EXPECT_EQ(10000 + 3 * ENID_MAX_SLOTS, lo);
-	EXPECT_EQ(10000 + 3 * ENID_MAX_SLOTS + 2, hi);
+	EXPECT_EQ(10003, addr_pref_for_slot(&cfg, 1));
+	EXPECT_EQ(10257, addr_pref_for_slot(&cfg, ENID_MAX_SLOTS));
+	EXPECT_EQ(10258, host_pref_barrier(&cfg));
+	EXPECT_EQ(10259, chain_pref_for_slot(&cfg, 1));
+	EXPECT_EQ(11275, chain_pref_for_slot(&cfg, ENID_MAX_SLOTS));
+	EXPECT_EQ(11279, host_pref_end(&cfg));
 	EXPECT_EQ(0, slot_for_table(&cfg, 1000));
 	EXPECT_EQ(1, slot_for_table(&cfg, 1001));
 	EXPECT_EQ(255, slot_for_table(&cfg, 1255));
@@ -475,15 +498,21 @@ TEST(slot_arithmetic)
 	EXPECT_EQ(0, slot_for_table(&cfg, RT_TABLE_MAIN));
 	EXPECT_EQ(0, slot_for_pref(&cfg, 10002));
 	EXPECT_EQ(1, slot_for_pref(&cfg, 10003));
-	EXPECT_EQ(1, slot_for_pref(&cfg, 10005));
-	EXPECT_EQ(2, slot_for_pref(&cfg, 10006));
-	EXPECT_EQ(255, slot_for_pref(&cfg, 10767));
-	EXPECT_EQ(0, slot_for_pref(&cfg, 10768));
+	EXPECT_EQ(2, slot_for_pref(&cfg, 10004));
+	EXPECT_EQ(255, slot_for_pref(&cfg, 10257));
+	EXPECT_EQ(0, slot_for_pref(&cfg, 10258)); /* the barrier: the dispatch's */
+	EXPECT_EQ(1, slot_for_pref(&cfg, 10259));
+	EXPECT_EQ(1, slot_for_pref(&cfg, 10262));
+	EXPECT_EQ(2, slot_for_pref(&cfg, 10263));
+	EXPECT_EQ(255, slot_for_pref(&cfg, 11278));
+	EXPECT_EQ(0, slot_for_pref(&cfg, 11279));
 	EXPECT_EQ(0, slot_for_pref(&cfg, 32766));
+	/* every pref of the range is a slot's or the dispatch's, never both */
+	for (uint32_t pr = host_pref(&cfg, 0); pr <= host_pref_end(&cfg); pr++)
+		EXPECT_EQ(!slot_for_pref(&cfg, pr), host_pref_is(&cfg, pr));
 	/* the highest configurable bases still keep every slot and the dispatch's END in range */
 	cfg.rule_pref_base = ENID_PREF_BASE_MAX;
-	pref_range_for_slot(&cfg, ENID_MAX_SLOTS, &lo, &hi);
-	EXPECT_EQ(32764, hi);
+	EXPECT_EQ(32764, chain_pref_for_slot(&cfg, ENID_MAX_SLOTS) + PLAN_CHAIN_LEN - 1);
 	EXPECT_EQ(32765, host_pref_end(&cfg));
 	cfg.rule_pref_base = ENID_PREF_BASE_MIN;
 	EXPECT_EQ(1, host_pref(&cfg, 0)); /* after the local rule at 0 */
@@ -508,7 +537,7 @@ TEST(host_dispatch_per_family)
 	prim[0] = ip("10.0.0.2/24"); /* in an ENI subnet (ECS): skipped by its own rule */
 	prim[1] = ip("fe80::1/64");  /* outside every ENI subnet: base+1 sends it to END */
 	ASSERT_EQ(0, host_plan(&cfg, nets, 3, prim, 2, &hp));
-	ASSERT_EQ(11, hp.n_rules);
+	ASSERT_EQ(13, hp.n_rules);
 	for (unsigned int i = 0; i < hp.n_rules; i++) {
 		const struct plan_rule *r = &hp.rules[i];
 
@@ -529,15 +558,15 @@ TEST(host_dispatch_per_family)
 		/* only the host's own lookups enter the slots: forwarded packets never do */
 		EXPECT_EQ(r->goto_pref == host_pref(&cfg, 3), r->iif_lo);
 	}
-	EXPECT_EQ(5, v6);
+	EXPECT_EQ(6, v6);
 	EXPECT_EQ(4, nops);	   /* START and END per family */
 	EXPECT_EQ(2, gotos_start); /* 10.0.0.0/24 and 2001:db8::/64 */
-	EXPECT_EQ(5, gotos_end);   /* unset, rest per family; 10.0.0.2 */
+	EXPECT_EQ(7, gotos_end);   /* unset, rest, barrier per family; 10.0.0.2 */
 	EXPECT_EQ(9999, host_pref(&cfg, 0));
-	EXPECT_EQ(10768, host_pref_end(&cfg));
+	EXPECT_EQ(11279, host_pref_end(&cfg));
 	/* v4 ENIs only: no v6 dispatch, although the primary has a v6 address */
 	ASSERT_EQ(0, host_plan(&cfg, nets, 2, prim, 2, &hp));
-	EXPECT_EQ(6, hp.n_rules);
+	EXPECT_EQ(7, hp.n_rules);
 	for (unsigned int i = 0; i < hp.n_rules; i++)
 		EXPECT_EQ(AF_INET, hp.rules[i].family);
 	ASSERT_EQ(0, host_plan(&cfg, NULL, 0, prim, 2, &hp));
@@ -553,6 +582,38 @@ static bool dispatched(const struct host_plan *hp, const struct enid_config *cfg
 		    enid_ip_in_subnet(src, &hp->rules[i].src))
 			return true;
 	return false;
+}
+
+/* More subnets than the dispatch holds: no dispatch, but the barrier and END stay, so no
+ * lookup falls into a chain (they have no selector of their own). */
+TEST(host_dispatch_too_many_subnets)
+{
+	static struct host_plan hp;
+	static struct enid_ip nets[2 * ENID_MAX_SLOTS + 1];
+	struct enid_config cfg;
+	unsigned int barriers = 0, ends = 0;
+	char s[64];
+
+	config_defaults(&cfg);
+	for (unsigned int i = 0; i < 2 * ENID_MAX_SLOTS + 1; i++) { /* counted before collapsing */
+		snprintf(s, sizeof(s), "10.%u.%u.1/30", 100 + i / 64, (i % 64) * 4);
+		nets[i] = ip(s);
+	}
+	ASSERT_EQ(-ENOSPC, host_plan(&cfg, nets, 2 * ENID_MAX_SLOTS + 1, NULL, 0, &hp));
+	ASSERT_EQ(4, hp.n_rules);
+	for (unsigned int i = 0; i < hp.n_rules; i++) {
+		if (hp.rules[i].pref == host_pref_barrier(&cfg)) {
+			EXPECT_EQ(FR_ACT_GOTO, hp.rules[i].action);
+			EXPECT_EQ(host_pref_end(&cfg), hp.rules[i].goto_pref);
+			barriers++;
+		} else {
+			EXPECT_EQ(host_pref_end(&cfg), hp.rules[i].pref);
+			EXPECT_EQ(FR_ACT_NOP, hp.rules[i].action);
+			ends++;
+		}
+	}
+	EXPECT_EQ(2, barriers);
+	EXPECT_EQ(2, ends);
 }
 
 /* The subnets' rules: the fewest prefixes holding exactly the ENI subnets' sources. */

@@ -28,8 +28,9 @@ def link_by_mac(status, mac):
 
 
 def configured(status, rules, routes, eni, prefix, gateway):
-    """The ENI is configured as the scheme says: state, addresses, 3 rules per address at
-    its slot's priorities, its table's subnet and default routes, the main subnet route."""
+    """The ENI is configured as the scheme says: state, addresses, a rule per address into
+    its slot's chain and the chain, its table's subnet and default routes, the main subnet
+    route."""
     p = []
     link = link_by_mac(status, eni.mac)
     if link is None:
@@ -50,11 +51,19 @@ def configured(status, rules, routes, eni, prefix, gateway):
         p.append("%s table %s, want %s" % (name, link.get("table"), table))
     mine = ours(rules)
     for ip in eni.ips:
-        got = sorted((r.get("priority"), str(r.get("table")), r.get("suppress_prefixlen"))
-                     for r in mine if r.get("src") == ip)
-        exp = sorted(scheme.rules(slot))
+        got = sorted((r.get("priority"), r.get("goto")) for r in mine if r.get("src") == ip)
+        exp = [(scheme.addr_pref(slot), scheme.chain_pref(slot))]
         if got != exp:
-            p.append("rules from %s: %s, want %s" % (ip, got, exp))
+            p.append("rules from %s: %s, want %s (pref, goto)" % (ip, got, exp))
+    chain = [(pref, None if t is None else str(t), sup, goto)
+             for pref, t, sup, goto in scheme.chain(slot)]
+    got = sorted((r.get("priority"), None if r.get("table") is None else str(r.get("table")),
+                  r.get("suppress_prefixlen"), r.get("goto"))
+                 for r in mine if r.get("src", "all") == "all" and
+                 chain[0][0] <= r.get("priority", 0) <= chain[-1][0])
+    if got != chain:
+        p.append("slot %d's chain: %s, want %s (pref, table, suppress, goto)" % (
+            slot, got, chain))
     net = str(ipaddress.ip_network("%s/%d" % (eni.ips[0], prefix), strict=False))
 
     # routes: `ip -j route show table all proto 222` (the filter leaves protocol out)

@@ -32,14 +32,15 @@ def configured_state(slot=1, table="1001", name="ens3"):
     status = {"links": [{"mac": ENI.mac, "ifname": name, "state": "configured", "slot": slot,
                          "table": int(table), "error": None,
                          "addresses": ["%s/24" % ip for ip in ENI.ips]}]}
-    rules = []
-    for ip in ENI.ips:
-        rules += [{"priority": 10000 + 3 * slot, "src": ip, "table": table,
-                   "suppress_prefixlen": 0, "protocol": "222"},
-                  {"priority": 10001 + 3 * slot, "src": ip, "table": "main",
-                   "suppress_prefixlen": 0, "protocol": "222"},
-                  {"priority": 10002 + 3 * slot, "src": ip, "table": table,
-                   "protocol": "222"}]
+    chain = 10259 + 4 * (slot - 1)
+    rules = [{"priority": 10002 + slot, "src": ip, "goto": chain, "protocol": "222"}
+             for ip in ENI.ips]
+    rules += [{"priority": chain, "src": "all", "table": table, "suppress_prefixlen": 0,
+               "protocol": "222"},
+              {"priority": chain + 1, "src": "all", "table": "main", "suppress_prefixlen": 0,
+               "protocol": "222"},
+              {"priority": chain + 2, "src": "all", "table": table, "protocol": "222"},
+              {"priority": chain + 3, "src": "all", "goto": 11279, "protocol": "222"}]
     rules.append({"priority": 32766, "src": "all", "table": "main"})
     routes = [{"dst": "default", "gateway": layout.GATEWAY, "dev": name, "table": table},
               {"dst": layout.SUBNET, "dev": name, "table": table, "prefsrc": ENI.ips[0]},

@@ -121,22 +121,30 @@ static unsigned int scheme_table_of(enum scheme_table t, unsigned int slot)
 /* The scheme of tests/lib/scheme.ini (compiled in as scheme.h), for one v4 subnet. */
 int eni_expected(const struct eni_want *e, struct lines *out)
 {
-	unsigned int pref = ENID_PREF_BASE + ENID_PREFS_PER_SLOT * e->slot;
+	unsigned int chain = ENID_DISPATCH_BARRIER + 1 + ENID_CHAIN_LEN * (e->slot - 1);
 	char net[INET_ADDRSTRLEN], sup[24], src[INET_ADDRSTRLEN + 8];
 	int err = 0;
 
-	for (int i = 0; i < e->n_addrs && !err; i++) {
-		for (size_t r = 0; r < sizeof(scheme_rules) / sizeof(scheme_rules[0]); r++) {
-			const struct scheme_rule *sr = &scheme_rules[r];
-
-			sup[0] = 0;
-			if (sr->suppress >= 0)
-				snprintf(sup, sizeof(sup), " suppress %d", sr->suppress);
-			err |= lines_add(out, "rule4 pref %u from %s/32 table %u%s", pref + sr->k,
-					 e->addrs[i], scheme_table_of(sr->table, e->slot), sup);
-		}
-	}
+	for (int i = 0; i < e->n_addrs && !err; i++)
+		err |= lines_add(out, "rule4 pref %u from %s/32 table 0 goto %u",
+				 ENID_PREF_BASE + 2 + e->slot, e->addrs[i], chain);
 	if (err || !e->n_addrs)
+		return err;
+	for (size_t r = 0; r < sizeof(scheme_chain) / sizeof(scheme_chain[0]); r++) {
+		const struct scheme_rule *sr = &scheme_chain[r];
+
+		if (sr->end) {
+			err |= lines_add(out, "rule4 pref %u from all/0 table 0 goto %u",
+					 chain + sr->k, ENID_DISPATCH_END);
+			continue;
+		}
+		sup[0] = 0;
+		if (sr->suppress >= 0)
+			snprintf(sup, sizeof(sup), " suppress %d", sr->suppress);
+		err |= lines_add(out, "rule4 pref %u from all/0 table %u%s", chain + sr->k,
+				 scheme_table_of(sr->table, e->slot), sup);
+	}
+	if (err)
 		return err;
 	err = subnet_of(e->addrs[0], e->prefixlen, net, sizeof(net));
 	if (err)
@@ -476,6 +484,8 @@ static int dispatch_expected(const struct eni_want *enis, int n, struct lines *o
 	err |= lines_add(out, "rule4 pref %u from all/0 table 0 goto %u", ENID_DISPATCH_REST,
 			 ENID_DISPATCH_END);
 	err |= lines_add(out, "rule4 pref %u from all/0 table 0 nop", ENID_DISPATCH_START);
+	err |= lines_add(out, "rule4 pref %u from all/0 table 0 goto %u", ENID_DISPATCH_BARRIER,
+			 ENID_DISPATCH_END);
 	err |= lines_add(out, "rule4 pref %u from all/0 table 0 nop", ENID_DISPATCH_END);
 	return err;
 }

@@ -3,7 +3,8 @@
  * What the kernel holds of enid's routing (the scheme of daemon/plan.h, as
  * tests/lib/scheme.ini states it for the tests), read back over rtnetlink and
  * compared, as text lines, with what an ENI must get:
- *   rule4 pref 10003 from 10.0.0.10/32 table 1001 suppress 0
+ *   rule4 pref 10003 from 10.0.0.10/32 table 0 goto 10259
+ *   rule4 pref 10259 from all/0 table 1001 suppress 0
  *   route4 table 254 10.0.0.0/24 dev enit-c0 scope link src 10.0.0.10 metric 2001
  */
 #ifndef ENI_GUEST_RTSTATE_H
