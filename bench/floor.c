@@ -163,7 +163,7 @@ static int queue_planned(struct floor *fl)
 	struct kreqs h = {0};
 	int err;
 
-	host_plan(&fl->cfg, fl->nets, fl->n_nets, NULL, 0, &want);
+	host_plan(&fl->cfg, fl->nets, fl->n_nets, NULL, 0, 0, &want);
 	kdiff_host(&fl->cfg, &want, &fl->host_ks, &h);
 	err = h.oom ? -ENOMEM : queue(fl, &h);
 	kreqs_free(&h);

@@ -41,6 +41,7 @@ static void cleanup_done(struct links *d, struct link *l)
 	owned_clear(&d->owned, l->slot);
 	log_debug("%s: slot %u freed", l->facts.ifname, l->slot);
 	l->slot = 0;
+	l->rule_fams = 0;
 	l->cleanup = false;
 	l->attempts = 0;
 	l->retry_at = 0;
@@ -203,15 +204,20 @@ static bool had_slot(int oif, unsigned int slot, const void *ctx)
 /* ---- the dispatch in front of the slots (plan.h) ---- */
 
 /* What the dispatch must be now: the subnets of every ENI that holds or is about to get
- * addresses, and the primary's addresses. */
+ * addresses, and the primary's addresses; the barrier and END of every family whose chains
+ * a held slot may have in the kernel (addressing not known yet after a restart, a cleanup
+ * not done yet), which no lookup may fall into. */
 static void host_want(struct links *d, struct host_plan *out)
 {
 	static struct enid_ip nets[ENID_MAX_SLOTS * ENID_MAX_ADDRS];
 	static struct enid_ip prim[PRIMARY_MAX_IFS * PRIMARY_MAX_ADDRS];
-	unsigned int n = 0, n_prim = 0;
+	unsigned int n = 0, n_prim = 0, guard = 0;
 
 	for (unsigned int i = 0; i < d->lt.n; i++) {
 		const struct link *l = d->lt.v[i];
+
+		if (l->slot)
+			guard |= l->rule_fams ? l->rule_fams : PLAN_FAM_V4 | PLAN_FAM_V6;
 
 		if (!l->sm.managed || !l->addr || l->cleanup || l->sm.state == LINK_REMOVED ||
 		    (!l->slot && !l->pending))
@@ -222,7 +228,7 @@ static void host_want(struct links *d, struct host_plan *out)
 	}
 	if (n)
 		n_prim = addressing_primary_addrs(d->addr, prim);
-	if (host_plan(d->cfg, nets, n, prim, n_prim, out) == -ENOSPC)
+	if (host_plan(d->cfg, nets, n, prim, n_prim, guard, out) == -ENOSPC)
 		log_warn("dispatch rules: more ENI subnets than fit; every lookup walks the slots");
 }
 
@@ -347,6 +353,8 @@ static void queue_apply(struct links *d, struct link *l, bool have_snapshot)
 	}
 	kreqs_reset(&scratch_reqs);
 	kdiff_apply(d->cfg, p, l->dirty && have_snapshot ? &d->ks : NULL, &d->owned, &scratch_reqs);
+	/* once sent, a chain of each family may be in the kernel until the slot is freed */
+	l->rule_fams |= plan_families(p);
 	link_event(d, l, LEV_QUEUED);
 	l->verify = false;
 	if (rtreq_submit(&d->rtreq, BATCH_APPLY, l->facts.ifindex, l->addr_gen, &scratch_reqs))

@@ -160,6 +160,7 @@ static const struct sock_filter udp68[] = {
 };
 
 static void carry_out(struct dhcp_client *cl, uint64_t now, unsigned act);
+static void on_arp(struct watch *w, uint32_t events);
 
 static void on_ip(struct watch *w, uint32_t events)
 {
@@ -180,6 +181,9 @@ static void on_ip(struct watch *w, uint32_t events)
 			log_debug("%s: dhcp: ignored: %s", cl->ifname, why);
 			continue;
 		}
+		/* a conflict already queued counts before an ACK that would bind at once */
+		if (m.type == DHCP_ACK && dhcp_fsm_probing(&cl->fsm) && cl->arp_w.fd >= 0)
+			on_arp(&cl->arp_w, 0);
 		act = dhcp_fsm_rx(&cl->fsm, now_us(), &m);
 		log_debug("%s: dhcp: %s from %s in %s", cl->ifname, dhcp_type_name(m.type),
 			  inet_ntoa(m.server_id), dhcp_state_name(cl->fsm.state));

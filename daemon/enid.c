@@ -370,6 +370,19 @@ static int enid_reload(struct enid *d, char **msgs)
 	}
 	if (cfg.source != d->cfg.source)
 		log_warn("reload: a new source = takes effect at the next start");
+	/* enid owns by these ranges: moved under live state, what it added before would be
+	 * nobody's (and a chain left without its barrier would catch every lookup) */
+	if (cfg.table_base != d->cfg.table_base || cfg.rule_pref_base != d->cfg.rule_pref_base ||
+	    cfg.metric_base != d->cfg.metric_base) {
+		log_warn(
+			"reload: table_base, rule_pref_base and metric_base keep their values (%u, "
+			"%u, %u): to change them, run enid --flush, then start enid with the new "
+			"configuration",
+			d->cfg.table_base, d->cfg.rule_pref_base, d->cfg.metric_base);
+		cfg.table_base = d->cfg.table_base;
+		cfg.rule_pref_base = d->cfg.rule_pref_base;
+		cfg.metric_base = d->cfg.metric_base;
+	}
 	config_free(&d->cfg);
 	d->cfg = cfg;
 	addressing_reconfigure(&d->addr);

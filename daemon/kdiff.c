@@ -86,7 +86,8 @@ static bool host_unwanted(const struct enid_config *cfg, const struct host_plan 
 	bool wanted = false;
 
 	*retarget = false;
-	if (kr->r.protocol != ENID_RTPROT || !host_pref_is(cfg, kr->r.pref))
+	/* other selectors: never a shape of ours, and a delete would lack them (krule_of_slot) */
+	if (kr->r.protocol != ENID_RTPROT || kr->other_selectors || !host_pref_is(cfg, kr->r.pref))
 		return false;
 	for (unsigned int i = 0; i < hp->n_rules && !wanted; i++) {
 		wanted = !kr->other_selectors && rule_same(&kr->r, &hp->rules[i]);

@@ -173,7 +173,8 @@ enum kroute_class kroute_classify(const struct enid_config *cfg, const struct kr
 
 unsigned int krule_slot(const struct enid_config *cfg, const struct krule *r)
 {
-	return r->r.protocol == ENID_RTPROT ? slot_for_pref(cfg, r->r.pref) : 0;
+	return r->r.protocol == ENID_RTPROT && !r->other_selectors ? slot_for_pref(cfg, r->r.pref)
+								   : 0;
 }
 
 static bool ip_eq(const struct enid_ip *a, const struct enid_ip *b)
@@ -233,7 +234,10 @@ bool addr_same(const struct plan_addr *a, const struct plan_addr *b)
 
 bool krule_of_slot(const struct enid_config *cfg, const struct krule *r, unsigned int slot)
 {
-	return r->r.protocol == ENID_RTPROT && slot_for_pref(cfg, r->r.pref) == slot;
+	/* one with selectors enid never sets: a delete built from it would lack them, and the
+	 * kernel's rule_find() could take one of ours instead */
+	return r->r.protocol == ENID_RTPROT && !r->other_selectors &&
+	       slot_for_pref(cfg, r->r.pref) == slot;
 }
 
 bool kroute_of_link(const struct enid_config *cfg, const struct kroute *r, unsigned int slot,

@@ -23,6 +23,9 @@ struct link {
 			      * unmanaged = yes): changed only through link_event() */
 	unsigned char claim; /* enum claim_why (claim.h): why it is managed or not */
 	unsigned int slot;   /* 0 = none */
+	/* the families its slot's rules may have in the kernel (PLAN_FAM_*), 0 = unknown
+	 * (held from before a restart): the dispatch keeps their barrier and END */
+	unsigned char rule_fams;
 	bool udev_ready;
 	bool pending; /* apply at the end of this loop turn */
 	bool dirty;   /* diff against a kernel dump first (not a fresh slot) */

@@ -524,7 +524,7 @@ static uint32_t heal_key(const struct kwatch_undone *u)
 	const void *obj = &u->ip;
 	size_t len = sizeof(u->ip);
 	uint32_t h = 2166136261u;
-	uint8_t head[8];
+	uint8_t head[9];
 
 	if (u->what == KW_RULE) {
 		obj = &u->rule.r.src;
@@ -535,6 +535,10 @@ static uint32_t heal_key(const struct kwatch_undone *u)
 	}
 	memcpy(head, &u->what, 4);
 	memcpy(head + 4, u->what == KW_RULE ? &u->rule.r.pref : &u->route.r.table, 4);
+	/* a chain's rules have no source: the v4 and v6 ones at a pref are two objects */
+	head[8] = (uint8_t)(u->what == KW_RULE	  ? u->rule.r.family
+			    : u->what == KW_ROUTE ? u->route.r.family
+						  : u->ip.family);
 	for (size_t i = 0; i < sizeof(head); i++)
 		h = (h ^ head[i]) * 16777619u;
 	for (size_t i = 0; i < len; i++)

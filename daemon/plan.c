@@ -151,15 +151,26 @@ static void add_addr_rule(struct plan *out, const struct enid_ip *addr)
 	r->goto_pref = out->pref_chain;
 }
 
-/* The slot's chain for one family, reached only from its addresses' rules. */
+/* The slot's chain for one family, reached only from its addresses' rules. Planned end
+ * first and before the address rules (the applier keeps plan order): a goto that resolves
+ * finds the whole chain, its goto END included, never a part of it. */
 static void add_chain(struct plan *out, int family)
 {
 	uint32_t c = out->pref_chain;
 
-	add_rule(out, family, c, FR_ACT_TO_TBL, out->table, 0);
-	add_rule(out, family, c + 1, FR_ACT_TO_TBL, RT_TABLE_MAIN, 0);
-	add_rule(out, family, c + 2, FR_ACT_TO_TBL, out->table, -1);
 	add_rule(out, family, c + 3, FR_ACT_GOTO, 0, -1)->goto_pref = out->pref_end;
+	add_rule(out, family, c + 2, FR_ACT_TO_TBL, out->table, -1);
+	add_rule(out, family, c + 1, FR_ACT_TO_TBL, RT_TABLE_MAIN, 0);
+	add_rule(out, family, c, FR_ACT_TO_TBL, out->table, 0);
+}
+
+unsigned plan_families(const struct plan *p)
+{
+	unsigned fams = 0;
+
+	for (unsigned i = 0; i < p->n_rules; i++)
+		fams |= p->rules[i].family == AF_INET6 ? PLAN_FAM_V6 : PLAN_FAM_V4;
+	return fams;
 }
 
 static struct plan_route *add_route(struct plan *out, int family, uint32_t table, uint32_t metric)
@@ -278,6 +289,10 @@ int link_plan(const struct enid_config *cfg, const struct link_facts *facts,
 	out->up = true;
 	main_default = config_default_route(cfg, facts->mac);
 
+	if (has_family(a, AF_INET))
+		add_chain(out, AF_INET);
+	if (has_family(a, AF_INET6))
+		add_chain(out, AF_INET6);
 	for (unsigned i = 0; i < a->n_addrs; i++) {
 		const struct enid_ip *addr = &a->addrs[i];
 		struct plan_addr *pa = &out->addrs[out->n_addrs++];
@@ -293,10 +308,6 @@ int link_plan(const struct enid_config *cfg, const struct link_facts *facts,
 		if (addr->prefixlen < enid_ip_len(addr->family) * 8 && !subnet_planned(a, i))
 			add_subnet_routes(out, addr, metric);
 	}
-	if (has_family(a, AF_INET))
-		add_chain(out, AF_INET);
-	if (has_family(a, AF_INET6))
-		add_chain(out, AF_INET6);
 	if (a->gateway4.family && has_family(a, AF_INET))
 		add_default_routes(out, &a->gateway4, main_default, metric);
 	if (a->gateway6.family && has_family(a, AF_INET6))
@@ -412,6 +423,13 @@ static bool in_any(const struct enid_ip *nets, unsigned n, const struct enid_ip 
 	return false;
 }
 
+/* The barrier and END alone for a family (its chains guarded, no subnet to dispatch). */
+static void host_guard(const struct enid_config *cfg, int family, struct host_plan *out)
+{
+	host_rule(out, family, host_pref_barrier(cfg), NULL, FR_ACT_GOTO, host_pref_end(cfg));
+	host_rule(out, family, host_pref_end(cfg), NULL, FR_ACT_NOP, 0);
+}
+
 /* Too many subnets for the dispatch: every lookup walks the address rules, but never
  * falls into the chains (they have no selector): the barrier and END alone, both
  * families. */
@@ -420,16 +438,14 @@ static int host_plan_walk_all(const struct enid_config *cfg, struct host_plan *o
 	static const int fams[2] = {AF_INET, AF_INET6};
 
 	out->n_rules = 0;
-	for (int f = 0; f < 2; f++) {
-		host_rule(out, fams[f], host_pref_barrier(cfg), NULL, FR_ACT_GOTO,
-			  host_pref_end(cfg));
-		host_rule(out, fams[f], host_pref_end(cfg), NULL, FR_ACT_NOP, 0);
-	}
+	for (int f = 0; f < 2; f++)
+		host_guard(cfg, fams[f], out);
 	return -ENOSPC;
 }
 
 int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsigned n_subnets,
-	      const struct enid_ip *primary, unsigned n_primary, struct host_plan *out)
+	      const struct enid_ip *primary, unsigned n_primary, unsigned guard,
+	      struct host_plan *out)
 {
 	static const int fams[2] = {AF_INET, AF_INET6};
 	uint32_t end = host_pref_end(cfg), start = host_pref(cfg, 3);
@@ -451,8 +467,11 @@ int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsi
 			seen[n_seen++] = net;
 			n_nets++;
 		}
-		if (!n_nets)
+		if (!n_nets) {
+			if (guard & (fams[f] == AF_INET ? PLAN_FAM_V4 : PLAN_FAM_V6))
+				host_guard(cfg, fams[f], out);
 			continue;
+		}
 		n_seen = from + nets_collapse(seen + from, n_seen - from);
 		unset.prefixlen = enid_ip_len(fams[f]) * 8;
 		host_rule(out, fams[f], host_pref(cfg, 0), &unset, FR_ACT_GOTO, end);
@@ -472,8 +491,7 @@ int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsi
 		}
 		host_rule(out, fams[f], host_pref(cfg, 2), NULL, FR_ACT_GOTO, end);
 		host_rule(out, fams[f], start, NULL, FR_ACT_NOP, 0);
-		host_rule(out, fams[f], host_pref_barrier(cfg), NULL, FR_ACT_GOTO, end);
-		host_rule(out, fams[f], end, NULL, FR_ACT_NOP, 0);
+		host_guard(cfg, fams[f], out);
 	}
 	return 0;
 }

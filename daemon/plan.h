@@ -186,11 +186,14 @@ int link_plan(const struct enid_config *cfg, const struct link_facts *facts,
  * The dispatch for the ENI subnets (network addresses with their prefix lengths, any
  * order, duplicates allowed) and the primary's addresses (at most 16 per family are
  * used): rules only for the families the subnets have; none when there is no subnet.
+ * guard (PLAN_FAM_*): families whose barrier and END must stand even without a subnet
+ * (a slot's chain of that family may be in the kernel: no lookup may fall into it).
  * -ENOSPC when there are more distinct subnets than fit (then *out holds only the barrier
  * and END of both families: every lookup walks the address rules, none the chains).
  */
 int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsigned n_subnets,
-	      const struct enid_ip *primary, unsigned n_primary, struct host_plan *out);
+	      const struct enid_ip *primary, unsigned n_primary, unsigned guard,
+	      struct host_plan *out);
 /* The dispatch's prefs: host_pref(cfg, 0) = base-1 .. 3 = base+2 (START), the barrier
  * after the address rules, and END. */
 uint32_t host_pref(const struct enid_config *cfg, unsigned k);
@@ -198,6 +201,11 @@ uint32_t host_pref_barrier(const struct enid_config *cfg);
 uint32_t host_pref_end(const struct enid_config *cfg);
 /* A pref of the dispatch (ours when the rule has protocol ENID_RTPROT). */
 bool host_pref_is(const struct enid_config *cfg, uint32_t pref);
+
+#define PLAN_FAM_V4 1u
+#define PLAN_FAM_V6 2u
+/* The families of a plan's rules (PLAN_FAM_*). */
+unsigned plan_families(const struct plan *p);
 
 /* Slot arithmetic; slot must be 1..ENID_MAX_SLOTS. */
 uint32_t table_for_slot(const struct enid_config *cfg, unsigned slot);

@@ -32,7 +32,7 @@ import traceback
 
 import kstate as K
 from enid_proc import Enid, proc_figures, status_field, wait_until
-from nsenv import Namespaces, Vpc, ip
+from nsenv import Namespaces, Vpc, ip, ipj
 from tap import diag
 
 D1 = ("eth1", "02:00:00:00:0d:01")
@@ -237,7 +237,7 @@ class DhcpTier:
             ok, why = False, ["status addressing %s" % st.get("addressing")]
         conf_us = status_field(st, "configured_us")
         disc, req = self.dm.count("DISCOVER", D1[1], mark), self.dm.count("REQUEST", D1[1], mark)
-        self.t.result(ok, "dhcp: eth1 configured from DHCP (10.99.0.41/24, 3 rules, table "
+        self.t.result(ok, "dhcp: eth1 configured from DHCP (10.99.0.41/24, its rule, table "
                       "routes via the router)", why + self.enid.log_tail(10))
         if ok:
             diag("dhcp bind: configured %.1f ms after the kernel event, %d DISCOVER + %d "
@@ -398,6 +398,21 @@ class DhcpTier:
         try:
             ok, why, fb = self.restart_auto("http://127.0.0.1:8404/latest/meta-data/")
             time.sleep(max(0, 2.5 - (fb or 0)))
+            # eth1's slot is held from before the restart, its addressing not known yet:
+            # its chain (no selector of its own) must stay behind the dispatch's barrier
+            ways = {}
+            for dst in ("10.99.0.200", "192.0.2.1"):
+                for src in (None, Vpc.PRIM4):
+                    got = ipj(self.g, "route", "get", dst, *(["from", src] if src else []))
+                    ways["%s from %s" % (dst, src or "unset")] = got[0].get("dev") if got else None
+            held = self.status(D1[0])
+            self.t.result(held.get("slot") and all(v == "prim0" for v in ways.values()),
+                          "dhcp: a restart with eth1's addressing still pending (metadata 404): "
+                          "the primary's lookups (unbound and from its address) leave through "
+                          "prim0, none falls into eth1's chain",
+                          ["%s: dev %s" % kv for kv in sorted(ways.items())] +
+                          ["eth1 slot %s state %s" % (held.get("slot"), held.get("state"))] +
+                          [K.fmt(r) for r in K.ours(K.rules(self.g))])
             st = self.status(D1[0])
             srv.stop()
             ok = ok and fb is None and st.get("addressing") != "dhcp" and srv.hits() >= 1

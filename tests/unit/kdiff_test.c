@@ -210,8 +210,8 @@ TEST(changed_address_make_before_break)
 	} cases[] = {
 		{"10.0.0.41/24", "10.0.0.253", "10.0.0.43/24", "10.0.0.253", {
 			"set link",
+			"add rule from all", /* the chain, before the address rules */
 			"add rule from 10.0.0.43",
-			"add rule from all", /* the chain */
 			"add route 1002 10.0.0.0/24",
 			"add route 1002 0.0.0.0/0 via 10.0.0.253",
 			"add address 10.0.0.43/24",
@@ -221,8 +221,8 @@ TEST(changed_address_make_before_break)
 			NULL}},
 		{"10.0.0.41/24", "10.0.0.253", "10.1.0.7/24", "10.1.0.1", {
 			"set link",
-			"add rule from 10.1.0.7",
 			"add rule from all",
+			"add rule from 10.1.0.7",
 			"add route 1002 10.1.0.0/24",
 			"add route (replace) 1002 0.0.0.0/0 via 10.1.0.1",
 			"add address 10.1.0.7/24",
@@ -458,7 +458,7 @@ TEST(host_dispatch_order_and_ownership)
 	config_defaults(&cfg);
 	nets[0] = ip("10.0.0.10/24");
 	nets[1] = ip("10.0.0.11/24"); /* the same subnet: one dispatch rule */
-	ASSERT_EQ(0, host_plan(&cfg, nets, 2, &prim, 1, &hp));
+	ASSERT_EQ(0, host_plan(&cfg, nets, 2, &prim, 1, 0, &hp));
 	/* unset, primary, subnet, rest, START, barrier, END: v4 only */
 	ASSERT_EQ(7, hp.n_rules);
 	kdiff_host(&cfg, &hp, &ks, &q);
@@ -483,7 +483,7 @@ TEST(host_dispatch_order_and_ownership)
 		ASSERT_EQ(0, kstate_add_rule(&ks, &cfg, &k));
 	}
 	nets[1] = ip("10.5.0.10/16");
-	ASSERT_EQ(0, host_plan(&cfg, nets + 1, 1, &prim, 1, &old));
+	ASSERT_EQ(0, host_plan(&cfg, nets + 1, 1, &prim, 1, 0, &old));
 	for (unsigned int i = 0; i < old.n_rules; i++) {
 		if (old.rules[i].pref != host_pref(&cfg, 1))
 			continue;
@@ -500,7 +500,7 @@ TEST(host_dispatch_order_and_ownership)
 	EXPECT_EQ(ENID_RTPROT, q.v[0].rule.protocol);
 	EXPECT_EQ(16, q.v[0].rule.src.prefixlen);
 	/* no ENI: the whole dispatch goes, the catch-all first; the foreign rule stays */
-	ASSERT_EQ(0, host_plan(&cfg, NULL, 0, &prim, 1, &old));
+	ASSERT_EQ(0, host_plan(&cfg, NULL, 0, &prim, 1, 0, &old));
 	EXPECT_EQ(0, old.n_rules);
 	kreqs_reset(&q);
 	kdiff_host(&cfg, &old, &ks, &q);
@@ -522,7 +522,7 @@ static void host_held(struct enid_config *cfg, struct host_plan *hp, struct ksta
 	struct enid_ip net = ip("10.0.0.10/24"), prim = ip("10.0.0.2/24");
 
 	config_defaults(cfg);
-	if (host_plan(cfg, &net, 1, &prim, 1, hp))
+	if (host_plan(cfg, &net, 1, &prim, 1, 0, hp))
 		abort();
 	for (unsigned int i = 0; i < hp->n_rules; i++) {
 		struct krule k = {.r = hp->rules[i]};

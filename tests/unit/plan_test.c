@@ -166,11 +166,11 @@ FIXTURE_VARIANT_ADD(plan, one_eni_one_ip) {
 	.want = {
 		"link 7 eth1 slot 1 table 1001 prefs 10003 10259 mtu 0 up",
 		"addr 10.0.0.10/24 noprefixroute",
-		"rule pref 10003 from 10.0.0.10/32 goto 10259 proto 222",
-		"rule pref 10259 from all lookup 1001 suppress_prefixlength 0 proto 222",
-		"rule pref 10260 from all lookup main suppress_prefixlength 0 proto 222",
-		"rule pref 10261 from all lookup 1001 proto 222",
 		"rule pref 10262 from all goto 11279 proto 222",
+		"rule pref 10261 from all lookup 1001 proto 222",
+		"rule pref 10260 from all lookup main suppress_prefixlength 0 proto 222",
+		"rule pref 10259 from all lookup 1001 suppress_prefixlength 0 proto 222",
+		"rule pref 10003 from 10.0.0.10/32 goto 10259 proto 222",
 		"route table 1001 10.0.0.0/24 dev 7 scope link proto 222",
 		"route table main 10.0.0.0/24 dev 7 scope link src 10.0.0.10 metric 2001 proto 222",
 		"route table 1001 default via 10.0.0.253 dev 7 proto 222",
@@ -191,12 +191,12 @@ FIXTURE_VARIANT_ADD(plan, same_subnet_as_primary) {
 		"link 7 eth1 slot 2 table 1002 prefs 10004 10263 mtu 0 up",
 		"addr 172.16.0.20/24 noprefixroute",
 		"addr 172.16.0.21/24 noprefixroute",
+		"rule pref 10266 from all goto 11279 proto 222",
+		"rule pref 10265 from all lookup 1002 proto 222",
+		"rule pref 10264 from all lookup main suppress_prefixlength 0 proto 222",
+		"rule pref 10263 from all lookup 1002 suppress_prefixlength 0 proto 222",
 		"rule pref 10004 from 172.16.0.20/32 goto 10263 proto 222",
 		"rule pref 10004 from 172.16.0.21/32 goto 10263 proto 222",
-		"rule pref 10263 from all lookup 1002 suppress_prefixlength 0 proto 222",
-		"rule pref 10264 from all lookup main suppress_prefixlength 0 proto 222",
-		"rule pref 10265 from all lookup 1002 proto 222",
-		"rule pref 10266 from all goto 11279 proto 222",
 		"route table 1002 172.16.0.0/24 dev 7 scope link proto 222",
 		"route table main 172.16.0.0/24 dev 7 scope link src 172.16.0.20 metric 2002 proto 222",
 		"route table 1002 default via 172.16.0.253 dev 7 proto 222",
@@ -213,11 +213,11 @@ FIXTURE_VARIANT_ADD(plan, v6_only) {
 	.want = {
 		"link 7 ens6 slot 1 table 1001 prefs 10003 10259 mtu 9000 up",
 		"addr 2001:db8:0:1::10/64 noprefixroute nodad",
-		"rule -6 pref 10003 from 2001:db8:0:1::10/128 goto 10259 proto 222",
-		"rule -6 pref 10259 from all lookup 1001 suppress_prefixlength 0 proto 222",
-		"rule -6 pref 10260 from all lookup main suppress_prefixlength 0 proto 222",
-		"rule -6 pref 10261 from all lookup 1001 proto 222",
 		"rule -6 pref 10262 from all goto 11279 proto 222",
+		"rule -6 pref 10261 from all lookup 1001 proto 222",
+		"rule -6 pref 10260 from all lookup main suppress_prefixlength 0 proto 222",
+		"rule -6 pref 10259 from all lookup 1001 suppress_prefixlength 0 proto 222",
+		"rule -6 pref 10003 from 2001:db8:0:1::10/128 goto 10259 proto 222",
 		"route -6 table 1001 2001:db8:0:1::/64 dev 7 metric 1024 proto 222",
 		"route -6 table main 2001:db8:0:1::/64 dev 7 metric 2001 proto 222",
 		"route -6 table 1001 default via fe80::1 dev 7 metric 1024 proto 222",
@@ -240,17 +240,17 @@ FIXTURE_VARIANT_ADD(plan, dual_stack_default_route_custom_bases) {
 		"addr 10.0.0.10/24 noprefixroute",
 		"addr 2001:db8::10/64 noprefixroute nodad",
 		"addr 10.9.0.10/16 noprefixroute",
+		"rule pref 20270 from all goto 21279 proto 222",
+		"rule pref 20269 from all lookup 5003 proto 222",
+		"rule pref 20268 from all lookup main suppress_prefixlength 0 proto 222",
+		"rule pref 20267 from all lookup 5003 suppress_prefixlength 0 proto 222",
+		"rule -6 pref 20270 from all goto 21279 proto 222",
+		"rule -6 pref 20269 from all lookup 5003 proto 222",
+		"rule -6 pref 20268 from all lookup main suppress_prefixlength 0 proto 222",
+		"rule -6 pref 20267 from all lookup 5003 suppress_prefixlength 0 proto 222",
 		"rule pref 20005 from 10.0.0.10/32 goto 20267 proto 222",
 		"rule -6 pref 20005 from 2001:db8::10/128 goto 20267 proto 222",
 		"rule pref 20005 from 10.9.0.10/32 goto 20267 proto 222",
-		"rule pref 20267 from all lookup 5003 suppress_prefixlength 0 proto 222",
-		"rule pref 20268 from all lookup main suppress_prefixlength 0 proto 222",
-		"rule pref 20269 from all lookup 5003 proto 222",
-		"rule pref 20270 from all goto 21279 proto 222",
-		"rule -6 pref 20267 from all lookup 5003 suppress_prefixlength 0 proto 222",
-		"rule -6 pref 20268 from all lookup main suppress_prefixlength 0 proto 222",
-		"rule -6 pref 20269 from all lookup 5003 proto 222",
-		"rule -6 pref 20270 from all goto 21279 proto 222",
 		"route table 5003 10.0.0.0/24 dev 7 scope link proto 222",
 		"route table main 10.0.0.0/24 dev 7 scope link src 10.0.0.10 metric 3003 proto 222",
 		"route -6 table 5003 2001:db8::/64 dev 7 metric 1024 proto 222",
@@ -275,11 +275,11 @@ FIXTURE_VARIANT_ADD(plan, no_gateway_and_host_address) {
 	.want = {
 		"link 7 eth1 slot 255 table 1255 prefs 10257 11275 mtu 0 up",
 		"addr 10.0.0.10/32 noprefixroute",
-		"rule pref 10257 from 10.0.0.10/32 goto 11275 proto 222",
-		"rule pref 11275 from all lookup 1255 suppress_prefixlength 0 proto 222",
-		"rule pref 11276 from all lookup main suppress_prefixlength 0 proto 222",
-		"rule pref 11277 from all lookup 1255 proto 222",
 		"rule pref 11278 from all goto 11279 proto 222",
+		"rule pref 11277 from all lookup 1255 proto 222",
+		"rule pref 11276 from all lookup main suppress_prefixlength 0 proto 222",
+		"rule pref 11275 from all lookup 1255 suppress_prefixlength 0 proto 222",
+		"rule pref 10257 from 10.0.0.10/32 goto 11275 proto 222",
 		"sysctl net/ipv4/conf/eth1/arp_ignore=1",
 		"sysctl net/ipv4/conf/eth1/arp_announce=2",
 		"sysctl net/ipv4/conf/eth1/promote_secondaries=1",
@@ -386,16 +386,19 @@ TEST(one_eni_ten_ips)
 		EXPECT_STREQ(want, enid_ip_format(&p.addrs[i].ip, false, ip, sizeof(ip)));
 		EXPECT_EQ(24, p.addrs[i].ip.prefixlen);
 		EXPECT_EQ(IFA_F_NOPREFIXROUTE, p.addrs[i].flags);
-		EXPECT_STREQ(want, enid_ip_format(&p.rules[i].src, false, ip, sizeof(ip)));
-		EXPECT_EQ(32, p.rules[i].src.prefixlen);
-		EXPECT_EQ(10000 + 2 + 4, p.rules[i].pref);
-		EXPECT_EQ(FR_ACT_GOTO, p.rules[i].action);
-		EXPECT_EQ(10259 + 4 * 3, p.rules[i].goto_pref);
-		EXPECT_EQ(ENID_RTPROT, p.rules[i].protocol);
+		const struct plan_rule *r = &p.rules[PLAN_CHAIN_LEN + i];
+
+		EXPECT_STREQ(want, enid_ip_format(&r->src, false, ip, sizeof(ip)));
+		EXPECT_EQ(32, r->src.prefixlen);
+		EXPECT_EQ(10000 + 2 + 4, r->pref);
+		EXPECT_EQ(FR_ACT_GOTO, r->action);
+		EXPECT_EQ(10259 + 4 * 3, r->goto_pref);
+		EXPECT_EQ(ENID_RTPROT, r->protocol);
 	}
-	/* the chain: no selector; T without defaults, main without defaults, T, END */
+	/* the chain first, its end first: no selector; T without defaults, main without
+	 * defaults, T, END */
 	for (unsigned k = 0; k < PLAN_CHAIN_LEN; k++) {
-		const struct plan_rule *r = &p.rules[10 + k];
+		const struct plan_rule *r = &p.rules[PLAN_CHAIN_LEN - 1 - k];
 
 		EXPECT_EQ(0, r->src.family);
 		EXPECT_EQ(10259 + 4 * 3 + k, r->pref);
@@ -404,7 +407,7 @@ TEST(one_eni_ten_ips)
 		EXPECT_EQ(k < 2 ? 0 : -1, r->suppress_prefixlength);
 		EXPECT_EQ(ENID_RTPROT, r->protocol);
 	}
-	EXPECT_EQ(host_pref_end(&cfg), p.rules[13].goto_pref);
+	EXPECT_EQ(host_pref_end(&cfg), p.rules[0].goto_pref);
 	for (unsigned i = 0; i < p.n_routes; i++) {
 		/* src of the subnet routes is the primary (first) address */
 		if (p.routes[i].prefsrc.family)
@@ -536,7 +539,7 @@ TEST(host_dispatch_per_family)
 	nets[2] = ip("2001:db8::5/64");
 	prim[0] = ip("10.0.0.2/24"); /* in an ENI subnet (ECS): skipped by its own rule */
 	prim[1] = ip("fe80::1/64");  /* outside every ENI subnet: base+1 sends it to END */
-	ASSERT_EQ(0, host_plan(&cfg, nets, 3, prim, 2, &hp));
+	ASSERT_EQ(0, host_plan(&cfg, nets, 3, prim, 2, 0, &hp));
 	ASSERT_EQ(13, hp.n_rules);
 	for (unsigned int i = 0; i < hp.n_rules; i++) {
 		const struct plan_rule *r = &hp.rules[i];
@@ -565,11 +568,11 @@ TEST(host_dispatch_per_family)
 	EXPECT_EQ(9999, host_pref(&cfg, 0));
 	EXPECT_EQ(11279, host_pref_end(&cfg));
 	/* v4 ENIs only: no v6 dispatch, although the primary has a v6 address */
-	ASSERT_EQ(0, host_plan(&cfg, nets, 2, prim, 2, &hp));
+	ASSERT_EQ(0, host_plan(&cfg, nets, 2, prim, 2, 0, &hp));
 	EXPECT_EQ(7, hp.n_rules);
 	for (unsigned int i = 0; i < hp.n_rules; i++)
 		EXPECT_EQ(AF_INET, hp.rules[i].family);
-	ASSERT_EQ(0, host_plan(&cfg, NULL, 0, prim, 2, &hp));
+	ASSERT_EQ(0, host_plan(&cfg, NULL, 0, prim, 2, 0, &hp));
 	EXPECT_EQ(0, hp.n_rules);
 }
 
@@ -582,6 +585,32 @@ static bool dispatched(const struct host_plan *hp, const struct enid_config *cfg
 		    enid_ip_in_subnet(src, &hp->rules[i].src))
 			return true;
 	return false;
+}
+
+/* Slots held whose addressing is not known (a restart) or being cleaned up: their chains
+ * may be in the kernel, so their families keep the barrier and END without any subnet. */
+TEST(host_dispatch_guard_without_subnets)
+{
+	static struct host_plan hp;
+	struct enid_config cfg;
+	struct enid_ip net = ip("10.0.0.10/24");
+
+	config_defaults(&cfg);
+	ASSERT_EQ(0, host_plan(&cfg, NULL, 0, NULL, 0, PLAN_FAM_V6, &hp));
+	ASSERT_EQ(2, hp.n_rules);
+	EXPECT_EQ(AF_INET6, hp.rules[0].family);
+	EXPECT_EQ(host_pref_barrier(&cfg), hp.rules[0].pref);
+	EXPECT_EQ(host_pref_end(&cfg), hp.rules[0].goto_pref);
+	EXPECT_EQ(host_pref_end(&cfg), hp.rules[1].pref);
+	EXPECT_EQ(FR_ACT_NOP, hp.rules[1].action);
+	ASSERT_EQ(0, host_plan(&cfg, NULL, 0, NULL, 0, PLAN_FAM_V4 | PLAN_FAM_V6, &hp));
+	EXPECT_EQ(4, hp.n_rules);
+	/* a v4 subnet and both guarded: the v4 dispatch (which has its barrier and END), and
+	 * the v6 barrier and END alone */
+	ASSERT_EQ(0, host_plan(&cfg, &net, 1, NULL, 0, PLAN_FAM_V4 | PLAN_FAM_V6, &hp));
+	EXPECT_EQ(6 + 2, hp.n_rules);
+	ASSERT_EQ(0, host_plan(&cfg, NULL, 0, NULL, 0, 0, &hp));
+	EXPECT_EQ(0, hp.n_rules);
 }
 
 /* More subnets than the dispatch holds: no dispatch, but the barrier and END stay, so no
@@ -599,7 +628,7 @@ TEST(host_dispatch_too_many_subnets)
 		snprintf(s, sizeof(s), "10.%u.%u.1/30", 100 + i / 64, (i % 64) * 4);
 		nets[i] = ip(s);
 	}
-	ASSERT_EQ(-ENOSPC, host_plan(&cfg, nets, 2 * ENID_MAX_SLOTS + 1, NULL, 0, &hp));
+	ASSERT_EQ(-ENOSPC, host_plan(&cfg, nets, 2 * ENID_MAX_SLOTS + 1, NULL, 0, 0, &hp));
 	ASSERT_EQ(4, hp.n_rules);
 	for (unsigned int i = 0; i < hp.n_rules; i++) {
 		if (hp.rules[i].pref == host_pref_barrier(&cfg)) {
@@ -633,7 +662,7 @@ TEST(host_dispatch_collapsed)
 	nets[n++] = ip("10.80.3.77/25"); /* inside 10.80.3.0/24: nothing more */
 	nets[n++] = ip("2001:db8:0:2::5/64");
 	nets[n++] = ip("2001:db8:0:3::5/64"); /* the other half of 2001:db8:0:2::/63 */
-	ASSERT_EQ(0, host_plan(&cfg, nets, n, &prim, 1, &hp));
+	ASSERT_EQ(0, host_plan(&cfg, nets, n, &prim, 1, 0, &hp));
 	for (unsigned int i = 0; i < hp.n_rules; i++)
 		subnet_rules += hp.rules[i].pref == host_pref(&cfg, 1);
 	/* 1/24 2/23 4/22 8/21 16/20 32/19 64/24, and 2001:db8:0:2::/63 */

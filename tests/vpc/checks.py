@@ -105,13 +105,21 @@ def no_duplicates(rules, routes):
 
 
 def gone(status, rules, routes, eni):
-    """Nothing of this ENI remains: no link in status, no rule from its addresses."""
+    """Nothing of this ENI remains: no link in status, no rule from its addresses, no chain
+    of a slot that no listed link holds."""
     p = []
     if link_by_mac(status, eni.mac) is not None:
         p.append("enictl status still lists %s" % eni.mac)
     left = [r for r in ours(rules) if r.get("src") in eni.ips]
     if left:
         p.append("rules of %s remain: %s" % (eni.mac, left))
+    held = {l.get("slot") for l in status.get("links") or [] if l.get("slot")}
+    first = scheme.chain_pref(1)
+    left = [r for r in ours(rules) if r.get("src", "all") == "all" and
+            first <= r.get("priority", 0) < scheme.DISPATCH_END and
+            (r["priority"] - first) // scheme.CHAIN_LEN + 1 not in held]
+    if left:
+        p.append("chains of slots no link holds remain: %s" % left)
     left = [r for r in routes if r.get("prefsrc") in eni.ips]
     if left:
         p.append("routes of %s remain: %s" % (eni.mac, left))

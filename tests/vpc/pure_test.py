@@ -109,6 +109,11 @@ class Checks(unittest.TestCase):
         self.assertTrue(checks.clean(s, r, t))
         self.assertEqual(checks.clean({"links": []}, r[-1:], []), [])
         self.assertTrue(checks.gone(s, r, t, ENI))
+        # unbound: no link, no rule from its addresses, but its chain left behind
+        chain = [x for x in r if x.get("src") == "all" and x.get("protocol") == "222"]
+        self.assertEqual(len(chain), 4)
+        self.assertTrue(checks.gone({"links": []}, chain, [], ENI))
+        self.assertEqual(checks.gone({"links": []}, r[-1:], [], ENI), [])
 
     def test_through_eni(self):
         seen = {(ENI.tap, "icmp-echo-reply", ENI.ips[0], ENI.mac): 5,
