@@ -83,7 +83,8 @@ pid=$!
 ok=
 for _ in $(seq 100); do
 	if ip -n "$ns" -4 addr show dev eni0 | grep -q '10.77.1.10/24' &&
-		[ "$(ip -n "$ns" rule show | grep -c "from 10.77.1.10 ")" -ge 3 ] &&
+		ip -n "$ns" rule show | grep -q "from 10.77.1.10 goto " &&
+		[ "$(ip -n "$ns" rule show | grep -c "from all lookup 1001 .*proto 222")" -ge 2 ] &&
 		[ "$(ip netns exec "$ns" cat /proc/sys/net/ipv4/conf/eni0/arp_ignore)" = 1 ]; then
 		ok=1
 		break
@@ -94,7 +95,7 @@ done
 sleep 0.3 # the announcements and the arp_filter record follow the configuration
 echo "enid's log (sandboxed):"
 cat "$out/enid.log"
-ip -n "$ns" rule show | grep "from 10.77.1.10 " | sed "s/^/rule: /"
+ip -n "$ns" rule show | grep "proto 222" | sed "s/^/rule: /"
 [ -n "$ok" ] || { echo "enid did not configure eni0 in the sandbox"; exit 1; }
 if grep -iE 'read-only|EROFS|permission denied' "$out/enid.log"; then
 	echo "enid had a write refused in the sandbox"
