@@ -427,11 +427,11 @@ static void converge(struct __test_metadata *_metadata,
 
 /*
  * Nothing of protocol ENID_PROTO left. The dispatch's barrier and END go one loop turn
- * after the last slot is freed (they guard its chain until then): a short wait for them.
+ * after the last slot is freed (they guard its chain until then): waits for them.
  */
 static void expect_none(struct __test_metadata *_metadata)
 {
-	uint64_t deadline = mono_ns() + 1000 * 1000000ull;
+	uint64_t deadline = mono_ns() + (uint64_t)WAIT_MS * 1000000ull;
 	int rules = -1, routes = -1;
 
 	do {
