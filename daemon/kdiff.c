@@ -90,8 +90,8 @@ static bool host_unwanted(const struct enid_config *cfg, const struct host_plan 
 	if (kr->r.protocol != ENID_RTPROT || kr->other_selectors || !host_pref_is(cfg, kr->r.pref))
 		return false;
 	for (unsigned int i = 0; i < hp->n_rules && !wanted; i++) {
-		wanted = !kr->other_selectors && rule_same(&kr->r, &hp->rules[i]);
-		*retarget |= !kr->other_selectors && rule_key_same(&kr->r, &hp->rules[i]);
+		wanted = rule_same(&kr->r, &hp->rules[i]);
+		*retarget |= rule_key_same(&kr->r, &hp->rules[i]);
 	}
 	return !wanted;
 }
