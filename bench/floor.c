@@ -71,7 +71,8 @@ struct floor {
 	struct kstate host_ks; /* the dispatch rules sent so far */
 	struct enid_ip nets[ENID_MAX_SLOTS * ENID_MAX_ADDRS];
 	unsigned int n_nets;
-	struct kreqs q; /* planned links' requests, not yet queued */
+	struct kreqs q;	   /* planned links' requests, not yet queued */
+	struct follow *fw; /* --follow: per-link latency */
 };
 
 /* --follow: the named links and what the events have shown so far */
@@ -82,6 +83,11 @@ struct follow {
 	bool *planned;
 	int n_planned;
 	uint64_t first_event;
+	/* per link, in the order planned: its event, its last request, that one's ACK */
+	uint64_t *event_at, *done_at, *lat;
+	uint32_t *last_seq;
+	size_t *q_end; /* its requests' end in fl->q, until queued */
+	int n_queued, n_done;
 	bool lost;
 	int err;
 };
@@ -170,8 +176,13 @@ static int queue_planned(struct floor *fl)
 	kstate_reset(&fl->host_ks);
 	for (unsigned int i = 0; !err && i < want.n_rules; i++)
 		err = kstate_add_rule(&fl->host_ks, &fl->cfg, &(struct krule){.r = want.rules[i]});
-	if (!err)
+	if (!err) {
+		uint32_t base = fl->seq;
+
 		err = queue(fl, &fl->q);
+		for (struct follow *fw = fl->fw; fw && fw->n_queued < fw->n_planned; fw->n_queued++)
+			fw->last_seq[fw->n_queued] = base + (uint32_t)fw->q_end[fw->n_queued];
+	}
 	kreqs_reset(&fl->q);
 	return err;
 }
@@ -186,6 +197,10 @@ static void ack_msg(const struct nlmsghdr *nlh, void *data)
 	e = mnl_nlmsg_get_payload(nlh);
 	fl->acked++;
 	fl->last_ack = now_us();
+	/* ACKs come in request order: the links whose last request this answers are done */
+	for (struct follow *fw = fl->fw;
+	     fw && fw->n_done < fw->n_queued && nlh->nlmsg_seq >= fw->last_seq[fw->n_done];)
+		fw->done_at[fw->n_done++] = fl->last_ack;
 	if (e->error && !fl->failed++) {
 		const char *msg = nl_extack_msg(nlh);
 
@@ -318,8 +333,28 @@ static void event_msg(const struct nlmsghdr *nlh, void *data)
 	if (!f.driver[0])
 		snprintf(f.driver, sizeof(f.driver), "%s", k.kind);
 	fw->planned[i] = true;
-	fw->n_planned++;
+	fw->event_at[fw->n_planned] = now_us();
 	fw->err = plan_link(fw->fl, &f, (unsigned int)i + 1);
+	fw->q_end[fw->n_planned++] = fw->fl->q.n;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The p-th percentile of each link's event to its last ACK, as bench/burst ranks enid's. */
+static uint64_t latency_pct(const struct follow *fw, int p)
+{
+	uint64_t *lat = fw->lat;
+	int n = fw->n_done;
+
+	for (int i = 0; i < n; i++)
+		lat[i] = fw->done_at[i] - fw->event_at[i];
+	qsort(lat, (size_t)n, sizeof(*lat), cmp_u64);
+	return n ? lat[(n * p + 99) / 100 - 1] : 0;
 }
 
 static int run_follow(struct floor *fl, char **names, int n)
@@ -328,10 +363,18 @@ static int run_follow(struct floor *fl, char **names, int n)
 	struct follow fw = {.fl = fl, .names = names, .n_names = n};
 	struct mnl_socket *ev = nl_open(NETLINK_ROUTE, 0, EVENT_RCVBUF);
 	struct pollfd p[2];
+	uint64_t p50, p99;
 	int err;
 
 	fw.planned = calloc((size_t)n, sizeof(*fw.planned));
-	if (!ev || !fw.planned || nl_join(ev, RTNLGRP_LINK)) {
+	fw.event_at = calloc((size_t)n, sizeof(*fw.event_at));
+	fw.done_at = calloc((size_t)n, sizeof(*fw.done_at));
+	fw.last_seq = calloc((size_t)n, sizeof(*fw.last_seq));
+	fw.q_end = calloc((size_t)n, sizeof(*fw.q_end));
+	fw.lat = calloc((size_t)n, sizeof(*fw.lat));
+	fl->fw = &fw;
+	if (!ev || !fw.planned || !fw.event_at || !fw.done_at || !fw.last_seq || !fw.q_end ||
+	    !fw.lat || nl_join(ev, RTNLGRP_LINK)) {
 		perror("floor: event socket");
 		return -EIO;
 	}
@@ -363,9 +406,18 @@ static int run_follow(struct floor *fl, char **names, int n)
 			return err;
 		}
 	}
-	printf("requests %zu failed %zu makespan_us %llu sendmsg %zu\n", fl->sent, fl->failed,
-	       (unsigned long long)(fl->last_ack - fw.first_event), fl->sendmsgs);
+	p50 = latency_pct(&fw, 50);
+	p99 = latency_pct(&fw, 99);
+	printf("requests %zu failed %zu makespan_us %llu sendmsg %zu p50_us %llu p99_us %llu\n",
+	       fl->sent, fl->failed, (unsigned long long)(fl->last_ack - fw.first_event),
+	       fl->sendmsgs, (unsigned long long)p50, (unsigned long long)p99);
+	fl->fw = NULL;
 	free(fw.planned);
+	free(fw.done_at);
+	free(fw.last_seq);
+	free(fw.q_end);
+	free(fw.event_at);
+	free(fw.lat);
 	mnl_socket_close(ev);
 	return 0;
 }

@@ -300,7 +300,12 @@ static void queue_cleanup(struct links *d, struct link *l)
 	}
 }
 
-static void queue_apply(struct links *d, struct link *l, bool have_snapshot)
+/*
+ * A ready link's first half: plan it, write its sysctls and name its addresses in the
+ * record (saved once for all the links of the round before any is sent). False when it
+ * is not to be sent (unmanaged, no addresses, failed, renamed: the next turn).
+ */
+static bool prepare_apply(struct links *d, struct link *l)
 {
 	struct plan *p = &scratch_plan;
 	char mac[18];
@@ -310,17 +315,17 @@ static void queue_apply(struct links *d, struct link *l, bool have_snapshot)
 	l->heal_queued = false;
 	/* a fresh slot (freed slots were cleaned, orphans swept) holds nothing of ours */
 	if (!l->slot)
-		return;
+		return false;
 	err = link_plan(d->cfg, &l->facts, l->addr, l->slot, p);
 	if (err == -EPERM || err == -ENODATA) {
 		log_info("%s (%s): %s", l->facts.ifname, mac_format(l->facts.mac, mac), p->why);
 		snprintf(l->why, sizeof(l->why), "%s", p->why);
 		link_event(d, l, err == -EPERM ? LEV_UNMANAGED : LEV_ADDR_NONE);
-		return;
+		return false;
 	}
 	if (err) {
 		link_failed(d, l, "planning: %s", p->why);
-		return;
+		return false;
 	}
 	links_arp_filter_sync(d);
 	for (unsigned int i = 0; i < p->n_sysctls; i++) {
@@ -334,21 +339,29 @@ static void queue_apply(struct links *d, struct link *l, bool have_snapshot)
 				 l->facts.ifname, now);
 			snprintf(l->facts.ifname, sizeof(l->facts.ifname), "%s", now);
 			l->pending = true; /* the next loop turn (loop_again) */
-			return;
+			return false;
 		}
 		if (err) {
 			link_failed(d, l, "sysctl %s: %s", p->sysctls[i].path, strerror(-err));
-			return;
+			return false;
 		}
 	}
 	/* the record names every address before the kernel has it */
 	for (unsigned int i = 0; i < p->n_addrs; i++)
 		if (owned_add(&d->owned, l->slot, &p->addrs[i].ip)) {
 			link_failed(d, l, "out of memory");
-			return;
+			return false;
 		}
-	if (owned_sync(&d->owned)) {
-		link_failed(d, l, "cannot save the address record (%s)", d->owned.path);
+	return true;
+}
+
+/* Its second half, once the record is saved: the requests, sent at once. */
+static void queue_apply(struct links *d, struct link *l, bool have_snapshot)
+{
+	struct plan *p = &scratch_plan;
+
+	if (link_plan(d->cfg, &l->facts, l->addr, l->slot, p)) {
+		link_failed(d, l, "planning: %s", p->why); /* planned the same a moment ago */
 		return;
 	}
 	kreqs_reset(&scratch_reqs);
@@ -359,6 +372,8 @@ static void queue_apply(struct links *d, struct link *l, bool have_snapshot)
 	l->verify = false;
 	if (rtreq_submit(&d->rtreq, BATCH_APPLY, l->facts.ifindex, l->addr_gen, &scratch_reqs))
 		link_failed(d, l, "out of memory");
+	/* one link at a time: in a burst the first ones are done first */
+	rtreq_flush(&d->rtreq);
 }
 
 static bool slot_usable(unsigned int slot, void *ctx)
@@ -444,7 +459,7 @@ static bool apply_round(struct links *d)
 {
 	static struct host_plan want;
 	bool need_snapshot = d->orphans_pending || d->kwatch.stale, have_snapshot = false;
-	bool did = false, host_changed;
+	bool did = false, host_changed, record_ok;
 	uint64_t now = now_us();
 
 	host_want(d, &want);
@@ -515,10 +530,23 @@ static bool apply_round(struct links *d)
 			continue;
 		l->apply_pass = d->pass;
 		l->retry_at = 0;
-		queue_apply(d, l, have_snapshot);
-		/* one link at a time: in a burst the first ones are done first */
-		rtreq_flush(&d->rtreq);
+		l->staged = prepare_apply(d, l);
 		did = true;
+		if (i < d->lt.n && d->lt.v[i] != l)
+			i--;
+	}
+	/* the address record once for the round (a burst's links), before any is sent */
+	record_ok = owned_sync(&d->owned) == 0;
+	for (unsigned int i = 0; i < d->lt.n; i++) {
+		struct link *l = d->lt.v[i];
+
+		if (!l->staged)
+			continue;
+		l->staged = false;
+		if (record_ok)
+			queue_apply(d, l, have_snapshot);
+		else
+			link_failed(d, l, "cannot save the address record (%s)", d->owned.path);
 		if (i < d->lt.n && d->lt.v[i] != l)
 			i--;
 	}

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <linux/filter.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
@@ -23,6 +27,29 @@ static void who(uint32_t portid, char *out, size_t len)
 		snprintf(out, len, "pid %u (%s)", portid, comm);
 	else
 		snprintf(out, len, "netlink port %u", portid);
+}
+
+/*
+ * The kernel drops enid's own notifications before they are queued: a 16-address ENI's
+ * batch makes about 60 of them, which this socket would only read to skip (kwatch_msg
+ * skips them too, should the filter be missing). Those of the kernel itself (port 0: the
+ * local and prefix routes of an address) and everyone else's still come.
+ */
+static void drop_own(struct kwatch *kw)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_pid)),
+		/* loaded big-endian: the port as the host stored it, swapped alike */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(kw->own_portid), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+	};
+	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
+
+	if (kw->own_portid && setsockopt(mnl_socket_get_fd(kw->nl), SOL_SOCKET, SO_ATTACH_FILTER,
+					 &prog, sizeof(prog)) < 0)
+		log_debug("rule/route/address notifications: no filter for our own (%s)",
+			  strerror(errno));
 }
 
 /* Every rule and route notification, anyone's: the foreign occupants of our ranges. */
@@ -157,6 +184,7 @@ int kwatch_open(struct kwatch *kw, struct loop *loop, const struct enid_config *
 		if (err)
 			return err;
 	}
+	drop_own(kw);
 	return loop_watch(loop, &kw->w, mnl_socket_get_fd(kw->nl), kwatch_read, kw);
 }
 

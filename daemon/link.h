@@ -33,6 +33,7 @@ struct link {
 	bool cleanup_inflight;
 	bool waiting_addr; /* its addressing source has not answered yet */
 	bool verify;	   /* an add met EEXIST: compare the kernel's objects with the plan */
+	bool staged;	   /* planned, sysctls written, in the record: to be sent (apply.c) */
 	unsigned int verify_sent;    /* the requests of the batch being verified */
 	unsigned char announce_left; /* announcement rounds still to send (arp.c) */
 	uint64_t announce_at;	     /* the next one, CLOCK_MONOTONIC us (0 = at once) */

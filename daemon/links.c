@@ -652,8 +652,8 @@ static bool carrier_up(const struct link *l)
 
 void links_announce_idle(struct links *d)
 {
+	bool later = false, sent = false;
 	uint64_t now;
-	bool later = false;
 
 	if (rtreq_busy(&d->rtreq))
 		return;
@@ -677,7 +677,14 @@ void links_announce_idle(struct links *d)
 			later = true;
 			continue;
 		}
+		if (sent) {
+			/* one link's round per loop turn: a link event that came meanwhile (a
+			 * burst) is configured before the next link is announced */
+			loop_again(d->loop);
+			break;
+		}
 		announce_addrs(&d->ann, &a);
+		sent = true;
 		if (--l->announce_left) {
 			l->announce_at = now + ARP_ANNOUNCE_INTERVAL_US;
 			later = true;
