@@ -453,6 +453,14 @@ static bool apply_ready(const struct link *l, uint64_t now, bool have_snapshot)
 	       (!l->dirty || have_snapshot);
 }
 
+static struct link *next_staged(const struct links *d)
+{
+	for (unsigned int i = 0; i < d->lt.n; i++)
+		if (d->lt.v[i]->staged)
+			return d->lt.v[i];
+	return NULL;
+}
+
 /* One round; returns true when it queued anything or left a cleanup for the next. A link
  * is queued at most once per pass for cleanup and once for apply. */
 static bool apply_round(struct links *d)
@@ -537,18 +545,13 @@ static bool apply_round(struct links *d)
 	}
 	/* the address record once for the round (a burst's links), before any is sent */
 	record_ok = owned_sync(&d->owned) == 0;
-	for (unsigned int i = 0; i < d->lt.n; i++) {
-		struct link *l = d->lt.v[i];
-
-		if (!l->staged)
-			continue;
+	/* a flush reads ACKs, whose completions may destroy links: each from the table's start */
+	for (struct link *l; (l = next_staged(d));) {
 		l->staged = false;
 		if (record_ok)
 			queue_apply(d, l, have_snapshot);
 		else
 			link_failed(d, l, "cannot save the address record (%s)", d->owned.path);
-		if (i < d->lt.n && d->lt.v[i] != l)
-			i--;
 	}
 	rtreq_flush(&d->rtreq);
 	for (unsigned int i = 0; i < d->lt.n; i++)

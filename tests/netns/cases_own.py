@@ -11,6 +11,8 @@ config. Cases:
 - self-healing: a rule, a table route and an address deleted by hand come back within
   100 ms (timed from `ip -ts monitor`), and a process that keeps deleting is answered
   ever more slowly;
+- the address record first: while <run_dir>/addresses cannot be saved, a plugged ENI gets
+  nothing in the kernel and fails saying why; its retry configures it once it can;
 - READY=1 (sd_notify) only once the ENIs present at start are configured.
 Every check reads the kernel (ip -j), enictl status and enid's log.
 """
@@ -35,6 +37,7 @@ from tap import diag
 GW4 = Vpc.GW4
 A = Eni("eth1", "02:00:00:00:01:0a", ["10.99.0.10/24", "10.99.0.11/24"], gw4=GW4)
 U = Eni("eth9", "02:00:00:00:01:0e", unmanaged=True)
+R = Eni("eth2", "02:00:00:00:01:0b", ["10.99.0.20/24", "10.99.0.21/24"], gw4=GW4)
 HEAL_MS = 100
 
 # (ip argv, must survive, description): planted before enid starts.
@@ -153,7 +156,7 @@ class OwnTier:
         self.g = self.vpc.guest
         self.cfg = os.path.join(self.dir, "enid.conf")
         with open(self.cfg, "w") as f:
-            f.write(config_text([A, U]))
+            f.write(config_text([A, U, R]))
         self.enid = Enid(self.g, self.dir, self.cfg)
 
     def close(self):
@@ -166,29 +169,33 @@ class OwnTier:
         except Exception as e:
             return {"error": str(e)}
 
-    def exact(self, e, slot, ns=None):
+    def exact(self, e, slot, ns=None, also=()):
         """Lines that differ between the kernel and e's plan in slot (empty: exact), among
-        the protocol-222 state inside enid's ranges (the planted rest is someone else's)."""
+        the protocol-222 state inside enid's ranges (the planted rest is someone else's);
+        also: more (ENI, slot) pairs present."""
         ns = ns or self.g
-        rules, routes = planned_all([(e, slot)])
+        pairs = [(e, slot)] + list(also)
+        rules, routes = planned_all(pairs)
+        devs = {x.ifname for x, _ in pairs}
         lines = K.diff(rules, [r for r in K.ours(K.rules(ns))
                                if scheme.addr_pref(1) <= r.pref < scheme.DISPATCH_END and
                                not scheme.is_dispatch(r.pref)], "rule")
         lines += K.diff(routes, [r for r in K.ours(K.routes(ns))
                                  if (r.table != "main" and 1000 < int(r.table) <= 1255) or
                                  (r.table == "main" and 2000 < r.metric <= 2255 and
-                                  r.dev == e.ifname)], "route")
-        lines += K.diff(planned_addrs(e), K.addrs(ns, e.ifname), "addr")
+                                  r.dev in devs)], "route")
+        for x, _ in pairs:
+            lines += K.diff(planned_addrs(x), K.addrs(ns, x.ifname), "addr")
         return lines
 
-    def converge(self, e, timeout=5):
+    def converge(self, e, timeout=5, also=()):
         def probe():
             st = self.status(e.ifname) or {}
             slot = st.get("slot")
             if st.get("state") != "configured" or not slot:
                 return False, ["%s: state %s slot %s error %s" % (
                     e.ifname, st.get("state"), slot, st.get("error"))]
-            lines = self.exact(e, slot)
+            lines = self.exact(e, slot, also=also)
             return not lines, lines
         return wait_until(probe, timeout, step=0.05)
 
@@ -414,6 +421,60 @@ class OwnTier:
         self.t.result(done, "self-healing: once the other process stops, the rule is back",
                       lines)
 
+    def c_record_first(self):
+        """The address record names an ENI's addresses before the kernel has any of them
+        (a restart deletes only what the record names): with <run_dir>/addresses unsaveable
+        (a non-empty directory in its place, so the rename fails), a plugged ENI gets
+        nothing at all and fails saying why; once saveable, its retry configures it."""
+        desc = ("ownership: the address record first: while it cannot be saved, plugged eth2 "
+                "fails saying so, with no address, rule or route of its own in the kernel and "
+                "eth1 untouched; once it can, eth2's retry configures it exactly")
+        a_slot = (self.status(A.ifname) or {}).get("slot")
+        rec = os.path.join(self.enid.run_dir, "addresses")
+        aside = rec + ".aside"
+        why = []
+        os.rename(rec, aside)
+        os.mkdir(rec)
+        open(os.path.join(rec, "keep"), "w").close()
+        try:
+            self.vpc.plug(R.ifname, R.mac, 93)
+
+            def failed():
+                st = self.status(R.ifname) or {}
+                return (st.get("state") == "failed" and
+                        "address record" in (st.get("error") or "")), st
+            ok, st = wait_until(failed, 5, step=0.05)
+            if not ok:
+                why.append("eth2 never failed on the record: %s" % st)
+            time.sleep(0.3)  # a retry or two, still failing
+            srcs = {a.split("/")[0] for a in R.addrs}
+            leaked = [K.fmt(r) for r in K.ours(K.rules(self.g))
+                      if r.src and r.src.split("/")[0] in srcs]
+            leaked += ["address %s/%s" % (a.local, a.prefixlen) for a in K.addrs(self.g, R.ifname)]
+            slot = st.get("slot")
+            if slot:
+                leaked += [K.fmt(r) for r in K.routes(self.g) if r.table == str(table_of(slot))]
+            leaked += [K.fmt(r) for r in K.ours(K.routes(self.g))
+                       if r.table == "main" and r.dev == R.ifname]
+            if leaked:
+                why.append("in the kernel while the record could not be saved: %s" % leaked)
+            if a_slot:
+                why += self.exact(A, a_slot)
+        finally:
+            os.unlink(os.path.join(rec, "keep"))
+            os.rmdir(rec)
+            os.rename(aside, rec)
+        done, lines = self.converge(R, timeout=10, also=[(A, a_slot)] if a_slot else [])
+        if not done:
+            why += ["after the record was saveable again:"] + lines
+        with open(rec) as f:
+            named = f.read()
+        missing = [a for a in R.addrs if a.split("/")[0] not in named]
+        if missing:
+            why.append("the record does not name %s: %r" % (missing, named))
+        self.t.result(not why, desc, why + self.enid.log_tail(10))
+        self.vpc.unplug(R.ifname)
+
     def c_ready(self):
         """READY=1 once the ENIs present at start are configured (metadata answers 2 s late),
         in namespaces of its own so nothing the other cases left can matter."""
@@ -478,7 +539,8 @@ def run(t, workdir):
         return
     try:
         if tier.c_foreign_state():
-            for step in (tier.c_eexist, tier.c_old_layout, tier.c_heal, tier.c_ready):
+            for step in (tier.c_eexist, tier.c_old_layout, tier.c_heal, tier.c_record_first,
+                         tier.c_ready):
                 try:
                     step()
                 except Exception:
