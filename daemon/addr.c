@@ -123,6 +123,12 @@ struct enid_ip enid_ip_network(const struct enid_ip *ip)
 	struct enid_ip net = *ip;
 	unsigned len = enid_ip_len(ip->family);
 
+	if (ip->family == AF_INET) { /* one mask: the dispatch asks this of every address */
+		uint32_t host = ip->prefixlen >= 32 ? 0 : 0xffffffffu >> ip->prefixlen;
+
+		net.v4.s_addr &= htonl(~host);
+		return net;
+	}
 	for (unsigned i = 0; i < len; i++) {
 		unsigned bits = ip->prefixlen > i * 8 ? ip->prefixlen - i * 8 : 0;
 

@@ -332,9 +332,11 @@ static void src_udev_ready(void *ctx, int ifindex, const char *ifname)
 	links_udev_ready(lk_of(ctx), ifindex, ifname);
 }
 
+/* A part's next timer moved: on_idle rearms once at the end of the loop turn (a burst
+ * moves it once per link and announcement), and once before the loop starts. */
 static void src_timer_changed(void *ctx)
 {
-	enid_timer_rearm(ctx);
+	(void)ctx;
 }
 
 static void apply_udev_gate(struct enid *d)
@@ -521,7 +523,7 @@ static const struct kwatch_ops kwatch_ops = {
 
 static void links_timer_changed(void *ctx)
 {
-	enid_timer_rearm(ctx);
+	(void)ctx; /* as src_timer_changed */
 }
 
 static int open_signals(struct enid *d)
@@ -845,6 +847,7 @@ int main(int argc, char **argv)
 	d.loop.idle = on_idle;
 	d.loop.idle_data = &d;
 	log_info("enid %s running (run dir %s)", ENID_VERSION, d.run_dir);
+	enid_timer_rearm(&d); /* what the start scheduled; then once per loop turn (on_idle) */
 	err = loop_run(&d.loop);
 out:
 	notify_systemd("STOPPING=1");

@@ -458,9 +458,12 @@ int host_plan(const struct enid_config *cfg, const struct enid_ip *subnets, unsi
 		struct enid_ip unset = {.family = fams[f]};
 
 		for (unsigned i = 0; i < n_subnets; i++) {
-			struct enid_ip net = enid_ip_network(&subnets[i]);
+			struct enid_ip net;
 
-			if (net.family != fams[f] || ip_listed(seen + from, n_seen - from, &net))
+			if (subnets[i].family != fams[f])
+				continue;
+			net = enid_ip_network(&subnets[i]);
+			if (ip_listed(seen + from, n_seen - from, &net))
 				continue;
 			if (n_seen == sizeof(seen) / sizeof(seen[0]))
 				return host_plan_walk_all(cfg, out);

@@ -1020,6 +1020,26 @@ TEST(ip_helpers)
 	ASSERT_TRUE(enid_ip_parse("10.1.2.3/20", true, &a));
 	net = enid_ip_network(&a);
 	EXPECT_STREQ("10.1.0.0/20", enid_ip_format(&net, true, buf, sizeof(buf)));
+	/* the v4 mask at its edges (the parser refuses /0: set by hand) */
+	for (unsigned int i = 0; i < 4; i++) {
+		static const struct {
+			unsigned int prefixlen;
+			const char *net;
+		} edge[] = {{0, "0.0.0.0/0"}, {1, "128.0.0.0/1"}, {31, "200.1.2.2/31"},
+			    {32, "200.1.2.3/32"}};
+
+		ASSERT_TRUE(enid_ip_parse("200.1.2.3", false, &a));
+		a.prefixlen = edge[i].prefixlen;
+		net = enid_ip_network(&a);
+		EXPECT_STREQ(edge[i].net, enid_ip_format(&net, true, buf, sizeof(buf)));
+	}
+	/* the same address: family and bytes, not the prefix length */
+	ASSERT_TRUE(enid_ip_parse("200.1.2.3/24", true, &net));
+	EXPECT_TRUE(enid_ip_same_addr(&a, &net));
+	ASSERT_TRUE(enid_ip_parse("200.1.2.4/32", true, &net));
+	EXPECT_FALSE(enid_ip_same_addr(&a, &net));
+	ASSERT_TRUE(enid_ip_parse("c801:203::/128", true, &net)); /* the same first bytes, v6 */
+	EXPECT_FALSE(enid_ip_same_addr(&a, &net));
 	ASSERT_TRUE(enid_ip_parse("2001:db8:1:2:3::9/61", true, &a));
 	net = enid_ip_network(&a);
 	EXPECT_STREQ("2001:db8:1::/61", enid_ip_format(&net, true, buf, sizeof(buf)));
