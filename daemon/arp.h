@@ -9,9 +9,10 @@
  *   ANNOUNCE_INTERVAL) has it, the round is sent twice, 2 s apart: the first frame can
  *   be lost while the far end's switch port comes up (a Linux bridge enables a port
  *   only when linkwatch reports its carrier, up to 1 s later). The links (links.c) send
- *   the rounds once no request is in flight and no link waits to be applied: a broadcast
- *   costs every receiver on the L2 segment a route lookup, the host's other ENIs
- *   included, and in a burst that work must not delay the next link's configuration;
+ *   the rounds once no request is in flight and no link waits to be applied, one link's
+ *   round per loop turn (a link event read meanwhile goes first): a broadcast costs
+ *   every receiver on the L2 segment a route lookup, the host's other ENIs included,
+ *   and in a burst that work must not delay the next link's configuration;
  * - arp_filter_sync(): while wanted (at least one ENI holds a slot), keeps
  *   net.ipv4.conf.all.arp_filter = 1 (config host_arp_filter) so that an interface
  *   answers ARP only when its reply would be routed out of it: with the ENIs' policy
